@@ -1,0 +1,68 @@
+"""Compose the stacks for a queue model and synthesize them atomically.
+
+Each entry of STACK_BUILDERS adds the stacks of one platform when the model
+declares it; a platform that is not declared costs nothing, not even the
+import of its provider binding.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import tempfile
+from typing import Callable
+
+from cdktf import App
+
+from constructs_lib import elastic_ci_parameters as ecp
+from constructs_lib.model import QueuesFile
+
+
+def _aws_stacks(app: App, model: QueuesFile) -> None:
+    queues = model.hosted("aws")
+    if not queues:
+        return
+    from constructs_lib.stacks.aws_region_stack import AwsRegionStack, stack_id
+    from constructs_lib.stacks.aws_state_stack import STACK_ID, AwsStateStack
+
+    AwsStateStack(app, STACK_ID, model=model)
+    by_region: dict[str, list[str]] = {}
+    for name, queue in queues.items():
+        by_region.setdefault(ecp.region(model, queue.aws), []).append(name)
+    for region, names in sorted(by_region.items()):
+        AwsRegionStack(app, stack_id(region), model=model, region=region, queue_names=names)
+
+
+STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_aws_stacks]
+
+
+def build(model: QueuesFile, outdir: str) -> App:
+    # Provider schemas are not fetched at synth: everything is prebuilt.
+    app = App(outdir=outdir, skip_validation=False)
+    for add_stacks in STACK_BUILDERS:
+        add_stacks(app, model)
+    return app
+
+
+def synth(model: QueuesFile, outdir: str | os.PathLike) -> None:
+    """Synthesize into a fresh folder beside `outdir`, then swap it in.
+
+    A failure at any point leaves `outdir` exactly as it was.
+    """
+    target = pathlib.Path(outdir).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    staging.chmod(0o755)
+    try:
+        build(model, str(staging)).synth()
+        if target.exists():
+            retired = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, retired / "out")
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)

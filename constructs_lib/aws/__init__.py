@@ -1,0 +1,1 @@
+"""AWS constructs: one construct per module."""

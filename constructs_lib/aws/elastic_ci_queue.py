@@ -1,0 +1,55 @@
+"""ElasticCiQueue: one Buildkite Elastic CI Stack serving one queue."""
+
+from __future__ import annotations
+
+from cdktf import Fn
+from constructs import Construct
+
+from constructs_lib import elastic_ci_parameters as ecp
+from constructs_lib.model import AwsQueue, QueuesFile
+from constructs_lib.providers import aws
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+# The AWS console's Application Manager tags stacks after the fact; ignoring the
+# tag keeps every plan from trying to remove it (as the reference does).
+IGNORED_TAGS = ['tags["AppManagerCFNStackKey"]', 'tags_all["AppManagerCFNStackKey"]']
+
+
+class ElasticCiQueue(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: QueuesFile,
+        queue_name: str,
+        queue: AwsQueue,
+        vpc_id: str,
+        subnet_ids: list[str],
+        security_group_id: str,
+    ):
+        super().__init__(scope, id)
+        self.queue_name = queue_name
+        self.queue = queue
+        parameters = ecp.parameters(model, queue_name, queue)
+        parameters.update(
+            {
+                "VpcId": vpc_id,
+                "Subnets": Fn.join(",", subnet_ids),
+                "SecurityGroupIds": security_group_id,
+            }
+        )
+        self.stack = aws.CloudformationStack(
+            self,
+            "stack",
+            name=ecp.stack_name(queue_name),
+            template_url=ecp.template_url(ecp.version(model, queue)),
+            capabilities=CAPABILITIES,
+            parameters=dict(sorted(parameters.items())),
+            lifecycle={"ignore_changes": IGNORED_TAGS},
+            tags={"BuildkiteQueue": queue_name},
+        )
+
+    @property
+    def instance_role_name(self) -> str:
+        return Fn.lookup(self.stack.outputs, "InstanceRoleName")

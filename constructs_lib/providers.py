@@ -1,0 +1,110 @@
+"""The one module that imports the prebuilt provider bindings.
+
+Why it exists: each prebuilt binding's package `__init__` imports all of its
+~2,200 resource modules, which costs 30-80 s and about 1 GB per process on a
+small machine (hashicorp/terraform-cdk#3753), while the stacks use a few dozen
+classes. Here each binding's package is registered in `sys.modules` as a bare
+package object, without running its `__init__`, and only the resource
+modules named in the tables below are imported, on first use. The submodules
+load the binding's jsii assembly through `<package>._jsii` themselves, so the
+classes behave exactly as with a normal import (a test synthesizes both ways
+and compares the JSON).
+
+Set CI_TOOLKIT_EAGER_PROVIDERS=1 to import the packages the usual way (for
+benchmarks and the equivalence test). Moving to a maintained fork of the
+bindings, or to locally generated ones, is a change of the package names in
+this file.
+
+Usage: `from constructs_lib.providers import aws, google` then `aws.Vpc(...)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import types
+from typing import Any
+
+EAGER_ENV = "CI_TOOLKIT_EAGER_PROVIDERS"
+
+# class name -> resource module, per binding. Add a line to use a new resource.
+# Structs inside lists must be passed as these classes (a plain dict inside a
+# list reaches jsii with Python's key names and is silently dropped).
+AWS_CLASSES = {
+    "AwsProvider": "provider",
+    "CloudformationStack": "cloudformation_stack",
+    "DataAwsAvailabilityZones": "data_aws_availability_zones",
+    "DataAwsCallerIdentity": "data_aws_caller_identity",
+    "DataAwsIamPolicyDocument": "data_aws_iam_policy_document",
+    "DataAwsIamPolicyDocumentStatement": "data_aws_iam_policy_document",
+    "DataAwsPartition": "data_aws_partition",
+    "DefaultSecurityGroup": "default_security_group",
+    "DynamodbTable": "dynamodb_table",
+    "DynamodbTableAttribute": "dynamodb_table",
+    "IamPolicy": "iam_policy",
+    "IamRolePolicyAttachment": "iam_role_policy_attachment",
+    "InternetGateway": "internet_gateway",
+    "Route": "route",
+    "RouteTable": "route_table",
+    "RouteTableAssociation": "route_table_association",
+    "S3Bucket": "s3_bucket",
+    "S3BucketPublicAccessBlock": "s3_bucket_public_access_block",
+    "S3BucketServerSideEncryptionConfigurationA": "s3_bucket_server_side_encryption_configuration",
+    "S3BucketServerSideEncryptionConfigurationRuleA": "s3_bucket_server_side_encryption_configuration",
+    "S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA": "s3_bucket_server_side_encryption_configuration",
+    "S3BucketVersioningA": "s3_bucket_versioning",
+    "SecretsmanagerSecret": "secretsmanager_secret",
+    "SecurityGroup": "security_group",
+    "SecurityGroupEgress": "security_group",
+    "SsmParameter": "ssm_parameter",
+    "Subnet": "subnet",
+    "Vpc": "vpc",
+}
+
+GOOGLE_CLASSES: dict[str, str] = {
+    "GoogleProvider": "provider",
+}
+
+
+class _Binding:
+    """Attribute access to a binding's classes, importing only what is used."""
+
+    def __init__(self, package: str, classes: dict[str, str]):
+        self._package = package
+        self._classes = classes
+
+    def _module(self, module: str) -> types.ModuleType:
+        package = self._package
+        if os.environ.get(EAGER_ENV) == "1":
+            return importlib.import_module(f"{package}.{module}")
+        if package not in sys.modules:
+            spec = importlib.util.find_spec(package)
+            if spec is None or spec.submodule_search_locations is None:
+                raise ImportError(f"the provider binding {package} is not installed (run `make synth` to set up)")
+            bare = types.ModuleType(package)
+            bare.__path__ = list(spec.submodule_search_locations)
+            bare.__spec__ = spec
+            bare.__package__ = package
+            bare.__file__ = spec.origin
+            sys.modules[package] = bare
+        return importlib.import_module(f"{package}.{module}")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        module = self._classes.get(name)
+        if module is None:
+            raise AttributeError(f"{name} is not in the {self._package} table of constructs_lib/providers.py; add it there")
+        value = getattr(self._module(module), name)
+        setattr(self, name, value)
+        return value
+
+    def module(self, module: str) -> types.ModuleType:
+        """A resource module itself, for its nested config classes."""
+        return self._module(module)
+
+
+aws = _Binding("cdktf_cdktf_provider_aws", AWS_CLASSES)
+google = _Binding("cdktf_cdktf_provider_google", GOOGLE_CLASSES)

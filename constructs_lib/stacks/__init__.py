@@ -1,0 +1,1 @@
+"""Terraform stacks: each composes constructs for one deployable unit."""

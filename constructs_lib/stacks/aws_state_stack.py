@@ -1,0 +1,20 @@
+"""AwsStateStack: the remote-state bucket and lock table, with local state."""
+
+from __future__ import annotations
+
+from cdktf import TerraformStack
+from constructs import Construct
+
+from constructs_lib.aws.state_backend import StateBackend
+from constructs_lib.model import QueuesFile
+from constructs_lib.providers import aws
+
+STACK_ID = "aws-state"
+
+
+class AwsStateStack(TerraformStack):
+    def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
+        super().__init__(scope, id)
+        state = model.aws.state
+        aws.AwsProvider(self, "aws", region=state.region or model.aws.region)
+        StateBackend(self, "state", bucket=state.bucket, lock_table=state.lock_table)
