@@ -93,6 +93,7 @@ def _message(error: dict, doc: strict_yaml.Document, loc: tuple) -> str:
     kind = error["type"]
     value = error.get("input")
     raw = doc.raw.get(loc)
+    shown = f" ({value!r})" if isinstance(value, str) else f" ({raw})" if raw is not None else ""
     ctx = error.get("ctx", {})
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
@@ -101,9 +102,9 @@ def _message(error: dict, doc: strict_yaml.Document, loc: tuple) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "int_type":
-        return f"must be a whole number, not {_kind(value)}" + (f" ({raw})" if raw is not None else "")
+        return f"must be a whole number, not {_kind(value)}{shown}"
     if kind == "bool_type":
-        return f"must be true or false, not {_kind(value)}" + (f" ({raw})" if raw is not None else "")
+        return f"must be true or false, not {_kind(value)}{shown}"
     if kind == "string_type":
         if isinstance(value, (int, float)) and not isinstance(value, bool) and raw is not None:
             return f"must be a string; YAML reads {raw} as a number: quote it ('{raw}')"

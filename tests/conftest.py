@@ -46,3 +46,40 @@ def repo() -> pathlib.Path:
 @pytest.fixture
 def shared() -> pathlib.Path:
     return shared_path()
+
+
+# Values planted in the environment of every synth the tests run: none may
+# appear in any output (see tests/test_main.py and the security tests).
+PLANTED_SECRETS = {
+    "BUILDKITE_AGENT_TOKEN": "bkua_planted0agent0token0do0not0leak",
+    "HF_TOKEN": "hf_planted0hugging0face0token0do0not0leak",
+    "BUILDKITE_TOKEN": "bkct_planted0api0token0do0not0leak",
+    "AWS_SECRET_ACCESS_KEY": "planted0aws0secret0key0do0not0leak",
+}
+
+
+def run_synth(queues: pathlib.Path, outdir: pathlib.Path, extra_env: dict | None = None):
+    """`python main.py` in a subprocess, as `make synth` runs it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **PLANTED_SECRETS, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--queues", str(queues), "--outdir", str(outdir)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def default_synth(tmp_path_factory) -> pathlib.Path:
+    """cdktf.out of the default queues.yaml, synthesized once per test session."""
+    outdir = tmp_path_factory.mktemp("default-synth") / "cdktf.out"
+    result = run_synth(REPO / "queues.yaml", outdir)
+    assert result.returncode == 0, result.stderr
+    return outdir

@@ -1,0 +1,48 @@
+# Set-up and everyday commands. `make synth` and `make test` are all a fresh
+# machine with python3, node and make needs: they install what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := synth
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+export PIPENV_YES := 1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+# One environment per lock file, shared by every clone on the machine: the
+# provider bindings are ~900 MB and take minutes to install.
+export WORKON_HOME ?= $(HOME)/.cache/buildkite-ci-toolkit/venvs
+LOCK_HASH := $(shell sha256sum Pipfile.lock | cut -c1-12)
+export PIPENV_CUSTOM_VENV_NAME := toolkit-$(LOCK_HASH)
+VENV := $(WORKON_HOME)/$(PIPENV_CUSTOM_VENV_NAME)
+STAMP := $(VENV)/.synced
+PIPENV := python3 -m pipenv
+RUN := $(PIPENV) run
+
+.PHONY: setup tools synth test security bench lock clean
+
+$(STAMP): Pipfile.lock
+	@python3 -m pipenv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'pipenv==2026.10.3'
+	$(PIPENV) sync --dev
+	@touch $@
+
+# System tools the tests call: shellcheck (Debian) next to the machine's terraform.
+tools:
+	@command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null; }
+
+setup: $(STAMP) tools
+
+synth: setup
+	$(RUN) python main.py
+
+test: setup
+	$(RUN) python -m pytest
+
+bench: setup
+	$(RUN) python scripts/bench.py
+
+lock:
+	bash scripts/relock.sh
+
+clean:
+	rm -rf cdktf.out .pytest_cache

@@ -1,0 +1,63 @@
+"""`python main.py`: what an operator runs, end to end."""
+
+from __future__ import annotations
+
+import pathlib
+
+from tests.conftest import PLANTED_SECRETS, REPO, run_synth
+
+
+def all_files(root: pathlib.Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_writes_one_file_per_stack_and_prints_the_table(tmp_path):
+    outdir = tmp_path / "cdktf.out"
+    result = run_synth(REPO / "queues.yaml", outdir)
+    assert result.returncode == 0, result.stderr
+    stacks = sorted(p.parent.name for p in outdir.glob("stacks/*/cdk.tf.json"))
+    assert {"aws-state", "aws-us-west-2"} <= set(stacks)
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["queue", "platform", "stack", "instance", "types", "min/max"]
+    row = next(line.split() for line in lines if line.startswith("gpu_1_queue "))
+    assert row == ["gpu_1_queue", "aws", "us-west-2", "aws-us-west-2/bk-gpu-1-queue", "g6.4xlarge", "0/40"]
+
+
+def test_two_synths_are_byte_identical_and_hold_no_planted_secret(tmp_path, default_synth):
+    again = tmp_path / "again"
+    # Different planted values this time: the output must not depend on them at all.
+    other = {name: value.replace("planted", "second") for name, value in PLANTED_SECRETS.items()}
+    result = run_synth(REPO / "queues.yaml", again, extra_env=other)
+    assert result.returncode == 0, result.stderr
+    first, second = all_files(default_synth), all_files(again)
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], name
+    for name, content in first.items():
+        for secret in [*PLANTED_SECRETS.values(), *other.values()]:
+            assert secret.encode() not in content, f"{secret} leaked into {name}"
+
+
+def test_bad_input_exits_2_with_one_line_per_problem_and_leaves_output_alone(tmp_path):
+    outdir = tmp_path / "cdktf.out"
+    outdir.mkdir()
+    (outdir / "keep.txt").write_text("previous synth")
+    bad = tmp_path / "queues.yaml"
+    bad.write_text((REPO / "queues.yaml").read_text().replace("max_size: 40", "max_size: -40").replace("min_size: 0\n", "min_sise: 0\n", 1))
+    result = run_synth(bad, outdir)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert all(line.startswith(f"{bad}:") for line in lines)
+    assert any("queues.gpu_1_queue.aws.max_size: must be >= 0 (got -40)" in line for line in lines)
+    assert any("queues.bootstrap.aws.min_sise: unknown key (did you mean 'min_size'?)" in line for line in lines)
+    assert [p.name for p in outdir.iterdir()] == ["keep.txt"]
+    assert result.stdout == ""
+
+
+def test_missing_queues_file_is_one_line(tmp_path):
+    result = run_synth(tmp_path / "nope.yaml", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
+    assert not (tmp_path / "out").exists()
