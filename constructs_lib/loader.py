@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from constructs_lib import rules, strict_yaml
 from constructs_lib.model import PATTERN_NAMES, QueuesFile
-from constructs_lib.problems import LoadError, Problem
+from constructs_lib.problems import LoadError, Problem, kind_of
 
 
 def load_queues(path: str | os.PathLike, display: str | None = None) -> QueuesFile:
@@ -30,7 +30,7 @@ def load_queues(path: str | os.PathLike, display: str | None = None) -> QueuesFi
 def parse_queues(data: bytes, file: str) -> QueuesFile:
     doc = strict_yaml.load(data, file)
     if not isinstance(doc.data, dict):
-        raise LoadError([Problem(file, 1, "", f"the top level must be a mapping (got {_kind(doc.data)})")])
+        raise LoadError([Problem(file, 1, "", f"the top level must be a mapping (got {kind_of(doc.data)})")])
     try:
         model = QueuesFile.model_validate(doc.data)
     except ValidationError as err:
@@ -39,22 +39,6 @@ def parse_queues(data: bytes, file: str) -> QueuesFile:
     if findings:
         raise LoadError(doc.problem(path, message) for path, message in findings)
     return model
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -102,13 +86,13 @@ def _message(error: dict, doc: strict_yaml.Document, loc: tuple) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "int_type":
-        return f"must be a whole number, not {_kind(value)}{shown}"
+        return f"must be a whole number, not {kind_of(value)}{shown}"
     if kind == "bool_type":
-        return f"must be true or false, not {_kind(value)}{shown}"
+        return f"must be true or false, not {kind_of(value)}{shown}"
     if kind == "string_type":
         if isinstance(value, (int, float)) and not isinstance(value, bool) and raw is not None:
             return f"must be a string; YAML reads {raw} as a number: quote it ('{raw}')"
-        return f"must be a string, not {_kind(value)}"
+        return f"must be a string, not {kind_of(value)}"
     if kind == "string_pattern_mismatch":
         what = PATTERN_NAMES.get(ctx.get("pattern", ""), "value of the required form")
         return f"{value!r} is not a valid {what}"
@@ -121,9 +105,9 @@ def _message(error: dict, doc: strict_yaml.Document, loc: tuple) -> str:
     if kind in ("too_short", "too_long"):
         return f"{'needs at least' if kind == 'too_short' else 'takes at most'} {ctx.get('min_length', ctx.get('max_length'))} item(s)"
     if kind in ("model_type", "dict_type"):
-        return f"must be a mapping, not {_kind(value)}"
+        return f"must be a mapping, not {kind_of(value)}"
     if kind in ("list_type", "tuple_type"):
-        return f"must be a list, not {_kind(value)}"
+        return f"must be a list, not {kind_of(value)}"
     return error["msg"]
 
 
@@ -140,7 +124,7 @@ def _translate(err: ValidationError, doc: strict_yaml.Document) -> list[Problem]
             continue
         if len(loc) >= 1 and loc[-1] in ("str", "int", "bool"):
             seen_union.add(loc[:-1])
-            problems.append(doc.problem(loc[:-1], f"must be a string, number or boolean, not {_kind(error.get('input'))}"))
+            problems.append(doc.problem(loc[:-1], f"must be a string, number or boolean, not {kind_of(error.get('input'))}"))
             continue
         problems.append(doc.problem(loc, _message(error, doc, loc)))
     return problems

@@ -8,7 +8,7 @@ to the user as a traceback.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence, Union
+from typing import Any, Iterable, Sequence, Union
 
 PathPart = Union[str, int]
 
@@ -21,6 +21,23 @@ def format_path(path: Sequence[PathPart]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def kind_of(value: Any) -> str:
+    """How a problem line names the kind of a YAML value: 'a boolean', 'a list', ..."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
 
 
 @dataclasses.dataclass(frozen=True, order=True)
