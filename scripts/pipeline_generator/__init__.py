@@ -1,0 +1,17 @@
+"""The CI bootstrap's pipeline generator: test steps + queues.yaml -> Buildkite pipeline.
+
+Modules, each with one job:
+
+- `lenient_yaml`: read step files as PyYAML does, keeping line numbers;
+- `steps`: one test step and the check of each field;
+- `formats`: the single-file and current (ci_config.yaml) layouts;
+- `jobs`: test steps -> the jobs of a build (mirrors, image builds, hardware tests);
+- `keys`: stable, unique step keys;
+- `routing`: job needs + queues.yaml -> queue;
+- `selection`: changed files -> run now, or wait behind a block step;
+- `render`: the pipeline, built with buildkite-sdk;
+- `pipeline_schema`: the check against the schema buildkite-sdk ships;
+- `explain`: the Markdown summary;
+- `generate`: the pure core tying these together;
+- `__main__`: the command line (files in, files out).
+"""

@@ -1,0 +1,75 @@
+"""The Markdown summary of a generated pipeline: what runs, what waits, and why.
+
+Posted with `buildkite-agent annotate` in CI and printed with `--explain`
+locally. Pure.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from constructs_lib.problems import Problem
+
+from scripts.pipeline_generator.jobs import Job
+from scripts.pipeline_generator.routing import Route
+from scripts.pipeline_generator.selection import Changes, Decision, Request
+from scripts.pipeline_generator.steps import TestStep
+
+
+def markdown(
+    jobs: Sequence[Job],
+    decisions: dict[str, Decision],
+    routes: dict[str, Route],
+    change: Changes,
+    request: Request,
+    warnings: Sequence[Problem] = (),
+    excluded: Sequence[TestStep] = (),
+) -> str:
+    running = [job for job in jobs if decisions[job.key].runs]
+    blocked = [job for job in jobs if not decisions[job.key].runs]
+    out = [f"### Pipeline: {len(running)} of {len(jobs)} jobs run, {len(blocked)} wait to be unblocked", ""]
+    out.append(_build_line(change, request))
+    if change.docs_only and request.docs_skip and not request.run_all and not request.nightly:
+        out += ["", "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway."]
+    for title, group in (("Runs", running), ("Blocked (unblock to run)", blocked)):
+        if not group:
+            continue
+        out += ["", f"#### {title}", "", "| Step | Queue | Why |", "| --- | --- | --- |"]
+        for job in group:
+            out.append(f"| {_cell(job.label)} | `{routes[job.key].queue}` | {_cell(decisions[job.key].reason)} |")
+    out += ["", "#### Jobs per queue", "", "| Queue | Run | Blocked |", "| --- | ---: | ---: |"]
+    for queue, (run, wait) in _per_queue(jobs, decisions, routes).items():
+        out.append(f"| `{queue}` | {run} | {wait} |")
+    if excluded:
+        labels = ", ".join(_cell(step.label) for step in excluded)
+        out += ["", f"Not part of this pipeline (fast_check_only): {labels}"]
+    if warnings:
+        out += ["", "#### Warnings", ""]
+        out += [f"- {_cell(str(w))}" for w in warnings]
+    return "\n".join(out) + "\n"
+
+
+def _build_line(change: Changes, request: Request) -> str:
+    parts = [f"{len(change.files)} changed file{'s' if len(change.files) != 1 else ''}"]
+    if request.nightly:
+        parts.append("nightly build")
+    if request.run_all:
+        parts.append("run-all requested")
+    elif change.run_all_file:
+        parts.append(f"run-all because `{change.run_all_file[0]}` changed")
+    if request.default_branch:
+        parts.append("default branch")
+    return "; ".join(parts) + "."
+
+
+def _per_queue(jobs: Sequence[Job], decisions: dict[str, Decision], routes: dict[str, Route]) -> dict[str, tuple[int, int]]:
+    counts: dict[str, list[int]] = {}
+    for job in jobs:
+        entry = counts.setdefault(routes[job.key].queue, [0, 0])
+        entry[0 if decisions[job.key].runs else 1] += 1
+    return {queue: (run, wait) for queue, (run, wait) in sorted(counts.items())}
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")

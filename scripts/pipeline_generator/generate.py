@@ -1,0 +1,99 @@
+"""The pure core: a repository's test steps and the queue model in, a pipeline out.
+
+    result = generate(source, model, Options(changed_files=files, branch="feature"))
+    result.yaml      # the pipeline to upload (schema-checked)
+    result.explain   # the Markdown summary
+
+Raises LoadError, one problem per line, for anything that must stop the
+bootstrap: key collisions, unroutable steps, a pipeline the schema rejects.
+Nothing is returned half-made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+from constructs_lib.model import QueuesFile
+from constructs_lib.problems import LoadError, Problem
+
+from scripts.pipeline_generator import explain, pipeline_schema, render, selection, yaml_writer
+from scripts.pipeline_generator.formats import Source
+from scripts.pipeline_generator.jobs import Image, expand
+from scripts.pipeline_generator.routing import Route, Unroutable, route
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    changed_files: tuple[str, ...] = ()
+    branch: str = ""
+    default_branch: str = "main"
+    run_all: bool = False
+    nightly: bool = False
+    docs_skip: bool = True
+    registry: Optional[str] = None
+    repository: Optional[str] = None
+    priority: Optional[int] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Planned:
+    """One job as generated: for the tests and for tools that read the plan."""
+
+    key: str
+    label: str
+    role: str
+    queue: str
+    rule: str
+    runs: bool
+    reason: str
+    runner: str
+    depends_on: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    pipeline: dict
+    yaml: str
+    explain: str
+    warnings: tuple[Problem, ...]
+    plan: tuple[Planned, ...]
+
+
+def generate(source: Source, model: QueuesFile, options: Options = Options()) -> Result:
+    default = bool(options.branch) and options.branch == options.default_branch
+    image = Image(
+        registry=options.registry or source.images.registry,
+        repository=options.repository or (source.images.main if default else source.images.premerge),
+        branch=options.branch,
+        default_branch=default,
+    )
+    expansion = expand(source, model, image)
+    jobs = expansion.jobs
+    routes: dict[str, Route] = {}
+    problems: list[Problem] = []
+    for job in jobs:
+        found = route(job.needs, model)
+        if isinstance(found, Unroutable):
+            problems.append(job.step.origin.problem(f"no declared queue can run {job.label!r}: {found.reason}"))
+        else:
+            routes[job.key] = found
+    if problems:
+        raise LoadError(problems)
+    request = selection.Request(options.run_all, options.nightly, default, options.docs_skip)
+    change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
+    decisions = selection.decide(jobs, change, request)
+    pipeline = render.render(jobs, decisions, routes, image, model, options.priority)
+    rejected = pipeline_schema.problems(pipeline)
+    if rejected:
+        raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
+    text = yaml_writer.dump(pipeline)
+    warnings = source.warnings + expansion.warnings
+    summary = explain.markdown(jobs, decisions, routes, change, request, warnings, expansion.excluded)
+    plan = tuple(
+        Planned(
+            job.key, job.label, job.role, routes[job.key].queue, routes[job.key].rule,
+            decisions[job.key].runs, decisions[job.key].reason, job.runner, job.depends_on,
+        )
+        for job in jobs
+    )
+    return Result(pipeline, text, summary, warnings, plan)
