@@ -34,7 +34,26 @@ def _aws_stacks(app: App, model: QueuesFile) -> None:
         AwsRegionStack(app, stack_id(region), model=model, region=region, queue_names=names)
 
 
-STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_aws_stacks]
+def _gcp_stacks(app: App, model: QueuesFile) -> None:
+    gcp = model.gcp
+    tpu_queues = model.hosted("tpu")
+    gke_enabled = bool(gcp and gcp.gke and gcp.gke.enabled)
+    if gcp is None or not (tpu_queues or gke_enabled):
+        return
+    from constructs_lib.stacks import gcp_state_stack
+
+    gcp_state_stack.GcpStateStack(app, gcp_state_stack.STACK_ID, model=model)
+    if tpu_queues:
+        from constructs_lib.stacks import gcp_tpu_stack
+
+        gcp_tpu_stack.GcpTpuStack(app, gcp_tpu_stack.STACK_ID, model=model)
+    if gke_enabled:
+        from constructs_lib.stacks import gcp_gke_stack
+
+        gcp_gke_stack.GcpGkeStack(app, gcp_gke_stack.STACK_ID, model=model)
+
+
+STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_aws_stacks, _gcp_stacks]
 
 
 def build(model: QueuesFile, outdir: str) -> App:

@@ -47,6 +47,7 @@ EcrRepository = _pattern(r"^[a-z0-9][a-z0-9._/-]*$", "ECR repository name")
 GcsBucket = _pattern(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name")
 GcsLocation = _pattern(r"^[A-Za-z0-9-]+$", "GCS location like US")
 GcpProject = _pattern(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")
+GceImage = _pattern(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")
 ParameterValue = Union[str, int, bool]
 
 
@@ -113,13 +114,21 @@ class TpuFleet(_Strict):
     count: int = Field(description="Number of TPUs.")
     zone: GcpZone
     accelerator_type: TpuType
-    software_version: SoftwareVersion
+    software_version: SoftwareVersion = Field(
+        description="node: the TPU Node's TensorFlow/PyTorch version (e.g. pytorch-2.0); vm: the TPU VM runtime (e.g. v2-alpha-tpuv5-lite)."
+    )
     architecture: Literal["node", "vm"] = Field(
         "node", description="node: google_tpu_node plus an agent host VM each; vm: TPU VMs (v5e, v6e, v7x) running the agent."
     )
     host_machine_type: GcpMachineType = Field("e2-standard-4", description="Agent host VM (architecture node).")
+    host_image: GceImage = Field("debian-cloud/debian-12", description="Agent host boot image (architecture node).")
     data_disk_gb: int = Field(500, ge=10, le=65536, description="Persistent SSD used as Docker's data root.")
-    cidr_block: Optional[Cidr] = Field(None, description="TPU node CIDR (architecture node).")
+    data_disk_type: Optional[Literal["pd-ssd", "pd-balanced", "hyperdisk-balanced"]] = Field(
+        None, description="Data disk type; default pd-ssd, hyperdisk-balanced for v6e and v7x (which support only Hyperdisk)."
+    )
+    cidr_block: Optional[Cidr] = Field(
+        None, description="Architecture node: a block holding one /29 per TPU (a /26 for 8), outside the region's subnet."
+    )
     preemptible: bool = False
 
 
@@ -204,7 +213,13 @@ class Gke(_Strict):
     name: Name = "ci"
     region: GcpRegion
     release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
-    master_cidr: Cidr = "172.16.0.0/28"
+    master_cidr: Cidr = Field("172.16.0.0/28", description="Control plane range of the private cluster (a /28).")
+    subnet_cidr: Cidr = Field("10.50.0.0/20", description="Node subnet of the cluster's network.")
+    pods_cidr: Cidr = Field("10.64.0.0/14", description="Secondary range for pods.")
+    services_cidr: Cidr = Field("10.50.16.0/20", description="Secondary range for services.")
+    authorized_networks: list[Cidr] = Field(
+        [], description="CIDRs that may reach the control plane's public endpoint (operators running helm/kubectl); none by default."
+    )
     node_pools: dict[Name, GkeNodePool] = Field(default_factory=dict)
 
 
@@ -218,11 +233,21 @@ class GcpState(_Strict):
     location: GcsLocation = "US"
 
 
+class GcpNetwork(_Strict):
+    """The private network of the TPU agents: no external IPs, Cloud NAT for egress."""
+
+    name: Name = "buildkite-agents"
+    subnets: dict[GcpRegion, Cidr] = Field(
+        default_factory=dict, description="Subnet per region that has TPU fleets, e.g. us-central1: 10.40.0.0/20."
+    )
+
+
 class Gcp(_Strict):
     project: GcpProject
     region: GcpRegion
     state: GcpState
     secrets: GcpSecrets
+    network: GcpNetwork = Field(default_factory=GcpNetwork)
     gke: Optional[Gke] = None
 
 

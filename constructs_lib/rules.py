@@ -10,15 +10,17 @@ import ipaddress
 from typing import Iterator
 
 from constructs_lib import elastic_ci_parameters as ecp
+from constructs_lib.gcp import names as gcp_names
 from constructs_lib import stack_catalog
 from constructs_lib.model import HOSTINGS, QueuesFile
+from constructs_lib.problems import format_path
 
 Finding = tuple[tuple, str]
 
 
 def check(model: QueuesFile) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in (_hosting, _sizes, _stack_names, _aws, _catalog, _networks, _tpu, _gke, _routing):
+    for rule in (_hosting, _sizes, _stack_names, _aws, _catalog, _networks, _tpu, _tpu_names, _gcp_cidrs, _gcp_names, _gke, _routing):
         findings.extend(rule(model))
     return findings
 
@@ -118,31 +120,144 @@ def _networks(model: QueuesFile) -> Iterator[Finding]:
         yield from _cidr(path + ("vpc_cidr",), network.vpc_cidr)
 
 
+def _parse_cidr(text: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=True) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _overlaps(ranges: list[tuple[tuple, str | None]]) -> Iterator[Finding]:
+    """Each range that overlaps one declared before it (invalid ones are reported by _cidr)."""
+    seen: list[tuple[tuple, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for path, text in ranges:
+        net = _parse_cidr(text)
+        if net is None:
+            continue
+        for other_path, other in seen:
+            if net.version == other.version and net.overlaps(other):
+                yield path, f"{net} overlaps {format_path(other_path)} ({other})"
+                break
+        seen.append((path, net))
+
+
 def _tpu(model: QueuesFile) -> Iterator[Finding]:
     tpu_queues = model.hosted("tpu")
     if tpu_queues and model.gcp is None:
         yield ("queues", next(iter(tpu_queues)), "tpu"), "TPU queues need the top-level gcp section (project, region, state, secrets)"
     for name, queue in tpu_queues.items():
         path = ("queues", name, "tpu")
-        if queue.tpu.count < 1:
-            yield path + ("count",), f"must be at least 1 (got {queue.tpu.count})"
-        yield from _cidr(path + ("cidr_block",), queue.tpu.cidr_block)
-        if queue.tpu.architecture == "vm" and queue.tpu.cidr_block:
-            yield path + ("cidr_block",), "applies to architecture node only"
+        fleet = queue.tpu
+        if fleet.count < 1:
+            yield path + ("count",), f"must be at least 1 (got {fleet.count})"
+        yield from _cidr(path + ("cidr_block",), fleet.cidr_block)
+        generation = gcp_names.generation(fleet.accelerator_type)
+        runtime = bool(gcp_names.TPU_VM_RUNTIME.match(fleet.software_version))
+        if fleet.architecture == "vm":
+            if fleet.cidr_block:
+                yield path + ("cidr_block",), "applies to architecture node only"
+            if not runtime:
+                yield path + ("software_version",), (
+                    f"{fleet.software_version!r} is not a TPU VM runtime; architecture vm takes one such as v2-alpha-tpuv5-lite or tpu-ubuntu2204-base"
+                )
+        else:
+            if generation not in gcp_names.NODE_GENERATIONS:
+                yield path + ("accelerator_type",), f"{fleet.accelerator_type} exists only as a TPU VM; set architecture: vm"
+            if runtime:
+                yield path + ("software_version",), (
+                    f"{fleet.software_version!r} is a TPU VM runtime; a TPU Node takes a TensorFlow or PyTorch version such as 2.12.0 or pytorch-2.0 (or set architecture: vm)"
+                )
+            if fleet.cidr_block is None:
+                yield path, "architecture node needs cidr_block: a block with one /29 per TPU (a /26 for 8)"
+            else:
+                block = _parse_cidr(fleet.cidr_block)
+                need = gcp_names.node_blocks_needed(max(fleet.count, 1))
+                if block is not None and block.prefixlen > need:
+                    yield path + ("cidr_block",), f"holds {2 ** max(gcp_names.SUBNET_PREFIX - block.prefixlen, 0)} /29 block(s) but the fleet has {fleet.count} TPU Nodes; use a /{need}"
+        if gcp_names.data_disk_type(fleet).startswith("pd-") and generation in gcp_names.HYPERDISK_ONLY:
+            yield path + ("data_disk_type",), f"{fleet.accelerator_type} supports only hyperdisk-balanced data disks"
+        if model.gcp is not None:
+            region = gcp_names.zone_region(fleet.zone)
+            if region not in model.gcp.network.subnets:
+                yield path + ("zone",), f"region {region} has no subnet under gcp.network.subnets"
+
+
+def _tpu_names(model: QueuesFile) -> Iterator[Finding]:
+    owners: dict[str, str] = {}
+    for name, queue in model.hosted("tpu").items():
+        for resource in gcp_names.fleet_names(name, queue.tpu):
+            if len(resource) > gcp_names.MAX_NAME:
+                yield ("queues", name), f"gives the GCP resource name {resource} ({len(resource)} characters; the limit is 63); shorten the queue name"
+                break
+            other = owners.setdefault(resource, name)
+            if other != name:
+                yield ("queues", name), f"gives the GCP resource name {resource}, as queue {other} does; rename one"
+                break
+
+
+def _gcp_cidrs(model: QueuesFile) -> Iterator[Finding]:
+    """Subnets and TPU Node blocks of the agent network: valid, and disjoint."""
+    if model.gcp is None:
+        return
+    ranges = [(("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()]
+    for path, cidr in ranges:
+        yield from _cidr(path, cidr)
+    for name, queue in model.hosted("tpu").items():
+        if queue.tpu.architecture == "node":
+            ranges.append((("queues", name, "tpu", "cidr_block"), queue.tpu.cidr_block))
+    yield from _overlaps(ranges)
+
+
+def _gcp_names(model: QueuesFile) -> Iterator[Finding]:
+    """Names derived from the network and cluster names must fit GCP's limits."""
+    if model.gcp is None:
+        return
+    network = model.gcp.network.name
+    for region in model.gcp.network.subnets:
+        subnet = gcp_names.subnet_name(network, region)
+        if len(subnet) > gcp_names.MAX_NAME:
+            yield ("gcp", "network", "name"), f"gives the subnet name {subnet} ({len(subnet)} characters; the limit is 63)"
+    gke = model.gcp.gke
+    if gke is None:
+        return
+    if len(gke.name) > gcp_names.MAX_CLUSTER_NAME:
+        yield ("gcp", "gke", "name"), f"takes at most {gcp_names.MAX_CLUSTER_NAME} characters (got {len(gke.name)})"
+    else:
+        subnet = gcp_names.subnet_name(gcp_names.gke_network_name(gke.name), gke.region)
+        if len(subnet) > gcp_names.MAX_NAME:
+            yield ("gcp", "gke", "name"), f"gives the subnet name {subnet} ({len(subnet)} characters; the limit is 63)"
+    for pool_name in gke.node_pools:
+        if len(pool_name) > gcp_names.MAX_CLUSTER_NAME:
+            yield ("gcp", "gke", "node_pools", pool_name), f"a node pool name takes at most {gcp_names.MAX_CLUSTER_NAME} characters (got {len(pool_name)})"
 
 
 def _gke(model: QueuesFile) -> Iterator[Finding]:
     if not (model.gcp and model.gcp.gke):
         return
     gke = model.gcp.gke
-    yield from _cidr(("gcp", "gke", "master_cidr"), gke.master_cidr)
+    base = ("gcp", "gke")
+    ranges = [(base + (key,), getattr(gke, key)) for key in ("master_cidr", "subnet_cidr", "pods_cidr", "services_cidr")]
+    for path, cidr in ranges:
+        yield from _cidr(path, cidr)
+    master = _parse_cidr(gke.master_cidr)
+    if master is not None and master.prefixlen != 28:
+        yield base + ("master_cidr",), f"must be a /28 (got /{master.prefixlen})"
+    yield from _overlaps(ranges)
+    for i, cidr in enumerate(gke.authorized_networks):
+        yield from _cidr(base + ("authorized_networks", i), cidr)
     for pool_name, pool in gke.node_pools.items():
-        path = ("gcp", "gke", "node_pools", pool_name)
+        path = base + ("node_pools", pool_name)
         queue = model.queues.get(pool.queue)
         if queue is None:
             yield path + ("queue",), f"no queue named {pool.queue!r} is declared"
         elif queue.kubernetes is None:
             yield path + ("queue",), f"queue {pool.queue!r} is not Kubernetes-backed (it is hosted by {queue.platform})"
+        elif queue.accelerator is not None and pool.accelerator_type is not None:
+            wanted = queue.accelerator
+            if wanted.type not in pool.accelerator_type.split("-"):
+                yield path + ("accelerator_type",), f"{pool.accelerator_type} does not match queue {pool.queue}'s accelerator {wanted.type}"
+            elif pool.accelerator_count < wanted.count:
+                yield path + ("accelerator_count",), f"queue {pool.queue} runs jobs with {wanted.count} {wanted.type} but the pool's nodes have {pool.accelerator_count}"
         if (pool.accelerator_type is None) != (pool.accelerator_count == 0):
             yield path, "accelerator_type and accelerator_count go together"
         for i, zone in enumerate(pool.zones):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional
 
-from constructs_lib.problems import LoadError, Problem
+from constructs_lib.problems import LoadError, Problem, kind_of
 from constructs_lib.strict_yaml import Document
 
 from scripts.pipeline_generator import steps as fields
@@ -71,7 +71,7 @@ def single_file(doc: Document, warnings: list[Problem]) -> Source:
     if data is None:
         reader.warn((), "the file holds no steps (comments only)")
     elif not isinstance(data, dict):
-        reader.problem((), f"the top level must be a mapping with steps, not {fields.kind(data)}")
+        reader.problem((), f"the top level must be a mapping with steps, not {kind_of(data)}")
     else:
         for top in data:
             if top != "steps":
@@ -80,7 +80,7 @@ def single_file(doc: Document, warnings: list[Problem]) -> Source:
         if raw_steps is None:
             reader.warn((), "the file holds no steps")
         elif not isinstance(raw_steps, list):
-            reader.problem(("steps",), f"must be a list of steps, not {fields.kind(raw_steps)}")
+            reader.problem(("steps",), f"must be a list of steps, not {kind_of(raw_steps)}")
         else:
             for i, raw in enumerate(raw_steps):
                 step = reader.read(raw, ("steps", i))
@@ -119,7 +119,7 @@ def ci_config(doc: Document, warnings: list[Problem]) -> CiConfig:
         if isinstance(registry, str) and registry.strip():
             images = dataclasses.replace(images, registry=registry.strip())
         else:
-            problems.append(doc.problem(("registries",), f"must be a registry host, not {fields.kind(registry)}"))
+            problems.append(doc.problem(("registries",), f"must be a registry host, not {kind_of(registry)}"))
     repositories = data.get("repositories")
     if repositories is not None:
         if isinstance(repositories, dict) and all(isinstance(repositories.get(k, ""), str) for k in ("main", "premerge")):
@@ -146,11 +146,11 @@ def job_file(doc: Document, relative_path: str, reader: Optional[StepReader] = N
         reader.warn((), "the job file holds no steps")
         return found, reader
     if not isinstance(data, dict):
-        reader.problem((), f"a job file must be a mapping with group and steps, not {fields.kind(data)}")
+        reader.problem((), f"a job file must be a mapping with group and steps, not {kind_of(data)}")
         return found, reader
     group = data.get("group")
     if group is not None and not (isinstance(group, str) and group.strip()):
-        reader.problem(("group",), f"must be a group name, not {fields.kind(group)}")
+        reader.problem(("group",), f"must be a group name, not {kind_of(group)}")
         group = None
     group_depends: Optional[tuple[str, ...]] = None
     if data.get("depends_on") is not None:
@@ -163,7 +163,7 @@ def job_file(doc: Document, relative_path: str, reader: Optional[StepReader] = N
             reader.warn((str(top),), "unknown job-file key; ignored")
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list):
-        reader.problem(("steps",), f"must be a list of steps, not {fields.kind(raw_steps)}")
+        reader.problem(("steps",), f"must be a list of steps, not {kind_of(raw_steps)}")
         return found, reader
     for i, raw in enumerate(raw_steps):
         step = reader.read(raw, ("steps", i), group=group or None, extra_dependencies=(relative_path,))

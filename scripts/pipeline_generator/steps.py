@@ -14,7 +14,7 @@ import dataclasses
 import re
 from typing import Any, Callable, Optional
 
-from constructs_lib.problems import Problem, format_path
+from constructs_lib.problems import Problem, format_path, kind_of
 from constructs_lib.strict_yaml import Document
 
 # Buildkite's key rule without `$`, `{` and `}`: `pipeline upload` would interpolate them.
@@ -95,25 +95,9 @@ class TestStep:
 # -- readers of single values -----------------------------------------------------
 
 
-def kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
 def string(value: Any) -> str:
     if not isinstance(value, str):
-        raise FieldError(f"must be a string, not {kind(value)}")
+        raise FieldError(f"must be a string, not {kind_of(value)}")
     return value
 
 
@@ -126,13 +110,13 @@ def text(value: Any) -> str:
 
 def flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise FieldError(f"must be true or false, not {kind(value)}")
+        raise FieldError(f"must be true or false, not {kind_of(value)}")
     return value
 
 
 def count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(f"must be a whole number, not {kind(value)}")
+        raise FieldError(f"must be a whole number, not {kind_of(value)}")
     if value < 1:
         raise FieldError(f"must be at least 1 (got {value})")
     return value
@@ -156,10 +140,10 @@ def key(value: Any) -> str:
 
 def strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise FieldError(f"must be a list of strings, not {kind(value)}")
+        raise FieldError(f"must be a list of strings, not {kind_of(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            raise FieldError(f"item {i} must be a string, not {kind(item)}")
+            raise FieldError(f"item {i} must be a string, not {kind_of(item)}")
     return tuple(value)
 
 
@@ -176,7 +160,7 @@ def commands(value: Any) -> tuple:
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, list) or not value:
-        raise FieldError(f"must be a string or a non-empty list, not {kind(value) if value != [] else 'an empty list'}")
+        raise FieldError(f"must be a string or a non-empty list, not {kind_of(value) if value != [] else 'an empty list'}")
     if all(isinstance(item, list) for item in value):
         return tuple(strings(item) for item in value)
     return strings(value)
@@ -193,13 +177,13 @@ def depends_on(value: Any) -> tuple[str, ...]:
 
 def env(value: Any) -> dict:
     if not isinstance(value, dict):
-        raise FieldError(f"must be a mapping of names to values, not {kind(value)}")
+        raise FieldError(f"must be a mapping of names to values, not {kind_of(value)}")
     out = {}
     for name_, item in value.items():
         if not isinstance(name_, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name_):
             raise FieldError(f"{name_!r} is not a valid environment variable name")
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise FieldError(f"{name_}: must be a string or number, not {kind(item)}")
+            raise FieldError(f"{name_}: must be a string or number, not {kind_of(item)}")
         out[name_] = item if isinstance(item, str) else str(item)
     return out
 
@@ -215,12 +199,12 @@ def _exit_status(value: Any) -> None:
         return
     if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return
-    raise FieldError(f"exit_status must be a whole number, a list of them, or '*', not {kind(value)}")
+    raise FieldError(f"exit_status must be a whole number, a list of them, or '*', not {kind_of(value)}")
 
 
 def _retry_rule(rule: Any) -> dict:
     if not isinstance(rule, dict):
-        raise FieldError(f"automatic rules must be mappings, not {kind(rule)}")
+        raise FieldError(f"automatic rules must be mappings, not {kind_of(rule)}")
     for field, value in rule.items():
         if field == "exit_status":
             _exit_status(value)
@@ -239,7 +223,7 @@ def _retry_rule(rule: Any) -> dict:
 
 def retry(value: Any) -> dict:
     if not isinstance(value, dict):
-        raise FieldError(f"must be a mapping (automatic, manual), not {kind(value)}")
+        raise FieldError(f"must be a mapping (automatic, manual), not {kind_of(value)}")
     out: dict = {}
     for field, item in value.items():
         if field == "automatic":
@@ -272,7 +256,7 @@ def soft_fail(value: Any) -> Any:
             if status != "*" and (isinstance(status, bool) or not isinstance(status, int)):
                 raise FieldError("exit_status must be a whole number or '*'")
         return [dict(rule) for rule in value]
-    raise FieldError(f"must be true, false or a list of {{exit_status: N}}, not {kind(value)}")
+    raise FieldError(f"must be true, false or a list of {{exit_status: N}}, not {kind_of(value)}")
 
 
 # Field name -> reader. Both formats share the table: the current layout kept the
@@ -359,7 +343,7 @@ class StepReader:
 
     def read(self, raw: Any, path: tuple, group: Optional[str] = None, extra_dependencies: tuple[str, ...] = ()) -> Optional[TestStep]:
         if not isinstance(raw, dict):
-            self.problem(path, f"a step must be a mapping, not {kind(raw)}")
+            self.problem(path, f"a step must be a mapping, not {kind_of(raw)}")
             return None
         values: dict[str, Any] = {}
         bad = False
@@ -375,12 +359,10 @@ class StepReader:
             except FieldError as err:
                 self.problem(path + (field,), str(err))
                 bad = True
-        if "label" not in values:
-            if "label" not in raw or raw.get("label") is None:
-                self.problem(path, "a step needs a label")
+        if "label" not in raw or raw["label"] is None:
+            self.problem(path, "a step needs a label")
             return None
-        step = self._build(values, path, group, extra_dependencies, raw)
-        return None if bad else step
+        return None if bad else self._build(values, path, group, extra_dependencies, raw)
 
     def _build(self, values: dict, path: tuple, group: Optional[str], extra: tuple[str, ...], raw: dict) -> Optional[TestStep]:
         origin = Origin(self.doc.file, self.doc.line_of(path), path)
@@ -464,7 +446,7 @@ class StepReader:
         if block is None:
             return tuple(mirrors.values())
         if not isinstance(block, dict):
-            self.problem(path + ("mirror",), f"must be a mapping of hardware names to settings, not {kind(block)}")
+            self.problem(path + ("mirror",), f"must be a mapping of hardware names to settings, not {kind_of(block)}")
             return None
         ok = True
         for family, settings in block.items():
@@ -486,7 +468,7 @@ class StepReader:
         if settings is None:
             settings = {}
         if not isinstance(settings, dict):
-            self.problem(where, f"must be a mapping, not {kind(settings)}")
+            self.problem(where, f"must be a mapping, not {kind_of(settings)}")
             return None
         values: dict[str, Any] = {}
         ok = True

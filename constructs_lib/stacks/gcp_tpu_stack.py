@@ -1,0 +1,68 @@
+"""GcpTpuStack: every TPU queue's fleet, their private network, service account and secrets."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from constructs_lib.gcp import names
+from constructs_lib.gcp.agent_secrets import AgentSecrets
+from constructs_lib.gcp.private_network import PrivateNetwork, SubnetSpec
+from constructs_lib.gcp.service_account import ServiceAccount
+from constructs_lib.gcp.tpu_fleet import TpuFleet
+from constructs_lib.model import QueuesFile
+from constructs_lib.providers import google_beta_provider
+from constructs_lib.stacks.gcp_stack import LABELS, GcpStack
+
+STACK_ID = "gcp-tpu"
+# What an agent machine may do besides reading its two secrets: write its logs and metrics.
+AGENT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"]
+
+
+class GcpTpuStack(GcpStack):
+    def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
+        super().__init__(scope, id, model=model)
+        gcp = self.gcp
+        fleets = {name: queue.tpu for name, queue in model.hosted("tpu").items()}
+        regions = sorted({names.zone_region(f.zone) for f in fleets.values()})
+        network = PrivateNetwork(
+            self, "network", name=gcp.network.name, subnets={r: SubnetSpec(gcp.network.subnets[r]) for r in regions}
+        )
+        agents = ServiceAccount(
+            self,
+            "agents",
+            project=gcp.project,
+            account_id=names.TPU_AGENT_ACCOUNT,
+            display_name="Buildkite TPU agents: read the agent and HF token secrets",
+            roles=AGENT_ROLES,
+        )
+        secrets = AgentSecrets(
+            self,
+            "secrets",
+            project=gcp.project,
+            secret_ids={"agent_token": gcp.secrets.agent_token, "hf_token": gcp.secrets.hf_token},
+            reader=agents.member,
+        )
+        beta = None
+        if any(f.architecture == "vm" for f in fleets.values()):
+            beta = google_beta_provider(self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS)
+        self.fleets: dict[str, TpuFleet] = {}
+        for queue_name, fleet in fleets.items():
+            region = names.zone_region(fleet.zone)
+            self.fleets[queue_name] = TpuFleet(
+                self,
+                queue_name,
+                project=gcp.project,
+                queue_name=queue_name,
+                fleet=fleet,
+                secrets=gcp.secrets,
+                network_id=network.network.id,
+                network_name=network.network.name,
+                subnetwork_id=network.subnets[region].id,
+                service_account_email=agents.email,
+                beta_provider=beta,
+                # The agents read their secrets at boot: grant access first.
+                depends_on=secrets.grants,
+            )
+            TerraformOutput(self, f"{queue_name}-tpus", value=self.fleets[queue_name].tpu_names)
+        TerraformOutput(self, "agent-service-account", value=agents.email)

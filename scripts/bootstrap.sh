@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The CI bootstrap: the first job of every build. Computes the changed files,
+# generates the pipeline from the repository's test steps and queues.yaml,
+# and uploads it. On any failure it annotates the build (style error) and
+# exits non-zero; a pipeline is uploaded whole or not at all.
+#
+# Run it from the root of the tested repository's checkout. Settings:
+#   PIPELINE_FILE   the test steps (default: .buildkite/ci_config.yaml when it
+#                   exists, else .buildkite/test-pipeline.yaml)
+#   QUEUES_FILE     queues.yaml (default: the one beside this toolkit)
+#   RUN_ALL=1       run every step; NIGHTLY=1: nightly build (optional steps too)
+#   DOCS_ONLY_SKIP=0  run the tests even when only docs changed
+#   CI_REGISTRY, CI_REPOSITORY  where the CI image goes (default: the step files')
+#   PYTHON          an interpreter with scripts/bootstrap-requirements.txt (python3)
+#   GIT_REMOTE      the remote that has the default branch (origin)
+# Buildkite sets BUILDKITE_BRANCH and BUILDKITE_PIPELINE_DEFAULT_BRANCH.
+set -euo pipefail
+
+toolkit="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+annotate() {
+  # annotate STYLE CONTEXT < body; an annotation that cannot be posted must not hide the real outcome.
+  buildkite-agent annotate --style "$1" --context "$2" || echo "bootstrap: could not post the $2 annotation" >&2
+}
+
+fail() {
+  {
+    echo "**CI bootstrap failed:** $1"
+    if [[ -s "$work/stderr" ]]; then
+      echo
+      echo '```'
+      head -c 60000 "$work/stderr"
+      echo '```'
+    fi
+  } >"$work/failure.md"
+  cat "$work/failure.md" >&2
+  annotate error bootstrap <"$work/failure.md"
+  exit 1
+}
+
+branch="${BUILDKITE_BRANCH:-$(git rev-parse --abbrev-ref HEAD)}"
+default_branch="${BUILDKITE_PIPELINE_DEFAULT_BRANCH:-main}"
+remote="${GIT_REMOTE:-origin}"
+run_all="${RUN_ALL:-0}"
+pipeline="${PIPELINE_FILE:-}"
+if [[ -z "$pipeline" ]]; then
+  pipeline=.buildkite/test-pipeline.yaml
+  [[ -f .buildkite/ci_config.yaml ]] && pipeline=.buildkite/ci_config.yaml
+fi
+queues="${QUEUES_FILE:-$toolkit/queues.yaml}"
+
+# Changed files: committed changes only (never `git add .`). On the default
+# branch, against the previous commit; elsewhere, against the merge base with
+# the freshly fetched default branch.
+base=""
+if [[ "$branch" == "$default_branch" ]]; then
+  base="$(git rev-parse --verify --quiet 'HEAD~1' || true)"
+  reason="the default branch has no previous commit"
+elif git fetch --quiet --no-tags "$remote" "+refs/heads/$default_branch:refs/remotes/$remote/$default_branch" 2>"$work/stderr"; then
+  base="$(git merge-base "refs/remotes/$remote/$default_branch" HEAD || true)"
+  reason="no merge base with $remote/$default_branch"
+else
+  reason="could not fetch $remote/$default_branch ($(head -c 300 "$work/stderr"))"
+fi
+: >"$work/changed-files"
+if [[ -n "$base" ]]; then
+  git -c core.quotePath=false diff --name-only --no-renames "$base" HEAD >"$work/changed-files" \
+    || fail "git diff against $base failed"
+else
+  run_all=1
+  echo "**CI bootstrap:** $reason; running every test." | annotate warning bootstrap-changes
+fi
+
+args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-files"
+  --branch "$branch" --default-branch "$default_branch"
+  --output "$work/pipeline.yaml" --explain "$work/explain.md")
+[[ "$run_all" == 1 ]] && args+=(--run-all)
+[[ "${NIGHTLY:-0}" == 1 ]] && args+=(--nightly)
+[[ "${DOCS_ONLY_SKIP:-1}" == 0 ]] && args+=(--no-docs-skip)
+[[ -n "${CI_REGISTRY:-}" ]] && args+=(--registry "$CI_REGISTRY")
+[[ -n "${CI_REPOSITORY:-}" ]] && args+=(--repository "$CI_REPOSITORY")
+
+# The generator is imported from the toolkit, not from the tested repository,
+# which may have a `scripts` package of its own; paths stay relative to the
+# checkout so that problem lines read `.buildkite/...:12`.
+# shellcheck disable=SC2016  # the Python program is single-quoted on purpose
+if ! "${PYTHON:-python3}" -c 'import sys; sys.path[0] = sys.argv.pop(1)
+from scripts.pipeline_generator.__main__ import main
+sys.exit(main(sys.argv[1:]))' "$toolkit" "${args[@]}" 2>"$work/stderr"; then
+  fail "the pipeline could not be generated; nothing was uploaded."
+fi
+cat "$work/stderr" >&2  # warnings, also in the summary
+
+buildkite-agent pipeline upload "$work/pipeline.yaml" || fail "buildkite-agent pipeline upload failed."
+annotate info pipeline <"$work/explain.md"
