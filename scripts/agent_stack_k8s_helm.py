@@ -1,0 +1,97 @@
+"""Print the commands that install Buildkite's agent-stack-k8s on the GKE cluster.
+
+    python scripts/agent_stack_k8s_helm.py [--queues queues.yaml] [--chart-version X.Y.Z] [--namespace NS]
+
+One helm release per Kubernetes-backed queue of queues.yaml that runs on the
+optional GKE cluster (no `kubernetes.cluster` of its own); pods of a queue
+with a node pool are pinned to that pool's nodes (label buildkite-queue).
+Installing the chart stays outside Terraform. The agent token goes from
+Secret Manager into a Kubernetes secret through a pipe: it never appears on
+a command line, in this output or in shell history. Nothing is run: review
+the commands, then pipe them to a shell (`... | bash -x`) or copy them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import shlex
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from constructs_lib.gcp.names import label_value  # noqa: E402
+from constructs_lib.loader import load_queues  # noqa: E402
+from constructs_lib.model import QueuesFile  # noqa: E402
+from constructs_lib.problems import LoadError  # noqa: E402
+
+CHART = "oci://ghcr.io/buildkite/helm/agent-stack-k8s"
+CHART_VERSION = "0.44.0"
+K8S_SECRET = "buildkite-agent-token"
+
+
+def gke_queues(model: QueuesFile) -> list[str]:
+    """Kubernetes-backed queues served by the optional GKE cluster, in file order."""
+    return [name for name, queue in model.hosted("kubernetes").items() if queue.kubernetes.cluster is None]
+
+
+def commands(model: QueuesFile, *, chart_version: str = CHART_VERSION, namespace: str = "buildkite") -> list[str]:
+    gcp = model.gcp
+    if gcp is None or gcp.gke is None:
+        raise ValueError("queues.yaml declares no gcp.gke cluster")
+    gke = gcp.gke
+    pooled = {pool.queue for pool in gke.node_pools.values()}
+    q = shlex.quote
+    ns = q(namespace)
+    lines = [f"# agent-stack-k8s on GKE cluster {gke.name} ({gke.region}), from queues.yaml"]
+    if not gke.enabled:
+        lines.append("# NOTE: gcp.gke.enabled is false: enable it and deploy the gcp-gke stack first")
+    lines += [
+        "set -euo pipefail",
+        f"gcloud container clusters get-credentials {q(gke.name)} --region {q(gke.region)} --project {q(gcp.project)}",
+        f"kubectl create namespace {ns} --dry-run=client -o yaml | kubectl apply -f -",
+        "# The agent token, piped from Secret Manager into the cluster (never on a command line):",
+        f"gcloud secrets versions access latest --secret={q(gcp.secrets.agent_token)} --project={q(gcp.project)} \\",
+        f"  | kubectl -n {ns} create secret generic {K8S_SECRET} --from-file=BUILDKITE_AGENT_TOKEN=/dev/stdin \\",
+        "      --dry-run=client -o yaml | kubectl apply -f -",
+    ]
+    for queue in gke_queues(model):
+        args = [
+            f"helm upgrade --install {q('agent-stack-k8s-' + label_value(queue).replace('_', '-'))} {CHART} --version {q(chart_version)}",
+            f"--namespace {ns}",
+            f"--set agentStackSecret={K8S_SECRET}",
+            f"--set-json {q('config.tags=' + json.dumps(['queue=' + queue]))}",
+        ]
+        if queue in pooled:
+            patch = {"nodeSelector": {"buildkite-queue": label_value(queue)}}
+            args.append(f"--set-json {q('config.pod-spec-patch=' + json.dumps(patch, separators=(',', ':')))}")
+        else:
+            lines.append(f"# queue {queue} has no node pool under gcp.gke.node_pools: its pods go wherever they fit")
+        lines.append(" \\\n  ".join(args))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--queues", default=str(REPO / "queues.yaml"))
+    parser.add_argument("--chart-version", default=CHART_VERSION)
+    parser.add_argument("--namespace", default="buildkite")
+    args = parser.parse_args(argv)
+    try:
+        model = load_queues(args.queues)
+        lines = commands(model, chart_version=args.chart_version, namespace=args.namespace)
+    except LoadError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"{args.queues}: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The helm commands for agent-stack-k8s come from queues.yaml and carry no token."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from constructs_lib.loader import load_queues
+from scripts import agent_stack_k8s_helm as helm
+from tests.conftest import PLANTED_SECRETS, REPO
+from tests.constructs_lib.stacks.gcp_fixtures import ALL_FEATURES
+
+
+def test_one_release_per_gke_queue_pinned_to_its_pool():
+    lines = helm.commands(load_queues(ALL_FEATURES))
+    text = "\n".join(lines)
+    releases = [line.split()[3] for line in lines if line.startswith("helm upgrade --install")]
+    assert releases == ["agent-stack-k8s-a100-queue", "agent-stack-k8s-gke-l4-1", "agent-stack-k8s-gke-l4-4", "agent-stack-k8s-k8s-cpu"]
+    assert "--set-json 'config.tags=[\"queue=gke-l4-4\"]'" in text
+    assert "--set-json 'config.pod-spec-patch={\"nodeSelector\":{\"buildkite-queue\":\"gke-l4-4\"}}'" in text
+    assert f"--version {helm.CHART_VERSION}" in text and "--set agentStackSecret=buildkite-agent-token" in text
+    assert "gcloud container clusters get-credentials vllm-ci --region us-central1 --project vllm-ci-infra" in text
+    # The token is piped from Secret Manager; no command line carries it.
+    assert "--set agentToken" not in text
+    assert "--secret=buildkite-agent-token --project=vllm-ci-infra" in text
+    assert "NOTE" not in text  # GKE is enabled in this file
+
+
+def test_default_file_names_its_kubernetes_queues_and_warns_that_gke_is_off():
+    text = "\n".join(helm.commands(load_queues(REPO / "queues.yaml")))
+    assert "gcp.gke.enabled is false" in text
+    for queue in ("a100-queue", "gke-l4-1", "gke-l4-2", "gke-l4-4"):
+        assert f'config.tags=["queue={queue}"]' in text
+
+
+def test_output_is_shellcheck_clean_and_holds_no_planted_secret(tmp_path, monkeypatch):
+    for name, value in PLANTED_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "agent_stack_k8s_helm.py"), "--queues", str(ALL_FEATURES)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not any(value in result.stdout for value in PLANTED_SECRETS.values())
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        print("SKIP (shellcheck part): shellcheck is not installed")
+        return
+    script = tmp_path / "install.sh"
+    script.write_text(result.stdout)
+    check = subprocess.run([shellcheck, "--shell=bash", str(script)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+
+
+def test_a_file_without_gke_is_refused_in_one_line(tmp_path):
+    text = ALL_FEATURES.read_text()
+    start, end = text.index("  gke:\n"), text.index("routing:\n")
+    bad = tmp_path / "queues.yaml"
+    bad.write_text(text[:start] + text[end:])
+    assert helm.main(["--queues", str(bad)]) == 2
+
+
+def test_bad_queues_file_exits_2(tmp_path, capsys):
+    bad = tmp_path / "queues.yaml"
+    bad.write_text("queues: []\n")
+    assert helm.main(["--queues", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and all(line.startswith(f"{bad}:") for line in err)
+
