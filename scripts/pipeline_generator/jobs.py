@@ -9,6 +9,7 @@ keys it waits for, its routing needs and how it runs. Pure.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from typing import Optional
 
@@ -171,9 +172,11 @@ def expand(source: Source, model: QueuesFile, image: Image) -> Expansion:
     ]
     hardware = [_hardware_job(test, source) for test in HARDWARE_TESTS if single and test.line in declared]
     jobs = tuple(builds + tests + family_builds + mirrors + hardware)
-    problems = keys.collisions(
-        entry for job in jobs for entry in ((job.key, job.label, job.step.origin), (f"block-{job.key}", f"Run {job.label}", job.step.origin))
-    )
+    given_keys = [(job.key, job.label, job.step.origin) for job in jobs]
+    # Block keys too: a step may wait behind one. Not for keys that collide already.
+    counts = collections.Counter(job.key for job in jobs)
+    block_keys = [(f"block-{job.key}", f"Run {job.label}", job.step.origin) for job in jobs if counts[job.key] == 1]
+    problems = keys.collisions(given_keys + block_keys)
     known = {job.key for job in jobs}
     for job in jobs:
         for wanted in job.depends_on:

@@ -92,7 +92,9 @@ def _scalar(value: Any) -> str:
             return ".nan"
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value).lower()
+        # YAML 1.1 floats need a dot: 1e-05 would read back as a string.
+        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, list):

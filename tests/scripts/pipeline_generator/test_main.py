@@ -1,0 +1,119 @@
+"""The command line: exit status 2 and one line per problem, atomic outputs, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from scripts.pipeline_generator.__main__ import main, write_atomically
+
+from .helpers import QUEUES, REPO
+
+GOOD = "steps:\n- label: A\n  source_file_dependencies: [a/]\n  command: a\n- label: B\n  command: b\n"
+BAD = "steps:\n- label: A\n  command: a\n  num_gpus: lots\n- label: B\n  gpu: nothing-has-this\n  command: b\n"
+
+
+def write(tmp_path, text, name="test-pipeline.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_writes_pipeline_and_summary(tmp_path, capsys):
+    changed = write(tmp_path, "a/x.py\n\n", "changed.txt")
+    out, md = tmp_path / "pipeline.yaml", tmp_path / "summary.md"
+    code = main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--changed-files", changed, "--output", str(out), "--explain", str(md)])
+    assert code == 0
+    pipeline = yaml.safe_load(out.read_text())
+    assert any(s.get("key") == "a" for s in pipeline["steps"])
+    assert "### Pipeline" in md.read_text()
+    assert capsys.readouterr().out == ""
+
+
+def test_bad_input_exit_2_one_line_per_problem_nothing_written(tmp_path, capsys):
+    out = tmp_path / "pipeline.yaml"
+    out.write_text("previous\n")
+    pipeline = write(tmp_path, BAD)
+    code = main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(out), "--explain", str(tmp_path / "s.md")])
+    assert code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"{pipeline}:4: steps[0].num_gpus: must be a whole number, not a string"]
+    assert out.read_text() == "previous\n"
+    assert not (tmp_path / "s.md").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_unroutable_is_bad_input_too(tmp_path, capsys):
+    pipeline = write(tmp_path, "steps:\n- label: B\n  gpu: nothing-has-this\n  command: b\n")
+    assert main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(tmp_path / "o")]) == 2
+    assert "no declared queue can run 'B'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_queues_file(tmp_path, capsys):
+    queues = write(tmp_path, "queues: {}\n", "queues.yaml")
+    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", queues]) == 2
+    assert capsys.readouterr().err.startswith(f"{queues}:")
+
+
+def test_missing_files_are_problems(tmp_path, capsys):
+    assert main(["--pipeline", str(tmp_path / "nope.yaml"), "--queues", str(QUEUES)]) == 2
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
+
+
+def test_changed_files_from_stdin_and_pipeline_to_stdout(tmp_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"b/x.py\n")))
+    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--changed-files", "-"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert any(s.get("key") == "block-a" for s in printed["steps"])
+
+
+def test_explain_alone_prints_the_summary(tmp_path, capsys):
+    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--explain"]) == 0
+    assert capsys.readouterr().out.startswith("### Pipeline")
+
+
+def test_both_to_stdout_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--output", "-", "--explain", "-"])
+    assert exit_.value.code == 2
+
+
+def test_warnings_go_to_stderr(tmp_path, capsys):
+    assert main(["--pipeline", write(tmp_path, GOOD + "  shiny: 1\n"), "--queues", str(QUEUES), "--output", str(tmp_path / "o")]) == 0
+    assert "warning: " in capsys.readouterr().err
+
+
+def test_write_atomically_leaves_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "out.yaml"
+    target.write_text("old")
+    with pytest.raises(TypeError):  # fails while writing the temporary file
+        write_atomically(str(target), object())  # type: ignore[arg-type]
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.yaml"]
+
+
+def test_process_exit_status_no_traceback_and_no_cdktf(tmp_path):
+    bad = write(tmp_path, BAD)
+    program = (
+        "import sys, runpy\n"
+        "sys.argv = ['x'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('scripts.pipeline_generator', run_name='__main__')\n"
+        "except SystemExit as e:\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'constructs', 'jsii', 'cdktf_cdktf_provider_aws', 'cdktf_cdktf_provider_google'))\n"
+        "    print('HEAVY', heavy, file=sys.stderr); raise\n"
+    )
+    for pipeline, status in ((bad, 2), (write(tmp_path, GOOD, "good.yaml"), 0)):
+        done = subprocess.run(
+            [sys.executable, "-c", program, "--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(tmp_path / "o.yaml")],
+            cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        assert done.returncode == status, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "HEAVY []" in done.stderr
