@@ -67,6 +67,8 @@ AWS_CLASSES = {
 GOOGLE_CLASSES: dict[str, str] = {
     "GoogleProvider": "provider",
     "ComputeDisk": "compute_disk",
+    "ComputeFirewall": "compute_firewall",
+    "ComputeFirewallDeny": "compute_firewall",
     "ComputeInstance": "compute_instance",
     "ComputeInstanceAttachedDisk": "compute_instance",
     "ComputeInstanceBootDisk": "compute_instance",

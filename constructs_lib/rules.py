@@ -213,10 +213,10 @@ def _gcp_names(model: QueuesFile) -> Iterator[Finding]:
     if model.gcp is None:
         return
     network = model.gcp.network.name
-    for region in model.gcp.network.subnets:
-        subnet = gcp_names.subnet_name(network, region)
-        if len(subnet) > gcp_names.MAX_NAME:
-            yield ("gcp", "network", "name"), f"gives the subnet name {subnet} ({len(subnet)} characters; the limit is 63)"
+    derived = [gcp_names.deny_ingress_name(network)] + [gcp_names.subnet_name(network, r) for r in model.gcp.network.subnets]
+    longest = max(derived, key=len)
+    if len(longest) > gcp_names.MAX_NAME:
+        yield ("gcp", "network", "name"), f"gives the resource name {longest} ({len(longest)} characters; the limit is 63)"
     gke = model.gcp.gke
     if gke is None:
         return

@@ -19,7 +19,8 @@ def _aws_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
 
 def _tpu_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
     t = queue.tpu
-    return (name, f"gcp {t.zone}", "gcp-tpu", f"{t.accelerator_type} ({t.architecture})", f"{t.count}/{t.count}")
+    machines = f"{t.accelerator_type} node + {t.host_machine_type} host" if t.architecture == "node" else f"{t.accelerator_type} TPU VM"
+    return (name, f"gcp {t.zone}", "gcp-tpu", machines, f"{t.count}/{t.count}")
 
 
 def _kubernetes_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:

@@ -79,7 +79,9 @@ class GkeCluster(Construct):
             master_auth={"client_certificate_config": {"issue_client_certificate": False}},
             enable_legacy_abac=False,
             enable_intranode_visibility=True,
+            # Dataplane V2 enforces NetworkPolicy itself; the legacy Calico addon stays off.
             datapath_provider="ADVANCED_DATAPATH",
+            network_policy={"enabled": False},
             resource_labels={"purpose": "buildkite-agents"},
             # The default pool's settings are read back from whichever pool
             # comes first once it is gone; a diff there would replace the cluster.

@@ -95,3 +95,7 @@ def gke_network_name(cluster: str) -> str:
 
 def subnet_name(network: str, region: str) -> str:
     return f"{network}-{region}"
+
+
+def deny_ingress_name(network: str) -> str:
+    return f"{network}-deny-ingress"

@@ -20,7 +20,9 @@ class PrivateNetwork(Construct):
     """One subnet per region, each with Private Google Access, flow logs and Cloud NAT.
 
     Agents reach Buildkite, package mirrors and registries through NAT; nothing
-    reaches them: a custom VPC starts with no ingress rule, and none is added.
+    reaches them: besides GCP's implied rule, an explicit lowest-priority rule
+    denies all ingress, so the intent is visible in the plan (and to checkov).
+    Rules GKE adds for its own control plane take precedence over it.
     """
 
     def __init__(self, scope: Construct, id: str, *, name: str, subnets: dict[str, SubnetSpec]):
@@ -32,6 +34,17 @@ class PrivateNetwork(Construct):
             auto_create_subnetworks=False,
             routing_mode="REGIONAL",
             description="Buildkite agents: private, egress through Cloud NAT",
+        )
+        self.deny_ingress = google.ComputeFirewall(
+            self,
+            "deny-ingress",
+            name=names.deny_ingress_name(name),
+            network=self.network.id,
+            description="Nothing may connect to the agents",
+            direction="INGRESS",
+            priority=65534,
+            source_ranges=["0.0.0.0/0"],
+            deny=[google.ComputeFirewallDeny(protocol="all")],
         )
         self.subnets = {}
         for region, spec in sorted(subnets.items()):

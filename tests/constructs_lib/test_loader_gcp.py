@@ -235,6 +235,15 @@ def test_derived_gcp_names_collide_or_are_too_long():
     ]
 
 
+def test_derived_names_must_fit_gcp_limits():
+    text = edit("  network:\n", "  network:\n    name: " + "n" * 51 + "\n")
+    assert problems(text) == [
+        "queues.yaml:10: gcp.network.name: gives the resource name " + "n" * 51 + "-deny-ingress (64 characters; the limit is 63)"
+    ]
+    text = edit("    region: us-central1\n", "    region: us-central1\n    name: " + "c" * 41 + "\n")
+    assert problems(text) == ["queues.yaml:15: gcp.gke.name: takes at most 40 characters (got 41)"]
+
+
 def test_pool_accelerators_must_fit_the_queue():
     text = edit("        accelerator_type: nvidia-l4\n", "        accelerator_type: nvidia-tesla-a100\n")
     assert problems(text) == [

@@ -29,6 +29,7 @@ def test_regional_private_cluster_with_secure_settings(all_feature_stacks):
     assert cluster["master_auth"] == {"client_certificate_config": {"issue_client_certificate": False}}
     assert cluster["master_authorized_networks_config"]["cidr_blocks"] == [{"cidr_block": "203.0.113.0/24", "display_name": "operators-0"}]
     assert cluster["ip_allocation_policy"] == {"cluster_secondary_range_name": "pods", "services_secondary_range_name": "services"}
+    assert (cluster["datapath_provider"], cluster["network_policy"]) == ("ADVANCED_DATAPATH", {"enabled": False})  # Dataplane V2
     assert cluster["node_config"]["metadata"] == {"disable-legacy-endpoints": "true"}
     assert cluster["node_config"]["workload_metadata_config"] == {"mode": "GKE_METADATA"}
     grants = sorted(f"google_project_iam_member.{k}" for k in resources(stack, "google_project_iam_member"))

@@ -116,7 +116,10 @@ def test_network_is_private_with_nat(default_stacks):
     assert (subnet["region"], subnet["ip_cidr_range"], subnet["private_ip_google_access"]) == ("us-central1", "10.40.0.0/20", True)
     (nat,) = resources(stack, "google_compute_router_nat").values()
     assert nat["source_subnetwork_ip_ranges_to_nat"] == "ALL_SUBNETWORKS_ALL_IP_RANGES"
-    assert not resources(stack, "google_compute_firewall"), "no ingress is opened"
+    # No ingress is opened; the one rule denies all of it, explicitly.
+    (firewall,) = resources(stack, "google_compute_firewall").values()
+    assert (firewall["direction"], firewall["source_ranges"], firewall["deny"]) == ("INGRESS", ["0.0.0.0/0"], [{"protocol": "all"}])
+    assert "allow" not in firewall
 
 
 def test_remote_state_in_gcs(default_stacks):
