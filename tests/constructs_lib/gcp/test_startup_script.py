@@ -9,30 +9,10 @@ import subprocess
 import pytest
 
 from constructs_lib.gcp import startup_script
-from constructs_lib.gcp.startup_script import AgentBoot
+from tests.constructs_lib.gcp.boots import agent_boot
 
-NODE = AgentBoot(
-    project="vllm-ci-infra",
-    queue="tpu",
-    agent_name="bk-tpu-0",
-    tpu_name="bk-tpu-0",
-    tpu_zone="us-central1-a",
-    accelerator_type="v3-8",
-    architecture="node",
-    agent_token_secret="buildkite-agent-token",
-    hf_token_secret="hf-token",
-)
-VM = AgentBoot(
-    project="vllm-ci-infra",
-    queue="tpu_v6e",
-    agent_name="bk-tpu-v6e-2",
-    tpu_name="bk-tpu-v6e-2",
-    tpu_zone="us-east5-b",
-    accelerator_type="v6e-1",
-    architecture="vm",
-    agent_token_secret="buildkite-agent-token",
-    hf_token_secret="hf-token",
-)
+NODE = agent_boot(queue="tpu", tpu="bk-tpu-0", zone="us-central1-a", accelerator_type="v3-8", architecture="node")
+VM = agent_boot(queue="tpu_v6e", tpu="bk-tpu-v6e-2", zone="us-east5-b", accelerator_type="v6e-1", architecture="vm")
 
 
 def shellcheck_or_skip() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from constructs_lib.gcp import startup_script
-from constructs_lib.gcp.startup_script import AgentBoot
+from tests.constructs_lib.gcp.boots import agent_boot
 from tests.constructs_lib.stacks.gcp_fixtures import all_feature_stacks, default_stacks  # noqa: F401  (fixtures)
 from tests.constructs_lib.stacks.synth_helpers import resources
 
@@ -76,17 +76,7 @@ def test_agent_hosts_are_private_shielded_and_boot_the_agent_for_their_tpu(defau
         assert host["service_account"]["email"] == f"${{google_service_account.{agents_sa}.email}}"
         metadata = host["metadata"]
         assert set(metadata) == {"startup-script", "enable-oslogin", "block-project-ssh-keys", "serial-port-enable", "tpu-ip-address"}
-        boot = AgentBoot(
-            project="vllm-ci-infra",
-            queue="tpu",
-            agent_name=tpu,
-            tpu_name=tpu,
-            tpu_zone="us-central1-a",
-            accelerator_type="v3-8",
-            architecture="node",
-            agent_token_secret="buildkite-agent-token",
-            hf_token_secret="hf-token",
-        )
+        boot = agent_boot(queue="tpu", tpu=tpu, zone="us-central1-a", accelerator_type="v3-8", architecture="node")
         assert metadata["startup-script"] == startup_script.for_terraform(startup_script.render(boot))
         # Agents boot only once they may read their secrets.
         assert sorted(host["depends_on"]) == sorted(f"google_secret_manager_secret_iam_member.{k}" for k in resources(stack, "google_secret_manager_secret_iam_member"))
@@ -145,17 +135,7 @@ def test_tpu_vm_variant_runs_the_agent_on_the_tpu_vm(all_feature_stacks):
     grants = sorted(f"google_secret_manager_secret_iam_member.{k}" for k in resources(stack, "google_secret_manager_secret_iam_member"))
     for name, vm in vms.items():
         script = vm["metadata"]["startup-script"]
-        boot = AgentBoot(
-            project="vllm-ci-infra",
-            queue="tpu_v6e",
-            agent_name=name,
-            tpu_name=name,
-            tpu_zone="us-east5-b",
-            accelerator_type="v6e-1",
-            architecture="vm",
-            agent_token_secret="buildkite-agent-token",
-            hf_token_secret="hf-token",
-        )
+        boot = agent_boot(queue="tpu_v6e", tpu=name, zone="us-east5-b", accelerator_type="v6e-1", architecture="vm")
         assert script == startup_script.for_terraform(startup_script.render(boot))
         assert (disks[f"{name}-data"]["type"], disks[f"{name}-data"]["size"]) == ("hyperdisk-balanced", 2048)
         # The synthesized shape, attribute names as the google-beta docs of google_tpu_v2_vm give them.
