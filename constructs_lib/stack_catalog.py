@@ -27,6 +27,7 @@ RESERVED = frozenset(
         "InstanceTypes",
         "BuildkiteAgentToken",
         "BuildkiteAgentTokenParameterStorePath",
+        "BuildkiteAgentTokenParameterStoreKMSKey",
         "VpcId",
         "Subnets",
         "SecurityGroupIds",

@@ -13,9 +13,14 @@ PLACEHOLDER = "set-by-operator"
 
 
 class AgentSecrets(Construct):
-    """The SSM SecureString parameter of each agent-token path and the HF-token secret container."""
+    """The SSM SecureString parameter of each agent-token path and the HF-token secret container.
 
-    def __init__(self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str):
+    Both are encrypted with the region's key (`kms_key_id`, `kms_key_arn`): the
+    Elastic CI Stack is told the key (BuildkiteAgentTokenParameterStoreKMSKey)
+    and grants its instances decrypt; the HF readers' policies grant it too.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str, kms_key_id: str, kms_key_arn: str):
         super().__init__(scope, id)
         self.token_parameters = {}
         for index, path in enumerate(sorted(set(token_paths))):
@@ -24,6 +29,7 @@ class AgentSecrets(Construct):
                 f"agent-token-{index}",
                 name=path,
                 type="SecureString",
+                key_id=kms_key_id,
                 value=PLACEHOLDER,
                 description="Buildkite agent token; the value is set out of band",
                 lifecycle={"ignore_changes": ["value"]},
@@ -36,4 +42,5 @@ class AgentSecrets(Construct):
             name=hf_secret_name,
             description="Hugging Face token for CI jobs; the value is set out of band",
             recovery_window_in_days=7,
+            kms_key_id=kms_key_arn,
         )

@@ -29,6 +29,8 @@ class CiAccessPolicy(Construct):
         repository_arns: list[str],
         cache_bucket_arn: str | None,
         hf_secret_arn: str,
+        hf_secret_key_arn: str,
+        region: str,
         builder: bool,
         needs_hf_token: bool,
     ):
@@ -45,6 +47,19 @@ class CiAccessPolicy(Construct):
                 statements.append({"sid": "WriteBuildCache", "actions": CACHE_WRITE, "resources": [f"{cache_bucket_arn}/*"]})
         if needs_hf_token:
             statements.append({"sid": "ReadHfToken", "actions": ["secretsmanager:GetSecretValue"], "resources": [hf_secret_arn]})
+            # The secret is encrypted with the region's key: decrypt it, through Secrets Manager only.
+            statements.append(
+                {
+                    "sid": "DecryptHfToken",
+                    "actions": ["kms:Decrypt"],
+                    "resources": [hf_secret_key_arn],
+                    "condition": [
+                        aws.DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="kms:ViaService", values=[f"secretsmanager.{region}.amazonaws.com"]
+                        )
+                    ],
+                }
+            )
         self.statement_ids = [s["sid"] for s in statements]
         document = aws.DataAwsIamPolicyDocument(
             self, "document", statement=[aws.DataAwsIamPolicyDocumentStatement(effect="Allow", **s) for s in statements]

@@ -27,6 +27,8 @@ class ElasticCiQueue(Construct):
         vpc_id: str,
         subnet_ids: list[str],
         security_group_id: str,
+        token_kms_key_id: str,
+        notification_arns: list[str],
     ):
         super().__init__(scope, id)
         self.queue_name = queue_name
@@ -37,6 +39,8 @@ class ElasticCiQueue(Construct):
                 "VpcId": vpc_id,
                 "Subnets": Fn.join(",", subnet_ids),
                 "SecurityGroupIds": security_group_id,
+                # The token parameter is encrypted with this key; the stack grants its instances decrypt.
+                "BuildkiteAgentTokenParameterStoreKMSKey": token_kms_key_id,
             }
         )
         self.stack = aws.CloudformationStack(
@@ -45,6 +49,7 @@ class ElasticCiQueue(Construct):
             name=ecp.stack_name(queue_name),
             template_url=ecp.template_url(ecp.version(model, queue)),
             capabilities=CAPABILITIES,
+            notification_arns=notification_arns,
             parameters=dict(sorted(parameters.items())),
             lifecycle={"ignore_changes": IGNORED_TAGS},
             tags={"BuildkiteQueue": queue_name},

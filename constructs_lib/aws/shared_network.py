@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+from typing import Any
 
 from cdktf import Fn
 from constructs import Construct
 
+from constructs_lib.aws.vpc_flow_log import VpcFlowLog
 from constructs_lib.model import AwsRegionNetwork
 from constructs_lib.providers import aws
+
+# Subnets go to the first zones of this closed set (sorted by name), so the
+# zones a plan uses cannot change when AWS opens another zone in the region.
+ZONE_LETTERS = "abcdef"
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowLogTarget:
+    """Where a new VPC's flow logs go: the region's key, and who the stack runs as."""
+
+    kms_key_arn: str
+    key_policy: Any  # the key's policy resource: CloudWatch Logs checks it when the group is created
+    account_id: str
+    partition: str
+    region: str
 
 
 class SharedNetwork(Construct):
@@ -16,16 +34,28 @@ class SharedNetwork(Construct):
 
     Agents need outbound internet (Buildkite, registries) but no inbound
     traffic: the security group allows egress only, and the VPC's default
-    security group is emptied so nothing lands in it by accident.
+    security group is emptied so nothing lands in it by accident. A new VPC
+    logs its flows (an existing one is its owner's to log).
     """
 
-    def __init__(self, scope: Construct, id: str, *, network: AwsRegionNetwork, name: str):
+    def __init__(self, scope: Construct, id: str, *, network: AwsRegionNetwork, name: str, flow_logs: FlowLogTarget):
         super().__init__(scope, id)
         if network.existing_vpc is not None:
             self.vpc_id: str = network.existing_vpc.vpc_id
             self.subnet_ids: list[str] = list(network.existing_vpc.subnet_ids)
         else:
-            self.vpc_id, self.subnet_ids = self._new_vpc(network, name)
+            self.vpc_id, self.subnet_ids = self._new_vpc(network, name, flow_logs.region)
+            VpcFlowLog(
+                self,
+                "flow-logs",
+                vpc_id=self.vpc_id,
+                name=name,
+                kms_key_arn=flow_logs.kms_key_arn,
+                key_policy=flow_logs.key_policy,
+                account_id=flow_logs.account_id,
+                partition=flow_logs.partition,
+                region=flow_logs.region,
+            )
 
         self.security_group = aws.SecurityGroup(
             self,
@@ -46,7 +76,7 @@ class SharedNetwork(Construct):
             tags={"Name": f"{name}-agents"},
         )
 
-    def _new_vpc(self, network: AwsRegionNetwork, name: str) -> tuple[str, list[str]]:
+    def _new_vpc(self, network: AwsRegionNetwork, name: str, region: str) -> tuple[str, list[str]]:
         vpc = aws.Vpc(
             self,
             "vpc",
@@ -56,7 +86,16 @@ class SharedNetwork(Construct):
             tags={"Name": name},
         )
         aws.DefaultSecurityGroup(self, "default-sg", vpc_id=vpc.id, tags={"Name": f"{name}-default-unused"})
-        zones = aws.DataAwsAvailabilityZones(self, "zones", state="available")
+        zones = aws.DataAwsAvailabilityZones(
+            self,
+            "zones",
+            state="available",
+            filter=[
+                aws.DataAwsAvailabilityZonesFilter(
+                    name="zone-name", values=[f"{region}{letter}" for letter in ZONE_LETTERS]
+                )
+            ],
+        )
         gateway = aws.InternetGateway(self, "igw", vpc_id=vpc.id, tags={"Name": name})
         routes = aws.RouteTable(self, "public", vpc_id=vpc.id, tags={"Name": f"{name}-public"})
         aws.Route(self, "default-route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id)

@@ -9,12 +9,17 @@ from constructs_lib import elastic_ci_parameters as ecp
 from constructs_lib.aws.agent_secrets import AgentSecrets
 from constructs_lib.aws.ci_access_policy import CiAccessPolicy
 from constructs_lib.aws.elastic_ci_queue import ElasticCiQueue
+from constructs_lib.aws.encryption_key import EncryptionKey, ServiceGrant
 from constructs_lib.aws.private_bucket import PrivateBucket
-from constructs_lib.aws.shared_network import SharedNetwork
+from constructs_lib.aws.shared_network import FlowLogTarget, SharedNetwork
+from constructs_lib.aws.stack_events import StackEvents, topic_name
+from constructs_lib.aws.vpc_flow_log import log_group_name
 from constructs_lib.model import QueuesFile
 from constructs_lib.providers import aws
 
 TAGS = {"ManagedBy": "buildkite-ci-toolkit"}
+# Build-cache objects older than this are removed: a cache refills itself.
+CACHE_EXPIRE_DAYS = 30
 
 
 def stack_id(region: str) -> str:
@@ -36,25 +41,61 @@ class AwsRegionStack(TerraformStack):
         )
         queues = {name: model.queues[name].aws for name in queue_names}
         name = f"buildkite-{region}"
-        network = SharedNetwork(self, "network", network=settings.networks[region], name=name)
+        identity = aws.DataAwsCallerIdentity(self, "account")
+        partition = aws.DataAwsPartition(self, "partition")
+        account, arn_partition = identity.account_id, partition.partition
+        key = EncryptionKey(
+            self,
+            "key",
+            alias=name,
+            description=f"Buildkite CI in {region}: agent tokens, HF token, flow logs, stack events",
+            account_id=account,
+            partition=arn_partition,
+            services=(
+                ServiceGrant(
+                    "CloudWatchLogsEncryptsFlowLogs",
+                    f"logs.{region}.amazonaws.com",
+                    "aws:logs:arn",
+                    f"arn:{arn_partition}:logs:{region}:{account}:log-group:{log_group_name(name)}",
+                ),
+                ServiceGrant(
+                    "CloudFormationPublishesStackEvents",
+                    "cloudformation.amazonaws.com",
+                    "aws:sns:topicArn",
+                    f"arn:{arn_partition}:sns:{region}:{account}:{topic_name(name)}",
+                ),
+            ),
+        )
+        network = SharedNetwork(
+            self,
+            "network",
+            network=settings.networks[region],
+            name=name,
+            flow_logs=FlowLogTarget(
+                kms_key_arn=key.arn, key_policy=key.policy, account_id=account, partition=arn_partition, region=region
+            ),
+        )
         secrets = AgentSecrets(
             self,
             "secrets",
             token_paths=[ecp.token_path(model, q) for q in queues.values()],
             hf_secret_name=settings.hf_token_secret,
             name=name,
+            kms_key_id=key.key_id,
+            kms_key_arn=key.arn,
         )
-        identity = aws.DataAwsCallerIdentity(self, "account")
-        partition = aws.DataAwsPartition(self, "partition")
+        events = StackEvents(self, "stack-events", name=name, kms_key_arn=key.arn)
+        TerraformOutput(self, "stack-events-topic", value=events.arn)
         repository_arns = [
-            f"arn:{partition.partition}:ecr:{settings.region}:{identity.account_id}:repository/{repo}"
-            for repo in settings.image_repositories
+            f"arn:{arn_partition}:ecr:{settings.region}:{account}:repository/{repo}" for repo in settings.image_repositories
         ]
         cache_arn = None
         if settings.build_cache_bucket:
-            cache_arn = f"arn:{partition.partition}:s3:::{settings.build_cache_bucket}"
+            cache_arn = f"arn:{arn_partition}:s3:::{settings.build_cache_bucket}"
             if region == settings.region:
-                PrivateBucket(self, "build-cache", bucket=settings.build_cache_bucket)
+                PrivateBucket(
+                    self, "build-cache", bucket=settings.build_cache_bucket, noncurrent_days=1, expire_days=CACHE_EXPIRE_DAYS
+                )
 
         self.queues: dict[str, ElasticCiQueue] = {}
         for queue_name, queue in queues.items():
@@ -67,6 +108,8 @@ class AwsRegionStack(TerraformStack):
                 vpc_id=network.vpc_id,
                 subnet_ids=network.subnet_ids,
                 security_group_id=network.security_group.id,
+                token_kms_key_id=key.key_id,
+                notification_arns=[events.arn],
             )
             CiAccessPolicy(
                 self,
@@ -76,6 +119,8 @@ class AwsRegionStack(TerraformStack):
                 repository_arns=repository_arns,
                 cache_bucket_arn=cache_arn,
                 hf_secret_arn=secrets.hf_token.arn,
+                hf_secret_key_arn=key.arn,
+                region=region,
                 builder=queue.builder,
                 needs_hf_token=queue.needs_hf_token,
             )

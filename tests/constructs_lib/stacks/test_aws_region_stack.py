@@ -124,14 +124,16 @@ def test_remote_state(default_stacks):
     }
     state = default_stacks["aws-state"]
     assert "backend" not in state["terraform"]  # local: it creates the bucket the others use
-    (bucket,) = resources(state, "aws_s3_bucket").values()
-    assert bucket["bucket"] == "vllm-ci-terraform-state"
+    buckets = {b["bucket"]: (uid, b) for uid, b in resources(state, "aws_s3_bucket").items()}
+    assert sorted(buckets) == ["vllm-ci-terraform-state", "vllm-ci-terraform-state-access-logs"]
+    uid, bucket = buckets["vllm-ci-terraform-state"]
     assert bucket["lifecycle"]["prevent_destroy"] is True
-    (versioning,) = resources(state, "aws_s3_bucket_versioning").values()
+    ref = f"${{aws_s3_bucket.{uid}.id}}"
+    (versioning,) = [v for v in resources(state, "aws_s3_bucket_versioning").values() if v["bucket"] == ref]
     assert versioning["versioning_configuration"]["status"] == "Enabled"
-    (block,) = resources(state, "aws_s3_bucket_public_access_block").values()
+    (block,) = [b for b in resources(state, "aws_s3_bucket_public_access_block").values() if b["bucket"] == ref]
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    (encryption,) = resources(state, "aws_s3_bucket_server_side_encryption_configuration").values()
+    (encryption,) = [e for e in resources(state, "aws_s3_bucket_server_side_encryption_configuration").values() if e["bucket"] == ref]
     assert encryption["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"] == "aws:kms"
     (table,) = resources(state, "aws_dynamodb_table").values()
     assert (table["name"], table["hash_key"]) == ("vllm-ci-terraform-locks", "LockID")

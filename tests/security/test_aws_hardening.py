@@ -1,0 +1,159 @@
+"""What the AWS stacks do about the checks reviewers run: asserted here, so a refreshed snapshot cannot undo it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.constructs_lib.minimal_queues import MINIMAL
+from tests.constructs_lib.stacks.synth_helpers import resources, synth_stacks
+from tests.security.stack_json import by_path, ref, stacks_of, statements
+from constructs_lib.loader import parse_queues
+from constructs_lib.problems import LoadError
+
+DEFAULT_AWS_QUEUES = ["bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue"]
+
+
+@pytest.fixture(scope="module")
+def region(default_synth) -> dict:
+    return stacks_of(default_synth)["aws-us-west-2"]
+
+
+@pytest.fixture(scope="module")
+def state(default_synth) -> dict:
+    return stacks_of(default_synth)["aws-state"]
+
+
+def test_region_key_rotates_and_names_itself_in_its_policy(region):
+    key = by_path(region, "resource", "aws_kms_key")["key/key"]
+    assert key["enable_key_rotation"] is True
+    key_arn = ref(region, "aws_kms_key", "key/key", "arn")
+    (policy,) = by_path(region, "resource", "aws_kms_key_policy").values()
+    assert policy["key_id"] == ref(region, "aws_kms_key", "key/key", "key_id")
+    by_sid = statements(region, policy["policy"])
+    assert sorted(by_sid) == ["AccountAdministersThroughIam", "CloudFormationPublishesStackEvents", "CloudWatchLogsEncryptsFlowLogs"]
+    for sid, statement in by_sid.items():
+        assert statement["resources"] == [key_arn], sid
+        if statement["principals"][0]["type"] == "Service":  # services only for one named resource
+            (condition,) = statement["condition"]
+            assert condition["variable"].startswith("kms:EncryptionContext:"), sid
+            assert "kms:*" not in statement["actions"], sid
+    assert by_path(region, "resource", "aws_kms_alias")["key/alias"]["name"] == "alias/buildkite-us-west-2"
+
+
+def test_tokens_are_encrypted_with_the_region_key_and_the_stacks_are_told(region):
+    key_id = ref(region, "aws_kms_key", "key/key", "key_id")
+    key_arn = ref(region, "aws_kms_key", "key/key", "arn")
+    for parameter in by_path(region, "resource", "aws_ssm_parameter").values():
+        assert (parameter["type"], parameter["key_id"]) == ("SecureString", key_id)
+    assert by_path(region, "resource", "aws_secretsmanager_secret")["secrets/hf-token"]["kms_key_id"] == key_arn
+    topic_arn = ref(region, "aws_sns_topic", "stack-events/topic", "arn")
+    stacks = by_path(region, "resource", "aws_cloudformation_stack")
+    assert sorted(stacks) == sorted(f"{q}/stack" for q in DEFAULT_AWS_QUEUES)
+    for name, stack in stacks.items():
+        assert stack["parameters"]["BuildkiteAgentTokenParameterStoreKMSKey"] == key_id, name
+        assert stack["notification_arns"] == [topic_arn], name
+    assert by_path(region, "resource", "aws_sns_topic")["stack-events/topic"]["kms_master_key_id"] == key_arn
+    assert region["output"]["stack-events-topic"]["value"] == topic_arn
+
+
+def test_only_hf_readers_may_decrypt_with_the_key_and_only_through_secrets_manager(region):
+    key_arn = ref(region, "aws_kms_key", "key/key", "arn")
+    decrypters = set()
+    for path, policy in by_path(region, "resource", "aws_iam_policy").items():
+        by_sid = statements(region, policy["policy"])
+        if "DecryptHfToken" in by_sid:
+            decrypters.add(path.split("-access/")[0])
+            statement = by_sid["DecryptHfToken"]
+            assert (statement["actions"], statement["resources"]) == (["kms:Decrypt"], [key_arn])
+            assert statement["condition"] == [
+                {"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.us-west-2.amazonaws.com"]}
+            ]
+        assert ("DecryptHfToken" in by_sid) == ("ReadHfToken" in by_sid), path
+    assert decrypters == {"cpu_queue", "gpu_1_queue", "gpu_4_queue"}
+
+
+def test_new_vpc_logs_every_flow_to_an_encrypted_group_kept_a_year(region):
+    (flow_log,) = by_path(region, "resource", "aws_flow_log").values()
+    assert flow_log["vpc_id"] == ref(region, "aws_vpc", "network/vpc", "id")
+    assert (flow_log["traffic_type"], flow_log["log_destination_type"]) == ("ALL", "cloud-watch-logs")
+    group = by_path(region, "resource", "aws_cloudwatch_log_group")["network/flow-logs/log-group"]
+    assert group["retention_in_days"] == 365
+    assert group["kms_key_id"] == ref(region, "aws_kms_key", "key/key", "arn")
+    # CloudWatch Logs checks the key when the group is created: after the key policy that lets it.
+    assert group["depends_on"] == [f"aws_kms_key_policy.{next(iter(region['resource']['aws_kms_key_policy']))}"]
+    role = by_path(region, "resource", "aws_iam_role")["network/flow-logs/role"]
+    (trust,) = statements(region, role["assume_role_policy"]).values()
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["vpc-flow-logs.amazonaws.com"]}]
+    (write,) = statements(region, by_path(region, "resource", "aws_iam_role_policy")["network/flow-logs/write-policy"]["policy"]).values()
+    assert "*" not in write["resources"]
+
+
+def test_subnet_zones_come_from_a_closed_set(region):
+    zones = by_path(region, "data", "aws_availability_zones")["network/zones"]
+    assert zones["filter"] == [{"name": "zone-name", "values": [f"us-west-2{c}" for c in "abcdef"]}]
+
+
+def test_state_is_encrypted_with_its_own_key_and_its_reads_are_logged(state):
+    key_arn = ref(state, "aws_kms_key", "state/key/key", "arn")
+    (table,) = by_path(state, "resource", "aws_dynamodb_table").values()
+    assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": key_arn}
+    encryption = by_path(state, "resource", "aws_s3_bucket_server_side_encryption_configuration")
+    default = encryption["state/state/encryption"]["rule"][0]["apply_server_side_encryption_by_default"]
+    assert default == {"sse_algorithm": "aws:kms", "kms_master_key_id": key_arn}
+    # Log delivery requires S3-managed keys on its target.
+    logs_default = encryption["state/access-logs/logs/encryption"]["rule"][0]["apply_server_side_encryption_by_default"]
+    assert logs_default == {"sse_algorithm": "AES256"}
+    logs_id = ref(state, "aws_s3_bucket", "state/access-logs/logs/bucket", "id")
+    (logging,) = by_path(state, "resource", "aws_s3_bucket_logging").values()
+    assert (logging["bucket"], logging["target_bucket"]) == (ref(state, "aws_s3_bucket", "state/state/bucket", "id"), logs_id)
+    (policy,) = by_path(state, "resource", "aws_s3_bucket_policy").values()
+    (delivery,) = statements(state, policy["policy"]).values()
+    assert delivery["principals"] == [{"type": "Service", "identifiers": ["logging.s3.amazonaws.com"]}]
+    assert delivery["actions"] == ["s3:PutObject"]
+    source_arn = next(c for c in delivery["condition"] if c["variable"] == "aws:SourceArn")
+    partition = ref(state, "aws_partition", "state/partition", "partition", section="data")
+    assert source_arn["values"] == [f"arn:{partition}:s3:::vllm-ci-terraform-state"]
+
+
+def test_every_bucket_tidies_itself_and_reports_its_events(default_synth):
+    stacks = stacks_of(default_synth)
+    for stack_id in ("aws-state", "aws-us-west-2"):
+        stack = stacks[stack_id]
+        buckets = {path.rsplit("/", 1)[0] for path in by_path(stack, "resource", "aws_s3_bucket")}
+        lifecycles = {path.rsplit("/", 1)[0]: lc for path, lc in by_path(stack, "resource", "aws_s3_bucket_lifecycle_configuration").items()}
+        notifications = {path.rsplit("/", 1)[0]: n for path, n in by_path(stack, "resource", "aws_s3_bucket_notification").items()}
+        assert buckets == set(lifecycles) == set(notifications), stack_id
+        for name in buckets:
+            assert notifications[name]["eventbridge"] is True
+            rules = {rule["id"]: rule for rule in lifecycles[name]["rule"]}
+            assert rules["tidy-versions-and-uploads"]["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    cache_rules = {r["id"]: r for r in by_path(stacks["aws-us-west-2"], "resource", "aws_s3_bucket_lifecycle_configuration")["build-cache/lifecycle"]["rule"]}
+    assert cache_rules["expire-objects"]["expiration"] == [{"days": 30}]
+    state_rules = by_path(stacks["aws-state"], "resource", "aws_s3_bucket_lifecycle_configuration")["state/state/lifecycle"]["rule"]
+    assert [r["id"] for r in state_rules] == ["tidy-versions-and-uploads"]  # state never expires
+
+
+def test_an_existing_vpc_is_not_logged_by_the_toolkit(tmp_path):
+    text = MINIMAL.replace(
+        "      vpc_cidr: 10.0.0.0/16\n",
+        "      vpc_cidr: 10.0.0.0/16\n    eu-west-1:\n      existing_vpc:\n        vpc_id: vpc-0123456789abcdef0\n"
+        "        subnet_ids: [subnet-0123456789abcdef0]\n",
+    ).replace("      min_size: 1\n", "      min_size: 1\n      region: eu-west-1\n      agent_token_path: /buildkite/release/agent-token\n")
+    stacks = synth_stacks(text, tmp_path)
+    eu, us = stacks["aws-eu-west-1"], stacks["aws-us-west-2"]
+    assert not resources(eu, "aws_flow_log") and not resources(eu, "aws_vpc")
+    assert len(resources(us, "aws_flow_log")) == 1
+    (parameter,) = resources(eu, "aws_ssm_parameter").values()
+    (key_id,) = resources(eu, "aws_kms_key")
+    assert (parameter["name"], parameter["key_id"]) == ("/buildkite/release/agent-token", f"${{aws_kms_key.{key_id}.key_id}}")
+
+
+def test_the_token_key_parameter_is_the_toolkits_to_set():
+    text = MINIMAL.replace("      max_size: 4\n", "      max_size: 4\n      parameters:\n        BuildkiteAgentTokenParameterStoreKMSKey: abc\n")
+    with pytest.raises(LoadError) as err:
+        parse_queues(text.encode(), "queues.yaml")
+    assert str(err.value) == (
+        "queues.yaml:21: queues.cpu_queue.aws.parameters.BuildkiteAgentTokenParameterStoreKMSKey: "
+        "set by the toolkit from the queue model; use the queue's own keys instead"
+    )
+
