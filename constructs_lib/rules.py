@@ -252,6 +252,8 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
             yield path + ("queue",), f"no queue named {pool.queue!r} is declared"
         elif queue.kubernetes is None:
             yield path + ("queue",), f"queue {pool.queue!r} is not Kubernetes-backed (it is hosted by {queue.platform})"
+        elif queue.kubernetes.cluster not in (None, gke.name):
+            yield path + ("queue",), f"queue {pool.queue!r} runs on cluster {queue.kubernetes.cluster!r}, not on {gke.name!r}"
         elif queue.accelerator is not None and pool.accelerator_type is not None:
             wanted = queue.accelerator
             if wanted.type not in pool.accelerator_type.split("-"):

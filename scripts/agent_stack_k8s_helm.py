@@ -3,7 +3,7 @@
     python scripts/agent_stack_k8s_helm.py [--queues queues.yaml] [--chart-version X.Y.Z] [--namespace NS]
 
 One helm release per Kubernetes-backed queue of queues.yaml that runs on the
-optional GKE cluster (no `kubernetes.cluster` of its own); pods of a queue
+optional GKE cluster (`kubernetes.cluster` absent or naming it); pods of a queue
 with a node pool are pinned to that pool's nodes (label buildkite-queue).
 Installing the chart stays outside Terraform. The agent token goes from
 Secret Manager into a Kubernetes secret through a pipe: it never appears on
@@ -35,7 +35,8 @@ K8S_SECRET = "buildkite-agent-token"
 
 def gke_queues(model: QueuesFile) -> list[str]:
     """Kubernetes-backed queues served by the optional GKE cluster, in file order."""
-    return [name for name, queue in model.hosted("kubernetes").items() if queue.kubernetes.cluster is None]
+    cluster = model.gcp.gke.name
+    return [name for name, queue in model.hosted("kubernetes").items() if queue.kubernetes.cluster in (None, cluster)]
 
 
 def commands(model: QueuesFile, *, chart_version: str = CHART_VERSION, namespace: str = "buildkite") -> list[str]:

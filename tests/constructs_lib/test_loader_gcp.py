@@ -151,6 +151,11 @@ def test_pool_for_a_queue_that_is_not_kubernetes_backed(queue, platform):
     ]
 
 
+def test_pool_for_a_queue_on_another_cluster():
+    text = edit("    kubernetes: {}\n", "    kubernetes: {cluster: on-prem}\n")
+    assert problems(text) == ["queues.yaml:17: gcp.gke.node_pools.l4.queue: queue 'gke-l4' runs on cluster 'on-prem', not on 'ci'"]
+
+
 def test_unknown_tpu_architecture():
     text = edit("      architecture: vm\n", "      architecture: pod\n")
     assert problems(text) == ["queues.yaml:38: queues.tpu-vm.tpu.architecture: must be one of 'node' or 'vm' (got 'pod')"]

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from constructs_lib.loader import load_queues
+from constructs_lib.loader import load_queues, parse_queues
 from scripts import agent_stack_k8s_helm as helm
 from tests.conftest import PLANTED_SECRETS, REPO
 from tests.constructs_lib.stacks.gcp_fixtures import ALL_FEATURES
@@ -52,6 +52,14 @@ def test_output_is_shellcheck_clean_and_holds_no_planted_secret(tmp_path, monkey
     script.write_text(result.stdout)
     check = subprocess.run([shellcheck, "--shell=bash", str(script)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
+
+
+def test_queues_of_other_clusters_are_left_out():
+    text = ALL_FEATURES.read_text().replace("  k8s-cpu:\n    kubernetes: {}\n", "  k8s-cpu:\n    kubernetes: {cluster: vllm-ci}\n")
+    text = text.replace("      cpu:\n        queue: k8s-cpu\n", "      cpu:\n        queue: gke-l4-1\n")
+    text += "  elsewhere:\n    kubernetes: {cluster: on-prem}\n"
+    model = parse_queues(text.encode(), "queues.yaml")
+    assert helm.gke_queues(model) == ["a100-queue", "gke-l4-1", "gke-l4-4", "k8s-cpu"]
 
 
 def test_a_file_without_gke_is_refused_in_one_line(tmp_path):
