@@ -33,3 +33,19 @@ def test_data_disk_type_follows_the_generation():
     assert names.data_disk_type(fleet(accelerator_type="v6e-1", architecture="vm", cidr_block=None)) == "hyperdisk-balanced"
     assert names.data_disk_type(fleet(data_disk_type="pd-balanced")) == "pd-balanced"
     assert names.generation("v5litepod-1") == "v5litepod" and names.zone_region("us-east5-b") == "us-east5"
+
+
+def test_pure_gcp_modules_import_without_cdktf():
+    """The loader's rules use these modules; the CI bootstrap loads them without cdktf."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = (
+        "import sys, constructs_lib.loader, constructs_lib.gcp.names, constructs_lib.gcp.startup_script\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
