@@ -5,13 +5,21 @@ Why it exists: each prebuilt binding's package `__init__` imports all of its
 small machine (hashicorp/terraform-cdk#3753), while the stacks use a few dozen
 classes. Here each binding's package is registered in `sys.modules` as a bare
 package object, without running its `__init__`, and only the resource
-modules named in the tables below are imported, on first use. The submodules
-load the binding's jsii assembly through `<package>._jsii` themselves, so the
-classes behave exactly as with a normal import (a test synthesizes both ways
-and compares the JSON).
+modules named in the tables below are imported, on first use.
+
+The node side has the same problem: loading a binding's jsii assembly makes
+the kernel require all of the package's JavaScript (~2 s and ~500 MB per
+binding). So when `<package>._jsii` is imported here, the kernel is handed a
+slim tarball instead of the binding's own: the same assembly cut down to the
+submodules of the table below (and everything they refer to), built once per
+binding version and table by `constructs_lib.slim_assembly` and cached outside
+the repository. Where a slim tarball cannot be built soundly the full one is
+loaded, with a one-line note on stderr. A test synthesizes the default
+queues.yaml this way and eagerly and compares every file byte for byte.
 
 Set CI_TOOLKIT_EAGER_PROVIDERS=1 to import the packages the usual way (for
-benchmarks and the equivalence test). Moving to a maintained fork of the
+benchmarks and the equivalence test); CI_TOOLKIT_SLIM_ASSEMBLIES=0 keeps the
+lazy imports but loads the full assemblies. Moving to a maintained fork of the
 bindings, or to locally generated ones, is a change of the package names in
 this file.
 
@@ -24,11 +32,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import pathlib
 import sys
 import types
 from typing import Any
 
 EAGER_ENV = "CI_TOOLKIT_EAGER_PROVIDERS"
+SLIM_ENV = "CI_TOOLKIT_SLIM_ASSEMBLIES"
 
 # class name -> resource module, per binding. Add a line to use a new resource.
 # Structs inside lists must be passed as these classes (a plain dict inside a
@@ -147,7 +157,37 @@ class _Binding:
             bare.__package__ = package
             bare.__file__ = spec.origin
             sys.modules[package] = bare
+            if os.environ.get(SLIM_ENV) != "0":
+                self._load_slim_assembly(pathlib.Path(spec.submodule_search_locations[0]))
         return importlib.import_module(f"{package}.{module}")
+
+    def _load_slim_assembly(self, package_dir: pathlib.Path) -> None:
+        """Import `<package>._jsii` with the kernel loading a slim tarball of its assembly."""
+        import jsii
+
+        from constructs_lib import slim_assembly
+
+        own = (package_dir / "_jsii").resolve()
+        full_load = jsii.kernel.load
+
+        def load(name: str, version: str, tarball: str) -> None:
+            if pathlib.Path(tarball).resolve().parent == own:
+                try:
+                    namespaces = slim_assembly.namespaces_of(package_dir, name, set(self._classes.values()))
+                    tarball = str(slim_assembly.slim_tarball(tarball, name, version, namespaces))
+                except slim_assembly.SlimAssemblyError as err:
+                    print(f"note: loading the full {name} assembly: {err}", file=sys.stderr)
+            full_load(name, version, tarball)
+
+        shadowed = vars(jsii.kernel).get("load")
+        jsii.kernel.load = load  # only for this import: JSIIAssembly.load calls the kernel object
+        try:
+            importlib.import_module(f"{self._package}._jsii")
+        finally:
+            if shadowed is None:
+                del jsii.kernel.load
+            else:
+                jsii.kernel.load = shadowed
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -1,0 +1,100 @@
+"""constructs_lib.providers: lazy imports and slim assemblies change nothing but speed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from constructs_lib import providers, slim_assembly
+from tests.conftest import REPO, run_synth
+from tests.constructs_lib.minimal_queues import MINIMAL
+from tests.test_main import all_files
+
+SITE_TARBALLS = "/_jsii/"
+
+
+@pytest.mark.slow
+def test_slim_synth_is_byte_identical_to_eager_imports(tmp_path, default_synth):
+    eager = run_synth(REPO / "queues.yaml", tmp_path / "eager", extra_env={providers.EAGER_ENV: "1"})
+    assert eager.returncode == 0, eager.stderr
+    # The project's way from a cold cache: the slim tarballs are built in this run.
+    cache = tmp_path / "cache"
+    cold = run_synth(REPO / "queues.yaml", tmp_path / "cold", extra_env={slim_assembly.CACHE_ENV: str(cache)})
+    assert cold.returncode == 0, cold.stderr
+    assert "note:" not in cold.stderr  # the slim assemblies were used, not the fallback
+    assert sorted(p.name.split("@")[1] for p in (cache / "jsii-slim").iterdir()) == ["cdktf__provider-aws", "cdktf__provider-google"]
+
+    expected = all_files(tmp_path / "eager")
+    assert any(name.startswith("stacks/gcp-") for name in expected) and any(name.startswith("stacks/aws-") for name in expected)
+    for synthesized in (all_files(default_synth), all_files(tmp_path / "cold")):
+        assert synthesized.keys() == expected.keys()
+        for name in expected:
+            assert synthesized[name] == expected[name], name
+    assert cold.stdout.replace(str(tmp_path / "cold"), "OUT") == eager.stdout.replace(str(tmp_path / "eager"), "OUT")
+
+
+@pytest.mark.slow
+def test_unusable_cache_falls_back_to_the_full_assembly_with_one_note(tmp_path, default_synth):
+    cache = tmp_path / "cache"
+    (cache / "jsii-slim").mkdir(parents=True)
+    (cache / "jsii-slim").chmod(0o777)
+    result = run_synth(REPO / "queues.yaml", tmp_path / "out", extra_env={slim_assembly.CACHE_ENV: str(cache)})
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 2, result.stderr  # one per binding
+    assert all("is not private to this user" in line for line in notes)
+    assert all_files(tmp_path / "out") == all_files(default_synth)
+
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+    import jsii
+    from jsii._kernel import Kernel
+
+    loads = []
+    full_load = Kernel.load
+
+    def record(self, name, version, tarball):
+        loads.append([name, tarball])
+        return full_load(self, name, version, tarball)
+
+    Kernel.load = record
+    from constructs_lib.app import build
+    from constructs_lib.loader import parse_queues
+    build(parse_queues(sys.stdin.buffer.read(), "queues.yaml"), sys.argv[1]).synth()
+    print(json.dumps({"loads": loads, "patched": "load" in vars(jsii.kernel), "modules": sorted(sys.modules)}))
+    """
+)
+
+
+def probe(text: str, tmp_path, **env: str) -> dict:
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1", **env}
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "out")], input=text.encode(), cwd=REPO, env=env, capture_output=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stdout)
+
+
+def test_aws_only_loads_the_slim_aws_assembly_and_nothing_of_google(tmp_path):
+    seen = probe(MINIMAL, tmp_path)
+    by_name = dict(seen["loads"])
+    assert sorted(by_name) == ["@cdktf/provider-aws", "cdktf", "constructs"]
+    aws = by_name["@cdktf/provider-aws"]
+    assert aws.startswith(str(slim_assembly.cache_dir() / "jsii-slim")), aws
+    assert SITE_TARBALLS in by_name["cdktf"]  # other assemblies are untouched
+    assert not seen["patched"]  # the kernel is back to normal once the binding is loaded
+    assert not [m for m in seen["modules"] if m.startswith("cdktf_cdktf_provider_google")]
+    imported = {m.split(".")[1] for m in seen["modules"] if m.startswith("cdktf_cdktf_provider_aws.")}
+    assert imported - {"_jsii"} <= set(providers.AWS_CLASSES.values())
+
+
+def test_slim_assemblies_can_be_switched_off(tmp_path):
+    seen = probe(MINIMAL, tmp_path, **{providers.SLIM_ENV: "0"})
+    assert SITE_TARBALLS in dict(seen["loads"])["@cdktf/provider-aws"]
