@@ -17,7 +17,7 @@ import buildkite_sdk as sdk
 
 from constructs_lib.model import QueuesFile
 
-from scripts.pipeline_generator.jobs import CONTAINER, MULTI_NODE, Image, Job
+from scripts.pipeline_generator.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
 from scripts.pipeline_generator.routing import Route
 from scripts.pipeline_generator.selection import Decision
 
@@ -104,7 +104,8 @@ def _steps(job: Job, decision: Decision, route: Route, image: Image, model: Queu
     elif job.family is not None and job.family.wrapper and job.parent is not None:
         command["commands"] = [_wrapped(job, commands)]
     else:
-        if step.working_dir:
+        # As the current layout's own generator: builds and multi-node scripts choose their directory.
+        if step.working_dir and step.nodes < 2 and not step.label.startswith(BUILD_LABEL_PREFIX):
             commands.insert(0, f"cd {step.working_dir}")
         command["commands"] = commands
     if step.env:
