@@ -26,11 +26,13 @@ The result is built once per (tarball, submodule set) under the user's cache
 directory ($CI_TOOLKIT_CACHE_DIR, else $XDG_CACHE_HOME/buildkite-ci-toolkit,
 else ~/.cache/buildkite-ci-toolkit), in a private folder, written atomically
 and byte-for-byte reproducible. Building reads the whole tarball: a few
-seconds and ~700 MB for the AWS binding, once.
+seconds and ~700 MB for the AWS binding, once; a tarball no run has used for
+30 days is removed when another one of the same binding is built.
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import io
@@ -42,11 +44,13 @@ import re
 import stat
 import tarfile
 import tempfile
+import time
 from typing import Any, Iterable
 
 # Bump when the content of a slim tarball changes for the same inputs.
 BUILD_VERSION = 1
 CACHE_ENV = "CI_TOOLKIT_CACHE_DIR"
+_DAY = 24 * 3600
 
 _PREFIX = "package/"
 _REQUIRE = re.compile(r"""\brequire\(\s*(["'])([^"']+)\1\s*\)""")
@@ -58,6 +62,7 @@ _INDEX_NOISE = re.compile(
     r"|exports\.[A-Za-z0-9_$]+(?: = exports\.[A-Za-z0-9_$]+)* = void 0;"
     r"|//.*|)$"
 )
+_OTHER_FILES = {f"{_PREFIX}package.json", f"{_PREFIX}lib/index.js", f"{_PREFIX}LICENSE"}
 _INDEX_EXPORT = re.compile(r'^exports\.([A-Za-z0-9_$]+) = require\("\./([A-Za-z0-9_.-]+)"\);$')
 
 
@@ -100,8 +105,11 @@ def slim_tarball(tarball: str | os.PathLike, name: str, version: str, namespaces
     key_source = json.dumps([BUILD_VERSION, name, version, str(tarball.resolve()), info.st_size, info.st_mtime_ns, namespaces])
     key = hashlib.sha256(key_source.encode()).hexdigest()[:20]
     folder = _private_folder(cache_dir() / "jsii-slim")
-    target = folder / f"{name.replace('/', '__')}@{version}-{key}.jsii.tgz"
+    stem = f"{name.replace('/', '__')}@{version}-"
+    target = folder / f"{stem}{key}.jsii.tgz"
     if target.is_file():
+        if time.time() - target.stat().st_mtime > _DAY:
+            os.utime(target)  # in use: keep it from being pruned
         return target
     data = build(tarball, name, namespaces)
     handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
@@ -112,7 +120,18 @@ def slim_tarball(tarball: str | os.PathLike, name: str, version: str, namespaces
     finally:
         if os.path.exists(staging):
             os.unlink(staging)
+    _prune(folder, stem)
     return target
+
+
+def _prune(folder: pathlib.Path, stem: str) -> None:
+    """Remove this binding's slim tarballs that no run has used for 30 days."""
+    for old in folder.glob(f"{glob.escape(stem)}*.jsii.tgz"):
+        try:
+            if time.time() - old.stat().st_mtime > 30 * _DAY:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def _private_folder(folder: pathlib.Path) -> pathlib.Path:
@@ -133,12 +152,13 @@ def _private_folder(folder: pathlib.Path) -> pathlib.Path:
 
 def build(tarball: pathlib.Path, name: str, namespaces: Iterable[str]) -> bytes:
     """The slim tarball's bytes (gzip), deterministic for the same inputs."""
-    wanted = {f"{_PREFIX}.jsii", f"{_PREFIX}package.json", f"{_PREFIX}lib/index.js"}
-    files = _read_members(tarball, lambda member: member in wanted)
-    missing = wanted - files.keys()
-    if missing:
-        raise SlimAssemblyError(f"{tarball} has no {', '.join(sorted(missing))}")
-    assembly = json.loads(files[f"{_PREFIX}.jsii"])
+    # Two passes over the archive: up to the assembly (its first member in
+    # practice), then everything else once the submodules to keep are known.
+    spec_file = f"{_PREFIX}.jsii"
+    found = _read_members(tarball, lambda member: member == spec_file, stop_after=1)
+    if spec_file not in found:
+        raise SlimAssemblyError(f"{tarball} has no {spec_file}")
+    assembly = json.loads(found.pop(spec_file))
     if assembly.get("schema") == "jsii/file-redirect":
         raise SlimAssemblyError(f"{tarball}: compressed (redirected) assemblies are not supported")
     if assembly.get("name") != name:
@@ -158,36 +178,34 @@ def build(tarball: pathlib.Path, name: str, namespaces: Iterable[str]) -> bytes:
     while True:
         keep = _type_closure(keep, by_namespace, name)
         folders = {dirs[ns] for ns in keep}
-        lib = _read_members(
-            tarball, lambda member: (_lib_dir(member) in folders and not member.endswith(".d.ts")) or member == f"{_PREFIX}LICENSE"
-        )
-        required = _required_namespaces(lib, {d: ns for ns, d in dirs.items()})
+        files = _read_members(tarball, lambda member: member in _OTHER_FILES or (_lib_dir(member) in folders and not member.endswith(".d.ts")))
+        required = _required_namespaces(files, {d: ns for ns, d in dirs.items()})
         if required <= keep:
             break
         keep |= required
+    missing = {f"{_PREFIX}package.json", f"{_PREFIX}lib/index.js"} - files.keys()
+    if missing:
+        raise SlimAssemblyError(f"{tarball} has no {', '.join(sorted(missing))}")
 
-    index = _slim_index(files[f"{_PREFIX}lib/index.js"].decode("utf-8"), {ns: dirs[ns] for ns in keep})
+    files[f"{_PREFIX}lib/index.js"] = _slim_index(files[f"{_PREFIX}lib/index.js"].decode("utf-8"), {ns: dirs[ns] for ns in keep}).encode()
     slim = dict(assembly)
     slim["types"] = {fqn: spec for ns in sorted(keep) for fqn, spec in sorted(by_namespace.get(ns, {}).items())}
     slim["submodules"] = {key: value for key, value in assembly.get("submodules", {}).items() if key[len(name) + 1 :] in keep}
     slim["fingerprint"] = "**********"
 
-    out = {
-        f"{_PREFIX}.jsii": json.dumps(slim, separators=(",", ":"), sort_keys=True).encode(),
-        f"{_PREFIX}package.json": files[f"{_PREFIX}package.json"],
-        f"{_PREFIX}lib/index.js": index.encode(),
-        **lib,
-    }
-    return _write_tgz(out)
+    files[spec_file] = json.dumps(slim, separators=(",", ":"), sort_keys=True).encode()
+    return _write_tgz(files)
 
 
-def _read_members(tarball: pathlib.Path, want) -> dict[str, bytes]:
+def _read_members(tarball: pathlib.Path, want, stop_after: int | None = None) -> dict[str, bytes]:
     found = {}
     try:
         with tarfile.open(tarball, "r:gz") as archive:
             for member in archive:
                 if member.isfile() and want(member.name):
                     found[member.name] = archive.extractfile(member).read()
+                    if len(found) == stop_after:
+                        break
     except (OSError, tarfile.TarError) as err:
         raise SlimAssemblyError(f"cannot read {tarball}: {err}") from err
     return found

@@ -174,6 +174,19 @@ def test_built_once_per_tarball_and_submodule_set(tmp_path, monkeypatch):
     assert [p.name for p in first.parent.iterdir()] == [first.name]  # nothing half-written left
 
 
+def test_tarballs_unused_for_30_days_are_pruned_when_another_is_built(tmp_path, monkeypatch):
+    monkeypatch.setenv(slim_assembly.CACHE_ENV, str(tmp_path / "cache"))
+    tarball = make_tarball(tmp_path / "x.tgz")
+    old = slim_assembly.slim_tarball(tarball, NAME, "1.0.0", ["alpha"])
+    recent = slim_assembly.slim_tarball(tarball, NAME, "1.0.0", ["gamma"])
+    month = 31 * 24 * 3600
+    for path in (old, recent):
+        os.utime(path, (path.stat().st_atime - month, path.stat().st_mtime - month))
+    assert slim_assembly.slim_tarball(tarball, NAME, "1.0.0", ["gamma"]) == recent  # used: touched
+    slim_assembly.slim_tarball(tarball, NAME, "1.0.0", ["beta"])
+    assert not old.exists() and recent.exists()
+
+
 def test_cache_folder_that_others_can_write_is_refused(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     (cache / "jsii-slim").mkdir(parents=True)
