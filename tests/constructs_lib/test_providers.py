@@ -98,3 +98,13 @@ def test_aws_only_loads_the_slim_aws_assembly_and_nothing_of_google(tmp_path):
 def test_slim_assemblies_can_be_switched_off(tmp_path):
     seen = probe(MINIMAL, tmp_path, **{providers.SLIM_ENV: "0"})
     assert SITE_TARBALLS in dict(seen["loads"])["@cdktf/provider-aws"]
+
+
+def test_as_cdktf_synth_runs_it_the_output_goes_to_cdktf_outdir(tmp_path, default_synth):
+    # cdktf synth runs cdktf.json's `python3 main.py` in the project folder with CDKTF_OUTDIR set.
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
+    env["CDKTF_OUTDIR"] = str(tmp_path / "cdktf-synth-out")
+    result = subprocess.run([sys.executable, "main.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert all_files(tmp_path / "cdktf-synth-out") == all_files(default_synth)
