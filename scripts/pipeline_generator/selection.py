@@ -28,27 +28,39 @@ class PrefixIndex:
         self._buckets: dict[str, list[str]] = {}
         for prefix in dict.fromkeys(prefixes):
             self._buckets.setdefault(prefix[: prefix.rfind("/") + 1], []).append(prefix)
+        # The prefixes of a directory hold for every file in it: found once per directory.
+        self._directories: dict[str, list[str]] = {}
 
-    def __bool__(self) -> bool:
-        return bool(self._buckets)
+    def __len__(self) -> int:
+        return sum(len(bucket) for bucket in self._buckets.values())
 
     def matches(self, path: str) -> list[str]:
-        found = []
-        end = 0
-        while True:
-            bucket = self._buckets.get(path[:end])
-            if bucket:
-                found.extend(p for p in bucket if path.startswith(p))
-            end = path.find("/", end) + 1
-            if end == 0:
-                return found
+        cut = path.rfind("/") + 1
+        directory = path[:cut]
+        found = self._directories.get(directory)
+        if found is None:
+            found = self._directories[directory] = self._levels(directory)
+        bucket = self._buckets.get(directory)
+        if not bucket:
+            return found
+        return found + [p for p in bucket if len(p) > cut and path.startswith(p)]
 
-    def discard(self, prefix: str) -> None:
-        bucket = self._buckets.get(prefix[: prefix.rfind("/") + 1])
-        if bucket and prefix in bucket:
-            bucket.remove(prefix)
-            if not bucket:
-                del self._buckets[prefix[: prefix.rfind("/") + 1]]
+    def _levels(self, directory: str) -> list[str]:
+        """Prefixes of `directory`: its parent's, plus those that end inside its last name."""
+        pending = []
+        while directory not in self._directories:
+            pending.append(directory)
+            if not directory:
+                break
+            directory = directory[: directory.rfind("/", 0, len(directory) - 1) + 1]
+        found = self._directories.get(directory, [])
+        for child in reversed(pending):
+            parent = child[: child.rfind("/", 0, len(child) - 1) + 1] if child else ""
+            longer = [p for p in self._buckets.get(parent, ()) if len(p) > len(parent) and child.startswith(p)]
+            if child and child in self._buckets.get(child, ()):
+                longer.append(child)  # the directory itself, as a prefix ending in "/"
+            found = self._directories[child] = found + longer
+        return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,9 +76,9 @@ def changes(files: Iterable[str], run_all: Sequence[str], run_all_exclude: Seque
     unique = tuple(sorted(set(files)))
     include, exclude = PrefixIndex(run_all), PrefixIndex(run_all_exclude)
     trigger = None
-    for path in unique:
-        hits = include.matches(path) if include else ()
-        if hits and not (exclude and exclude.matches(path)):
+    for path in unique if len(include) else ():
+        hits = include.matches(path)
+        if hits and not exclude.matches(path):
             trigger = (path, hits[0])
             break
     docs = bool(unique) and all(p.startswith(DOCS_PREFIXES) or p.endswith(DOCS_SUFFIXES) for p in unique)
@@ -141,15 +153,16 @@ def _matches(jobs: Sequence[Job], files: Sequence[str]) -> dict[str, tuple[str, 
         for prefix in job.step.dependencies or ():
             owners.setdefault(prefix, []).append(job.key)
     index = PrefixIndex(owners)
+    unmatched = set(owners)
     matched: dict[str, tuple[str, str]] = {}
     for path in files:
-        if not index:
-            break  # every dependency has matched already
+        if not unmatched:
+            break  # every dependency has matched: later files change nothing
         for prefix in index.matches(path):
-            for key in owners[prefix]:
-                matched.setdefault(key, (path, prefix))
-            # Its jobs are decided: later files need not look at it again.
-            index.discard(prefix)
+            if prefix in unmatched:
+                unmatched.discard(prefix)
+                for key in owners[prefix]:
+                    matched.setdefault(key, (path, prefix))
     return matched
 
 

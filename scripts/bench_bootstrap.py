@@ -1,0 +1,112 @@
+"""Bootstrap benchmark: pipeline generation by diff size, and the whole bootstrap process.
+
+    python scripts/bench_bootstrap.py [--shared ../shared/fixtures] [--runs 5]
+
+On the largest shared test-pipeline.yaml it prints the in-process generation
+time (median of --runs) for 1,000, 5,000 and 20,000 changed files, the ratio
+20k/1k, and the wall time of the generator's process for the 20,000-file
+diff, next to the time Python needs just to import the bootstrap's
+dependencies. `measure()` returns the same figures for `make bench`.
+
+The changed files are synthetic but shaped like vLLM's tree (deterministic,
+seeded, spread over 2,000 directories): they select steps and never hit a
+run-all pattern, so every file is looked up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from constructs_lib.loader import load_queues  # noqa: E402
+
+from scripts.pipeline_generator.__main__ import read_source  # noqa: E402
+from scripts.pipeline_generator.generate import Options, generate  # noqa: E402
+
+SIZES = (1_000, 5_000, 20_000)
+ROOTS = ("vllm", "tests", "benchmarks", "examples", "tools", "vllm/v1", "vllm/model_executor", "tests/v1")
+DIRS = ("core", "engine", "worker", "attention", "layers", "models", "distributed", "entrypoints", "lora", "spec_decode",
+        "quantization", "multimodal", "utils", "executor", "sample", "kv_cache", "compile", "platforms", "openai", "tokenizers")
+
+
+def largest_fixture(shared: Path) -> Path:
+    files = sorted((shared / "vllm-test-pipelines").glob("*.yaml"))
+    if not files:
+        raise SystemExit(f"no shared fixtures under {shared}")
+    return max(files, key=lambda p: p.stat().st_size)
+
+
+def changed_files(count: int, seed: int = 4, directories: int = 2_000) -> tuple[str, ...]:
+    """`count` paths in a tree of `directories` directories, about the size of vLLM's."""
+    rng = random.Random(seed)
+    tree = sorted({"/".join([rng.choice(ROOTS)] + [rng.choice(DIRS) for _ in range(rng.randint(1, 3))]) for _ in range(directories)})
+    return tuple(f"{rng.choice(tree)}/file_{i}.py" for i in range(count))
+
+
+def _median_seconds(action, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(shared: Path = REPO.parent / "shared" / "fixtures", runs: int = 5, sizes=SIZES) -> dict:
+    fixture = largest_fixture(shared)
+    queues = REPO / "queues.yaml"
+    model = load_queues(queues)
+    source = read_source(str(fixture))
+    figures: dict = {"fixture": fixture.name, "steps": len(source.steps), "runs": runs, "cpus": os.cpu_count()}
+    for size in sizes:
+        options = Options(changed_files=changed_files(size), branch="feature")
+        generate(source, model, options)  # the first call builds the SDK's and the schema's validators
+        figures[f"generate_{size}_ms"] = 1000 * _median_seconds(lambda: generate(source, model, options), runs)
+    figures["ratio_largest_smallest"] = figures[f"generate_{sizes[-1]}_ms"] / figures[f"generate_{sizes[0]}_ms"]
+    with tempfile.TemporaryDirectory() as tmp:
+        diff = Path(tmp) / "changed.txt"
+        diff.write_text("\n".join(changed_files(sizes[-1])) + "\n", encoding="utf-8")
+        command = [sys.executable, "-m", "scripts.pipeline_generator", "--pipeline", str(fixture), "--queues", str(queues),
+                   "--changed-files", str(diff), "--branch", "feature", "--output", str(Path(tmp) / "pipeline.yaml")]
+        figures["process_ms"] = 1000 * _median_seconds(lambda: subprocess.run(command, cwd=REPO, check=True, capture_output=True), runs)
+        imports = [sys.executable, "-c", "import yaml, pydantic, jsonschema, buildkite_sdk"]
+        figures["imports_only_ms"] = 1000 * _median_seconds(lambda: subprocess.run(imports, check=True), runs)
+        figures["python_only_ms"] = 1000 * _median_seconds(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), runs)
+    return figures
+
+
+def report(figures: dict) -> str:
+    lines = [f"bootstrap: {figures['fixture']} ({figures['steps']} steps), median of {figures['runs']}, {figures['cpus']} CPUs"]
+    for key, value in figures.items():
+        if key.startswith("generate_"):
+            size = key.split("_")[1]
+            lines.append(f"  generation, {int(size):>6,} changed files: {value:7.1f} ms")
+    lines.append(f"  largest / smallest diff generation ratio: {figures['ratio_largest_smallest']:.2f}")
+    lines.append(f"  whole process, largest diff:          {figures['process_ms']:7.1f} ms")
+    lines.append(f"    of which Python + imports of yaml, pydantic, jsonschema, buildkite-sdk: {figures['imports_only_ms']:.1f} ms"
+                 f" (Python alone {figures['python_only_ms']:.1f} ms)")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "fixtures")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    print(report(measure(args.shared, args.runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
