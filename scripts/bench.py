@@ -55,7 +55,10 @@ RSS over the process tree (python + jsii node). "project" = lazy imports + slim
 assemblies with a warm toolkit cache; "cold" = the same with an empty toolkit cache
 (builds the slim tarballs); "lazy" = lazy imports, full assemblies; "eager" = usual
 imports. Bootstrap: in-process generation time by number of changed files, and the
-process wall time, on the largest shared fixture.
+process wall time, on the largest shared fixture. "load" is the 1-minute load average
+at the start: the machine is shared, so compare rows with similar load. Targets (issue
+#5): project <= 20% of eager time and < 8 s, peak memory <= 50% of eager; generation
+< 100 ms at 20k and at most 2x the 1k figure; bootstrap process < 400 ms.
 
 | date | CPUs | load | runs | project s / MB | cold s / MB | lazy s / MB | eager s / MB | project/eager time / memory | bootstrap 1k / 5k / 20k ms | bootstrap process ms |
 |---|---|---|---|---|---|---|---|---|---|---|
