@@ -13,8 +13,9 @@ binding). So when `<package>._jsii` is imported here, the kernel is handed a
 slim tarball instead of the binding's own: the same assembly cut down to the
 submodules of the table below (and everything they refer to), built once per
 binding version and table by `constructs_lib.slim_assembly` and cached outside
-the repository. Where a slim tarball cannot be built soundly the full one is
-loaded, with a one-line note on stderr. A test synthesizes the default
+the repository. Where a slim tarball cannot be built soundly, or the cache is
+unusable, or the kernel refuses a cached one (which is then discarded), the
+full one is loaded, with a one-line note on stderr. A test synthesizes the default
 queues.yaml this way and eagerly and compares every file byte for byte.
 
 Set CI_TOOLKIT_EAGER_PROVIDERS=1 to import the packages the usual way (for
@@ -171,13 +172,19 @@ class _Binding:
         full_load = jsii.kernel.load
 
         def load(name: str, version: str, tarball: str) -> None:
-            if pathlib.Path(tarball).resolve().parent == own:
-                try:
-                    namespaces = slim_assembly.namespaces_of(package_dir, name, set(self._classes.values()))
-                    tarball = str(slim_assembly.slim_tarball(tarball, name, version, namespaces))
-                except slim_assembly.SlimAssemblyError as err:
-                    print(f"note: loading the full {name} assembly: {err}", file=sys.stderr)
-            full_load(name, version, tarball)
+            if pathlib.Path(tarball).resolve().parent != own:
+                return full_load(name, version, tarball)
+            slim = None
+            try:
+                namespaces = slim_assembly.namespaces_of(package_dir, name, set(self._classes.values()))
+                slim = slim_assembly.slim_tarball(tarball, name, version, namespaces)
+                return full_load(name, version, str(slim))
+            except Exception as err:  # a cache in a bad state must never break a synth
+                reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+                print(f"note: loading the full {name} assembly: {reason}", file=sys.stderr)
+                if slim is not None:
+                    slim_assembly.discard(slim)  # the kernel refused it: the next run builds it again
+            return full_load(name, version, tarball)
 
         shadowed = vars(jsii.kernel).get("load")
         jsii.kernel.load = load  # only for this import: JSIIAssembly.load calls the kernel object

@@ -98,9 +98,20 @@ def namespaces_of(package_dir: pathlib.Path, assembly: str, modules: Iterable[st
 
 
 def slim_tarball(tarball: str | os.PathLike, name: str, version: str, namespaces: Iterable[str]) -> pathlib.Path:
-    """Path of the slim tarball for `namespaces`, building it on first use."""
-    tarball = pathlib.Path(tarball)
-    namespaces = sorted(set(namespaces))
+    """Path of the slim tarball for `namespaces`, building it on first use.
+
+    Raises SlimAssemblyError for anything that goes wrong, the caller's cue
+    to load the full tarball.
+    """
+    try:
+        return _slim_tarball(pathlib.Path(tarball), name, version, sorted(set(namespaces)))
+    except SlimAssemblyError:
+        raise
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, AttributeError, tarfile.TarError) as err:
+        raise SlimAssemblyError(f"{type(err).__name__}: {err}") from err
+
+
+def _slim_tarball(tarball: pathlib.Path, name: str, version: str, namespaces: list[str]) -> pathlib.Path:
     info = tarball.stat()
     key_source = json.dumps([BUILD_VERSION, name, version, str(tarball.resolve()), info.st_size, info.st_mtime_ns, namespaces])
     key = hashlib.sha256(key_source.encode()).hexdigest()[:20]
@@ -122,6 +133,14 @@ def slim_tarball(tarball: str | os.PathLike, name: str, version: str, namespaces
             os.unlink(staging)
     _prune(folder, stem)
     return target
+
+
+def discard(slim: pathlib.Path) -> None:
+    """Remove a slim tarball the kernel could not load."""
+    try:
+        slim.unlink()
+    except OSError:
+        pass
 
 
 def _prune(folder: pathlib.Path, stem: str) -> None:

@@ -39,16 +39,29 @@ def test_slim_synth_is_byte_identical_to_eager_imports(tmp_path, default_synth):
 
 
 @pytest.mark.slow
-def test_unusable_cache_falls_back_to_the_full_assembly_with_one_note(tmp_path, default_synth):
+@pytest.mark.parametrize("spoil", ["open_to_others", "truncated_tarballs"])
+def test_a_bad_cache_falls_back_to_the_full_assemblies_with_one_note_each(tmp_path, default_synth, spoil):
     cache = tmp_path / "cache"
-    (cache / "jsii-slim").mkdir(parents=True)
-    (cache / "jsii-slim").chmod(0o777)
-    result = run_synth(REPO / "queues.yaml", tmp_path / "out", extra_env={slim_assembly.CACHE_ENV: str(cache)})
+    env = {slim_assembly.CACHE_ENV: str(cache)}
+    folder = cache / "jsii-slim"
+    if spoil == "open_to_others":
+        folder.mkdir(parents=True)
+        folder.chmod(0o777)
+    else:
+        assert run_synth(REPO / "queues.yaml", tmp_path / "first", extra_env=env).returncode == 0
+        for tarball in folder.iterdir():
+            tarball.write_bytes(tarball.read_bytes()[:4096])
+    result = run_synth(REPO / "queues.yaml", tmp_path / "out", extra_env=env)
     assert result.returncode == 0, result.stderr
-    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
-    assert len(notes) == 2, result.stderr  # one per binding
-    assert all("is not private to this user" in line for line in notes)
+    notes = result.stderr.splitlines()
+    assert [line.split(":")[0] for line in notes] == ["note", "note"], result.stderr  # one line per binding
+    assert {line.split(" assembly: ")[0] for line in notes} == {
+        "note: loading the full @cdktf/provider-aws",
+        "note: loading the full @cdktf/provider-google",
+    }
     assert all_files(tmp_path / "out") == all_files(default_synth)
+    if spoil == "truncated_tarballs":
+        assert list(folder.iterdir()) == []  # discarded: the next run builds them again
 
 
 PROBE = textwrap.dedent(

@@ -216,3 +216,16 @@ def test_namespaces_are_read_from_the_python_sources(tmp_path):
     (tmp_path / "empty" / "__init__.py").write_text("")
     with pytest.raises(SlimAssemblyError, match="exactly one submodule"):
         slim_assembly.namespaces_of(tmp_path, NAME, ["empty"])
+
+
+def test_any_failure_surfaces_as_slim_assembly_error(tmp_path, monkeypatch):
+    monkeypatch.setenv(slim_assembly.CACHE_ENV, str(tmp_path / "cache"))
+    with pytest.raises(SlimAssemblyError, match="FileNotFoundError"):
+        slim_assembly.slim_tarball(tmp_path / "missing.tgz", NAME, "1.0.0", ["alpha"])
+    broken = make_tarball(tmp_path / "x.tgz", extra={"package/.jsii": b"{not json"})
+    with pytest.raises(SlimAssemblyError, match="JSONDecodeError"):
+        slim_assembly.slim_tarball(broken, NAME, "1.0.0", ["alpha"])
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv(slim_assembly.CACHE_ENV, str(tmp_path / "file"))
+    with pytest.raises(SlimAssemblyError, match="cannot use"):
+        slim_assembly.slim_tarball(make_tarball(tmp_path / "y.tgz"), NAME, "1.0.0", ["alpha"])
