@@ -13,14 +13,26 @@ from typing import Any, Iterable, Sequence, Union
 PathPart = Union[str, int]
 
 
+# Characters str.splitlines() breaks at: none may reach a problem line unescaped.
+_LINE_BREAKS = {ch: ch.encode("unicode_escape").decode() for ch in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_ESCAPE = str.maketrans(_LINE_BREAKS)
+
+
 def format_path(path: Sequence[PathPart]) -> str:
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
+        elif isinstance(part, str) and part.isprintable() and part.strip() == part and part:
+            out += ("." if out else "") + part
+        else:  # a key that would not read back as itself (empty, spaces, control characters)
+            out += f"[{str(part)!r}]"
     return out
+
+
+def one_line(text: str) -> str:
+    """`text` with every line break escaped, so that it stays one line of output."""
+    return text.translate(_ESCAPE)
 
 
 def kind_of(value: Any) -> str:
@@ -49,7 +61,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return one_line(f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}")
 
 
 class LoadError(Exception):
