@@ -53,7 +53,7 @@ class AccessLogBucket(Construct):
                 )
             ],
         )
-        aws.S3BucketPolicy(self, "policy", bucket=self.bucket.bucket.id, policy=document.json)
+        self.policy = aws.S3BucketPolicy(self, "policy", bucket=self.bucket.bucket.id, policy=document.json)
 
     @property
     def name(self) -> str:

@@ -8,7 +8,7 @@ the stack), and, where a log bucket is given, server access logging.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, Sequence
 
 from constructs import Construct
 
@@ -36,6 +36,7 @@ class PrivateBucket(Construct):
         noncurrent_days: int = 90,
         expire_days: Optional[int] = None,
         log_bucket: Optional[str] = None,
+        log_bucket_ready: Sequence[Any] = (),
     ):
         super().__init__(scope, id)
         self.name = bucket
@@ -92,7 +93,15 @@ class PrivateBucket(Construct):
         aws.S3BucketLifecycleConfiguration(self, "lifecycle", bucket=self.bucket.id, rule=rules)
         aws.S3BucketNotification(self, "events", bucket=self.bucket.id, eventbridge=True)
         if log_bucket is not None:
-            aws.S3BucketLoggingA(self, "access-logging", bucket=self.bucket.id, target_bucket=log_bucket, target_prefix=f"{bucket}/")
+            # S3 checks at once that it may deliver there: after the log bucket's policy (`log_bucket_ready`).
+            aws.S3BucketLoggingA(
+                self,
+                "access-logging",
+                bucket=self.bucket.id,
+                target_bucket=log_bucket,
+                target_prefix=f"{bucket}/",
+                depends_on=list(log_bucket_ready),
+            )
 
     @property
     def arn(self) -> str:

@@ -47,6 +47,7 @@ class StateBackend(Construct):
             keep=True,
             kms_key_arn=self.key.arn,
             log_bucket=self.access_logs.bucket.bucket.id,
+            log_bucket_ready=[self.access_logs.policy],
         )
         self.lock_table = aws.DynamodbTable(
             self,

@@ -106,6 +106,8 @@ def test_state_is_encrypted_with_its_own_key_and_its_reads_are_logged(state):
     logs_id = ref(state, "aws_s3_bucket", "state/access-logs/logs/bucket", "id")
     (logging,) = by_path(state, "resource", "aws_s3_bucket_logging").values()
     assert (logging["bucket"], logging["target_bucket"]) == (ref(state, "aws_s3_bucket", "state/state/bucket", "id"), logs_id)
+    # S3 checks at PutBucketLogging that it may deliver: after the log bucket's policy (the moto test caught this).
+    assert logging["depends_on"] == [f"aws_s3_bucket_policy.{next(iter(state['resource']['aws_s3_bucket_policy']))}"]
     (policy,) = by_path(state, "resource", "aws_s3_bucket_policy").values()
     (delivery,) = statements(state, policy["policy"]).values()
     assert delivery["principals"] == [{"type": "Service", "identifiers": ["logging.s3.amazonaws.com"]}]
