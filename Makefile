@@ -19,7 +19,7 @@ STAMP := $(VENV)/.synced
 PIPENV := python3 -m pipenv
 RUN := $(PIPENV) run
 
-.PHONY: setup tools synth test security bench lock clean
+.PHONY: setup tools cdktf-cli synth test security bench lock clean
 
 $(STAMP): Pipfile.lock
 	@python3 -m pipenv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'pipenv==2026.10.3'
@@ -32,11 +32,29 @@ tools:
 
 setup: $(STAMP) tools
 
+# The CDKTF CLI (npm cdktf-cli, pinned with its whole tree by the committed
+# lock) in tools/cdktf-cli/node_modules: `cdktf synth|diff|deploy`, and the
+# test that its synth equals `make synth`.
+CDKTF_CLI := tools/cdktf-cli/node_modules/.bin/cdktf
+$(CDKTF_CLI): tools/cdktf-cli/package.json tools/cdktf-cli/package-lock.json
+	cd tools/cdktf-cli && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+cdktf-cli: $(CDKTF_CLI)
+
 synth: setup
 	$(RUN) python main.py
 
-test: setup
+# Everything, as CI runs it: with the CDKTF CLI installed, so that its check
+# runs; the checkov gate, the secret scan, the fuzzers and terraform against a
+# local AWS API are tests too (tests/security).
+test: setup cdktf-cli
 	$(RUN) python -m pytest
+
+# The checkov gate alone, over the default queues.yaml and the all-features
+# file: fails on any finding not accepted in security/accepted-findings.yaml.
+security: setup
+	$(RUN) python -m scripts.security_gate --synth queues.yaml tests/security/all_features_queues.yaml
 
 bench: setup
 	$(RUN) python scripts/bench.py
