@@ -159,7 +159,7 @@ def expand(source: Source, model: QueuesFile, image: Image) -> Expansion:
             if mirror.device is None and mirror.hardware not in declared:
                 undeclared.setdefault((step.origin.file, mirror.hardware), step.origin.line)
                 continue
-            mirrors.append(_mirror_job(job, mirror, model))
+            mirrors.append(_mirror_job(job, mirror))
             families.setdefault(mirror.family, step.origin)
     for (file, line_name), line in undeclared.items():
         warnings.append(Problem(file, line, "", f"no queue declares hardware {line_name!r} (routing.hardware); its mirrors are left out"))
@@ -187,16 +187,14 @@ def expand(source: Source, model: QueuesFile, image: Image) -> Expansion:
     return Expansion(jobs, tuple(warnings), excluded)
 
 
-def needs_of(step: TestStep, model: QueuesFile, builder: bool = False, hardware: Optional[str] = None) -> Needs:
-    amount = (step.count or 1) * step.nodes
+def needs_of(step: TestStep, model: QueuesFile, builder: bool = False) -> Needs:
+    amount = (step.count or 1) * step.nodes  # num_nodes x GPUs share one host
     if builder:
         return Needs(step.label, builder=True)
     if step.cpu_only:
-        return Needs(step.label, None, 0, hardware=hardware)
+        return Needs(step.label, None, 0)
     if step.device is not None:
-        return Needs(step.label, None, amount, device=step.device, hardware=hardware)
-    if hardware is not None:
-        return Needs(step.label, None, step.count or 0, hardware=hardware)
+        return Needs(step.label, None, amount, device=step.device)
     return Needs(step.label, step.gpu or model.routing.default_gpu, amount)
 
 
@@ -226,7 +224,7 @@ def _test_job(step: TestStep, source: Source, model: QueuesFile) -> Job:
     )
 
 
-def _mirror_job(parent: Job, mirror: Mirror, model: QueuesFile) -> Job:
+def _mirror_job(parent: Job, mirror: Mirror) -> Job:
     spec = MIRROR_FAMILIES.get(mirror.family)
     title = spec.title if spec else mirror.family
     step = parent.step
@@ -270,23 +268,19 @@ def _mirror_job(parent: Job, mirror: Mirror, model: QueuesFile) -> Job:
     )
 
 
-def _synthesized(label: str, origin: Origin, commands: tuple[str, ...], **fields) -> TestStep:
-    return TestStep(origin=origin, label=label, commands=commands, **fields)
-
-
 def _image_build(source: Source, image: Image) -> Job:
     origin = Origin(source.file, 1, ())
-    step = _synthesized(":docker: build image", origin, image.build_commands(), timeout=600, env={"DOCKER_BUILDKIT": "1"})
+    step = TestStep(origin, ":docker: build image", commands=image.build_commands(), timeout=600, env={"DOCKER_BUILDKIT": "1"})
     return Job(BUILD, step, IMAGE_BUILD_KEY, Needs(step.label, builder=True), HOST)
 
 
 def _family_build(family: str, spec: MirrorFamily, origin: Origin) -> Job:
-    step = _synthesized(f"{spec.title}: {BUILD_LABEL_PREFIX} build image", origin, spec.build_commands, env={"DOCKER_BUILDKIT": "1"})
+    step = TestStep(origin, f"{spec.title}: {BUILD_LABEL_PREFIX} build image", commands=spec.build_commands, env={"DOCKER_BUILDKIT": "1"})
     needs = Needs(step.label, None, 0, device=spec.device, hardware=family)
     return Job(BUILD, step, f"{IMAGE_BUILD_KEY}-{family}", needs, HOST, group=f"{spec.title} Tests", family=spec)
 
 
 def _hardware_job(test: HardwareTest, source: Source) -> Job:
     origin = Origin(source.file, 1, ())
-    step = _synthesized(test.label, origin, (test.command,), optional=test.optional, soft_fail=True, timeout=test.timeout)
+    step = TestStep(origin, test.label, commands=(test.command,), optional=test.optional, soft_fail=True, timeout=test.timeout)
     return Job(HARDWARE, step, f"hardware-{test.line}", Needs(step.label, hardware=test.line), HOST, group="Hardware Tests")

@@ -254,13 +254,5 @@ def _reason(err: Exception) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-class _Marker:
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return self.name
-
-
-_MERGE = _Marker("MERGE")
-_SKIP = _Marker("SKIP")
+_MERGE = object()  # the key `<<`: its value merges into the mapping
+_SKIP = object()  # a key that was refused: its value is dropped

@@ -9,7 +9,8 @@ verdict and cut that to a few milliseconds:
 - `anyOf` alternatives are tried command, block and group step first (the
   order of `anyOf` does not change its result);
 - within one check, a value already checked against the same sub-schema is
-  not checked again (a draft-7 verdict depends on nothing else).
+  not checked again (a draft-7 verdict depends on nothing else; values are
+  compared by repr, which keeps apart what the schema keeps apart).
 
 When the verdict is "invalid", the plain validator produces the messages.
 """
@@ -148,8 +149,8 @@ def _memo_properties(validator: Any, properties: dict, instance: Any, schema_: d
         if prop not in instance:
             continue
         value = instance[prop]
-        # Pipelines come from JSON-mode dumps: lists, dicts and scalars only.
-        key = (id(subschema), json.dumps(value, sort_keys=True))
+        # repr, not JSON: it tells 1 from "1" and True from 1, as the schema does.
+        key = (id(subschema), repr(value))
         verdict = _memo.get(key)
         if verdict is None:
             verdict = _memo[key] = not any(True for _ in validator.descend(value, subschema, path=prop, schema_path=prop))

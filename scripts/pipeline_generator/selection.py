@@ -1,15 +1,17 @@
 """Which jobs run now and which wait behind a block step. Pure.
 
 A step runs when one of its `source_file_dependencies` is a string prefix of a
-changed file (the format's documentation calls them prefixes). The
-dependencies are indexed once by their directory part, so each changed file
-costs one dictionary look-up per directory level instead of a scan of every
-dependency of every step. Each decision keeps the file or rule behind it for
-the explanation.
+changed file (the format's documentation calls them prefixes). The changed
+files are sorted once; the files a prefix starts then stand in one run of that
+order, found by binary search. Selection costs the sort plus a search per
+distinct dependency, instead of comparing every dependency of every step with
+every changed file. Each decision keeps the file or rule behind it for the
+explanation.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from typing import Iterable, Optional, Sequence
 
@@ -19,70 +21,52 @@ DOCS_PREFIXES = ("docs/",)
 DOCS_SUFFIXES = (".md",)
 
 
-class PrefixIndex:
-    """Finds which of many string prefixes a path starts with."""
+class SortedPaths:
+    """Changed files, sorted: the paths one prefix starts are one contiguous run."""
 
-    def __init__(self, prefixes: Iterable[str]):
-        # "vllm/core/sched" lives in the bucket of "vllm/core/": the part up to
-        # its last "/", which every path it prefixes shares.
-        self._buckets: dict[str, list[str]] = {}
-        for prefix in dict.fromkeys(prefixes):
-            self._buckets.setdefault(prefix[: prefix.rfind("/") + 1], []).append(prefix)
-        # The prefixes of a directory hold for every file in it: found once per directory.
-        self._directories: dict[str, list[str]] = {}
+    def __init__(self, paths: Iterable[str]):
+        self.paths = tuple(sorted(set(paths)))
 
     def __len__(self) -> int:
-        return sum(len(bucket) for bucket in self._buckets.values())
+        return len(self.paths)
 
-    def matches(self, path: str) -> list[str]:
-        cut = path.rfind("/") + 1
-        directory = path[:cut]
-        found = self._directories.get(directory)
-        if found is None:
-            found = self._directories[directory] = self._levels(directory)
-        bucket = self._buckets.get(directory)
-        if not bucket:
-            return found
-        return found + [p for p in bucket if len(p) > cut and path.startswith(p)]
+    def first(self, prefix: str, skip: Sequence[str] = ()) -> Optional[str]:
+        """The first path that starts with `prefix` and with none of `skip`."""
+        paths = self.paths
+        i = bisect.bisect_left(paths, prefix)
+        while i < len(paths) and paths[i].startswith(prefix):
+            excluded = next((s for s in skip if s and paths[i].startswith(s)), None)
+            if excluded is None:
+                return paths[i]
+            # Jump over every path the exclusion covers, not one at a time.
+            i = max(i + 1, bisect.bisect_left(paths, _successor(excluded), i))
+        return None
 
-    def _levels(self, directory: str) -> list[str]:
-        """Prefixes of `directory`: its parent's, plus those that end inside its last name."""
-        pending = []
-        while directory not in self._directories:
-            pending.append(directory)
-            if not directory:
-                break
-            directory = directory[: directory.rfind("/", 0, len(directory) - 1) + 1]
-        found = self._directories.get(directory, [])
-        for child in reversed(pending):
-            parent = child[: child.rfind("/", 0, len(child) - 1) + 1] if child else ""
-            longer = [p for p in self._buckets.get(parent, ()) if len(p) > len(parent) and child.startswith(p)]
-            if child and child in self._buckets.get(child, ()):
-                longer.append(child)  # the directory itself, as a prefix ending in "/"
-            found = self._directories[child] = found + longer
-        return found
+
+def _successor(prefix: str) -> str:
+    """The least string above every string that starts with `prefix`."""
+    last = ord(prefix[-1])
+    return prefix[:-1] + chr(last + 1) if last < 0x10FFFF else prefix + "\U0010ffff"
 
 
 @dataclasses.dataclass(frozen=True)
 class Changes:
     """What the changed files say about the whole build."""
 
-    files: tuple[str, ...]
+    paths: SortedPaths
     run_all_file: Optional[tuple[str, str]]  # (changed file, run-all pattern)
     docs_only: bool
 
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.paths.paths
+
 
 def changes(files: Iterable[str], run_all: Sequence[str], run_all_exclude: Sequence[str] = ()) -> Changes:
-    unique = tuple(sorted(set(files)))
-    include, exclude = PrefixIndex(run_all), PrefixIndex(run_all_exclude)
-    trigger = None
-    for path in unique if len(include) else ():
-        hits = include.matches(path)
-        if hits and not exclude.matches(path):
-            trigger = (path, hits[0])
-            break
-    docs = bool(unique) and all(p.startswith(DOCS_PREFIXES) or p.endswith(DOCS_SUFFIXES) for p in unique)
-    return Changes(unique, trigger, docs)
+    paths = SortedPaths(files)
+    hits = [(found, pattern) for pattern in run_all if (found := paths.first(pattern, run_all_exclude)) is not None]
+    docs = bool(paths.paths) and all(p.startswith(DOCS_PREFIXES) or p.endswith(DOCS_SUFFIXES) for p in paths.paths)
+    return Changes(paths, min(hits) if hits else None, docs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +94,7 @@ def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, 
         path, pattern = change.run_all_file
         run_all_reason = f"run-all: `{path}` matches run-all pattern `{pattern}`"
     docs_only = change.docs_only and request.docs_skip and not request.run_all
-    matched = _matches(jobs, change.files)
+    matched = _matches(jobs, change.paths)
     decisions: dict[str, Decision] = {}
     for job in jobs:
         decisions[job.key] = _decide(job, matched.get(job.key), run_all_reason, docs_only, request)
@@ -146,23 +130,20 @@ def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], 
     return Decision(False, "no changed file matches its source_file_dependencies")
 
 
-def _matches(jobs: Sequence[Job], files: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """First (changed file, dependency) per job key, files in sorted order."""
-    owners: dict[str, list[str]] = {}
-    for job in jobs:
-        for prefix in job.step.dependencies or ():
-            owners.setdefault(prefix, []).append(job.key)
-    index = PrefixIndex(owners)
-    unmatched = set(owners)
+def _matches(jobs: Sequence[Job], paths: SortedPaths) -> dict[str, tuple[str, str]]:
+    """Per job key, the first changed file one of its dependencies prefixes, and that dependency."""
+    first: dict[str, Optional[str]] = {}
     matched: dict[str, tuple[str, str]] = {}
-    for path in files:
-        if not unmatched:
-            break  # every dependency has matched: later files change nothing
-        for prefix in index.matches(path):
-            if prefix in unmatched:
-                unmatched.discard(prefix)
-                for key in owners[prefix]:
-                    matched.setdefault(key, (path, prefix))
+    for job in jobs:
+        best = None
+        for prefix in job.step.dependencies or ():
+            if prefix not in first:
+                first[prefix] = paths.first(prefix)
+            path = first[prefix]
+            if path is not None and (best is None or path < best[0]):
+                best = (path, prefix)
+        if best is not None:
+            matched[job.key] = best
     return matched
 
 

@@ -309,7 +309,7 @@ _MIRROR_FIELDS: dict[str, Reader] = {
 }
 
 # Mirror lines of `mirror_hardwares` that name the same hardware family.
-MIRROR_FAMILIES = {"amd": "amd", "amdexperimental": "amd", "amdproduction": "amd"}
+MIRROR_LINE_FAMILIES = {"amd": "amd", "amdexperimental": "amd", "amdproduction": "amd"}
 # Mirrors of the current layout's `mirror:` block that the generator does not run.
 IGNORED_MIRRORS = {"torch_nightly"}
 
@@ -345,12 +345,20 @@ class StepReader:
         if not isinstance(raw, dict):
             self.problem(path, f"a step must be a mapping, not {kind_of(raw)}")
             return None
+        values, ok = self._fields(raw, FIELDS, path, self.unknown)
+        if "label" not in raw or raw["label"] is None:
+            self.problem(path, "a step needs a label")
+            return None
+        return self._build(values, path, group, extra_dependencies, raw) if ok else None
+
+    def _fields(self, raw: dict, readers: dict[str, Reader], path: tuple, unknown: Callable[[tuple, Any], None]) -> tuple[dict, bool]:
+        """Each known field read into normal form; (values, whether all were valid)."""
         values: dict[str, Any] = {}
-        bad = False
+        ok = True
         for field, value in raw.items():
-            reader = FIELDS.get(field) if isinstance(field, str) else None
+            reader = readers.get(field) if isinstance(field, str) else None
             if reader is None:
-                self.unknown(path, field)
+                unknown(path, field)
                 continue
             if value is None:
                 continue  # `field:` with nothing after it: not given, as upstream reads it
@@ -358,11 +366,8 @@ class StepReader:
                 values[field] = reader(value)
             except FieldError as err:
                 self.problem(path + (field,), str(err))
-                bad = True
-        if "label" not in raw or raw["label"] is None:
-            self.problem(path, "a step needs a label")
-            return None
-        return None if bad else self._build(values, path, group, extra_dependencies, raw)
+                ok = False
+        return values, ok
 
     def _build(self, values: dict, path: tuple, group: Optional[str], extra: tuple[str, ...], raw: dict) -> Optional[TestStep]:
         origin = Origin(self.doc.file, self.doc.line_of(path), path)
@@ -439,7 +444,7 @@ class StepReader:
     def _mirrors(self, values: dict, raw: dict, path: tuple) -> Optional[tuple[Mirror, ...]]:
         mirrors: dict[str, Mirror] = {}
         for line in values.get("mirror_hardwares", ()):
-            family = MIRROR_FAMILIES.get(line, line)
+            family = MIRROR_LINE_FAMILIES.get(line, line)
             if family not in mirrors:
                 mirrors[family] = Mirror(family=family, hardware=line, count=values.get("amd_gpus") if family == "amd" else None)
         block = raw.get("mirror")
@@ -470,20 +475,7 @@ class StepReader:
         if not isinstance(settings, dict):
             self.problem(where, f"must be a mapping, not {kind_of(settings)}")
             return None
-        values: dict[str, Any] = {}
-        ok = True
-        for field, value in settings.items():
-            reader = _MIRROR_FIELDS.get(field) if isinstance(field, str) else None
-            if reader is None:
-                self.warn(where + (str(field),), "unknown mirror field; ignored")
-                continue
-            if value is None:
-                continue
-            try:
-                values[field] = reader(value)
-            except FieldError as err:
-                self.problem(where + (field,), str(err))
-                ok = False
+        values, ok = self._fields(settings, _MIRROR_FIELDS, where, lambda at, field: self.warn(at + (str(field),), "unknown mirror field; ignored"))
         given = values.get("commands", values.get("command"))
         if given is not None and given and isinstance(given[0], tuple):
             self.problem(where + ("commands",), "a mirror takes a list of commands")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scripts.pipeline_generator import formats
-from scripts.pipeline_generator.selection import PrefixIndex, changes
+from scripts.pipeline_generator.selection import SortedPaths, changes
 
 from .fuzz_settings import FUZZ
 from .helpers import planned, run, step
@@ -157,10 +159,21 @@ def test_changed_files_order_does_not_matter():
 
 @FUZZ
 @given(
-    st.lists(st.text("ab/.", min_size=1, max_size=6), max_size=12),
-    st.lists(st.text("ab/.", max_size=8), max_size=12),
+    st.lists(st.text("ab/.\U0010ffff", max_size=8), max_size=30),
+    st.text("ab/.\U0010ffff", min_size=1, max_size=4),
+    st.lists(st.text("ab/.\U0010ffff", min_size=1, max_size=5), max_size=3),
 )
-def test_the_prefix_index_finds_exactly_the_prefixes_of_a_path(prefixes, paths):
-    index = PrefixIndex(prefixes)
-    for path in paths:
-        assert sorted(index.matches(path)) == sorted({p for p in prefixes if path.startswith(p)})
+def test_the_first_path_a_prefix_starts_skipping_exclusions(paths, prefix, skip):
+    expected = min((p for p in paths if p.startswith(prefix) and not any(p.startswith(s) for s in skip)), default=None)
+    assert SortedPaths(paths).first(prefix, skip) == expected
+
+
+@FUZZ
+@given(st.lists(st.text("ab/.", min_size=1, max_size=6), min_size=1, max_size=8), st.lists(st.text("ab/.", max_size=8), max_size=20))
+def test_a_job_is_decided_by_the_first_changed_file_any_dependency_prefixes(dependencies, files):
+    result = run(f"steps:\n- label: S\n  source_file_dependencies: {json.dumps(dependencies)}\n  command: x\n", changed_files=tuple(files))
+    hits = sorted((f, d) for f in files for d in dependencies if f.startswith(d))
+    job = planned(result)["S"]
+    if not hits or changes(files, formats.SINGLE_FILE_RUN_ALL).run_all_file:
+        return
+    assert job.runs and job.reason.startswith(f"`{hits[0][0]}` matches")
