@@ -92,6 +92,7 @@ def single_file(doc: Document, warnings: list[Problem]) -> Source:
     return Source(SINGLE_FILE, doc.file, tuple(found), SINGLE_FILE_RUN_ALL, warnings=tuple(warnings + reader.warnings))
 
 
+_NOT_A_MAPPING = object()
 _CONFIG_LISTS = ("job_dirs", "run_all_patterns", "run_all_exclude_patterns")
 _CONFIG_KNOWN = set(_CONFIG_LISTS) | {"name", "registries", "repositories"}
 
@@ -111,23 +112,26 @@ def ci_config(doc: Document, warnings: list[Problem]) -> CiConfig:
             lists[field] = fields.prefixes(value)
         except FieldError as err:
             problems.append(doc.problem((field,), str(err)))
-    if not lists.get("job_dirs", ("-",)):
+    if lists.get("job_dirs") == ():
         problems.append(doc.problem(("job_dirs",), "names no job directory"))
     images = Images()
-    registry = data.get("registries")
-    if registry is not None:
-        if isinstance(registry, str) and registry.strip():
-            images = dataclasses.replace(images, registry=registry.strip())
-        else:
-            problems.append(doc.problem(("registries",), f"must be a registry host, not {kind_of(registry)}"))
-    repositories = data.get("repositories")
-    if repositories is not None:
-        if isinstance(repositories, dict) and all(isinstance(repositories.get(k, ""), str) for k in ("main", "premerge")):
-            images = dataclasses.replace(
-                images, main=repositories.get("main") or images.main, premerge=repositories.get("premerge") or images.premerge
-            )
-        else:
-            problems.append(doc.problem(("repositories",), "must be a mapping with main and premerge repository names"))
+    for field, reader, attribute in (("registries", fields.registry, "registry"),
+                                     (("repositories", "main"), fields.repository, "main"),
+                                     (("repositories", "premerge"), fields.repository, "premerge")):
+        path = field if isinstance(field, tuple) else (field,)
+        value = data
+        for part in path:
+            if value is not None:
+                value = value.get(part) if isinstance(value, dict) else _NOT_A_MAPPING
+        if value is None:
+            continue
+        if value is _NOT_A_MAPPING:
+            problems.append(doc.problem(path[:1], "must be a mapping with main and premerge repository names"))
+            continue
+        try:
+            images = dataclasses.replace(images, **{attribute: reader(value)})
+        except FieldError as err:
+            problems.append(doc.problem(path, str(err)))
     for field in data:
         if field not in _CONFIG_KNOWN:
             warns.append(doc.problem((str(field),), "unknown ci_config key; ignored"))
@@ -137,9 +141,9 @@ def ci_config(doc: Document, warnings: list[Problem]) -> CiConfig:
     return CiConfig(doc.file, dirs, lists["run_all_patterns"], lists["run_all_exclude_patterns"], images, tuple(warns))
 
 
-def job_file(doc: Document, relative_path: str, reader: Optional[StepReader] = None) -> tuple[list[TestStep], StepReader]:
+def job_file(doc: Document, relative_path: str) -> tuple[list[TestStep], StepReader]:
     """Steps of one job file; the file's own path counts as a dependency of each."""
-    reader = reader or StepReader(doc)
+    reader = StepReader(doc)
     data = doc.data
     found: list[TestStep] = []
     if data is None:

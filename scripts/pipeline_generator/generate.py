@@ -17,7 +17,7 @@ from typing import Optional
 from constructs_lib.model import QueuesFile
 from constructs_lib.problems import LoadError, Problem
 
-from scripts.pipeline_generator import explain, pipeline_schema, render, selection, yaml_writer
+from scripts.pipeline_generator import explain, pipeline_schema, render, selection, steps, yaml_writer
 from scripts.pipeline_generator.formats import Source
 from scripts.pipeline_generator.jobs import Image, expand
 from scripts.pipeline_generator.routing import Route, Unroutable, route
@@ -61,6 +61,7 @@ class Result:
 
 def generate(source: Source, model: QueuesFile, options: Options = Options()) -> Result:
     default = bool(options.branch) and options.branch == options.default_branch
+    _check_image_options(options)
     image = Image(
         registry=options.registry or source.images.registry,
         repository=options.repository or (source.images.main if default else source.images.premerge),
@@ -97,3 +98,15 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         for job in jobs
     )
     return Result(pipeline, text, summary, warnings, plan)
+
+
+def _check_image_options(options: Options) -> None:
+    problems = []
+    for flag, value, reader in (("--registry", options.registry, steps.registry), ("--repository", options.repository, steps.repository)):
+        if value is not None:
+            try:
+                reader(value)
+            except steps.FieldError as err:
+                problems.append(Problem(flag, 0, "", str(err)))
+    if problems:
+        raise LoadError(problems)

@@ -22,6 +22,9 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.,]+$")
 # Room for the prefixes the generator adds (`block-`, `amd-`) within Buildkite's 100.
 MAX_KEY_LENGTH = 80
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Image coordinates end up in shell commands: no spaces, quotes or `$`.
+REGISTRY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]+)?(/[A-Za-z0-9._-]+)*$")
+REPOSITORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*$")
 
 
 class FieldError(ValueError):
@@ -135,6 +138,20 @@ def key(value: Any) -> str:
         raise FieldError(f"{value!r} is not a valid step key (letters, digits and _-:.,)")
     if len(value) > MAX_KEY_LENGTH:
         raise FieldError(f"takes at most {MAX_KEY_LENGTH} characters (got {len(value)})")
+    return value
+
+
+def registry(value: Any) -> str:
+    value = string(value)
+    if not REGISTRY_PATTERN.match(value):
+        raise FieldError(f"{value!r} is not an image registry like public.ecr.aws/q9t5s3a7")
+    return value
+
+
+def repository(value: Any) -> str:
+    value = string(value)
+    if not REPOSITORY_PATTERN.match(value):
+        raise FieldError(f"{value!r} is not an image repository name like vllm-ci-test-repo")
     return value
 
 

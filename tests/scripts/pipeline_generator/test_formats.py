@@ -174,8 +174,10 @@ def test_malformed_job_files(tmp_path, content, expected):
     [
         ("job_dirs: .buildkite/x\n", "job_dirs: must be a list of strings, not a string"),
         ("job_dirs: []\n", "job_dirs: names no job directory"),
-        ("job_dirs: [a]\nregistries: [x]\n", "registries: must be a registry host, not a list"),
+        ("job_dirs: [a]\nregistries: [x]\n", "registries: must be a string, not a list"),
+        ("job_dirs: [a]\nregistries: 'evil $(rm -rf)'\n", "registries: 'evil $(rm -rf)' is not an image registry"),
         ("job_dirs: [a]\nrepositories: x\n", "repositories: must be a mapping with main and premerge repository names"),
+        ("job_dirs: [a]\nrepositories: {main: 'Has Space'}\n", "repositories.main: 'Has Space' is not an image repository name"),
     ],
 )
 def test_malformed_ci_config(tmp_path, content, expected):

@@ -60,6 +60,14 @@ def test_bad_queues_file(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(f"{queues}:")
 
 
+def test_image_options_are_checked(tmp_path, capsys):
+    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--registry", "a b", "--repository", "$x"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "--registry: 'a b' is not an image registry like public.ecr.aws/q9t5s3a7",
+        "--repository: '$x' is not an image repository name like vllm-ci-test-repo",
+    ]
+
+
 def test_missing_files_are_problems(tmp_path, capsys):
     assert main(["--pipeline", str(tmp_path / "nope.yaml"), "--queues", str(QUEUES)]) == 2
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
