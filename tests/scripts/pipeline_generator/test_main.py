@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -125,3 +126,18 @@ def test_process_exit_status_no_traceback_and_no_cdktf(tmp_path):
         assert done.returncode == status, done.stderr
         assert "Traceback" not in done.stderr
         assert "HEAVY []" in done.stderr
+
+
+def test_same_bytes_across_processes(tmp_path):
+    pipeline = write(tmp_path, GOOD + "- label: M\n  mirror_hardwares: [amd, amdexperimental]\n  command: m\n")
+    changed = write(tmp_path, "b/x.py\na/y.py\n", "changed.txt")
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out-{seed}.yaml"
+        subprocess.run(
+            [sys.executable, "-m", "scripts.pipeline_generator", "--pipeline", pipeline, "--queues", str(QUEUES),
+             "--changed-files", changed, "--output", str(out), "--explain", str(out) + ".md"],
+            cwd=REPO, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.append((out.read_bytes(), pathlib.Path(str(out) + ".md").read_bytes()))
+    assert outputs[0] == outputs[1]
