@@ -9,8 +9,10 @@ Modules, each with one job:
 - `keys`: stable, unique step keys;
 - `routing`: job needs + queues.yaml -> queue;
 - `selection`: changed files -> run now, or wait behind a block step;
+- `plan`: the jobs with their queues and decisions;
 - `render`: the pipeline, built with buildkite-sdk;
 - `pipeline_schema`: the check against the schema buildkite-sdk ships;
+- `yaml_writer`: the pipeline as YAML text;
 - `explain`: the Markdown summary;
 - `generate`: the pure core tying these together;
 - `__main__`: the command line (files in, files out).

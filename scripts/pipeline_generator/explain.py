@@ -10,24 +10,15 @@ from typing import Sequence
 
 from constructs_lib.problems import Problem
 
-from scripts.pipeline_generator.jobs import Job
-from scripts.pipeline_generator.routing import Route
-from scripts.pipeline_generator.selection import Changes, Decision, Request
+from scripts.pipeline_generator.plan import Plan
+from scripts.pipeline_generator.selection import Changes, Request
 from scripts.pipeline_generator.steps import TestStep
 
 
-def markdown(
-    jobs: Sequence[Job],
-    decisions: dict[str, Decision],
-    routes: dict[str, Route],
-    change: Changes,
-    request: Request,
-    warnings: Sequence[Problem] = (),
-    excluded: Sequence[TestStep] = (),
-) -> str:
-    running = [job for job in jobs if decisions[job.key].runs]
-    blocked = [job for job in jobs if not decisions[job.key].runs]
-    out = [f"### Pipeline: {len(running)} of {len(jobs)} jobs run, {len(blocked)} wait to be unblocked", ""]
+def markdown(plan: Plan, change: Changes, request: Request, warnings: Sequence[Problem] = (), excluded: Sequence[TestStep] = ()) -> str:
+    running = [job for job in plan.jobs if plan.runs(job)]
+    blocked = [job for job in plan.jobs if not plan.runs(job)]
+    out = [f"### Pipeline: {len(running)} of {len(plan.jobs)} jobs run, {len(blocked)} wait to be unblocked", ""]
     out.append(_build_line(change, request))
     if change.docs_only and request.docs_skip and not request.run_all and not request.nightly:
         out += ["", "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway."]
@@ -36,9 +27,9 @@ def markdown(
             continue
         out += ["", f"#### {title}", "", "| Step | Queue | Why |", "| --- | --- | --- |"]
         for job in group:
-            out.append(f"| {_cell(job.label)} | `{routes[job.key].queue}` | {_cell(decisions[job.key].reason)} |")
+            out.append(f"| {_cell(job.label)} | `{plan.queue(job)}` | {_cell(plan.decisions[job.key].reason)} |")
     out += ["", "#### Jobs per queue", "", "| Queue | Run | Blocked |", "| --- | ---: | ---: |"]
-    for queue, (run, wait) in _per_queue(jobs, decisions, routes).items():
+    for queue, (run, wait) in _per_queue(plan).items():
         out.append(f"| `{queue}` | {run} | {wait} |")
     if excluded:
         labels = ", ".join(_cell(step.label) for step in excluded)
@@ -62,11 +53,11 @@ def _build_line(change: Changes, request: Request) -> str:
     return "; ".join(parts) + "."
 
 
-def _per_queue(jobs: Sequence[Job], decisions: dict[str, Decision], routes: dict[str, Route]) -> dict[str, tuple[int, int]]:
+def _per_queue(plan: Plan) -> dict[str, tuple[int, int]]:
     counts: dict[str, list[int]] = {}
-    for job in jobs:
-        entry = counts.setdefault(routes[job.key].queue, [0, 0])
-        entry[0 if decisions[job.key].runs else 1] += 1
+    for job in plan.jobs:
+        entry = counts.setdefault(plan.queue(job), [0, 0])
+        entry[0 if plan.runs(job) else 1] += 1
     return {queue: (run, wait) for queue, (run, wait) in sorted(counts.items())}
 
 

@@ -20,6 +20,7 @@ from constructs_lib.problems import LoadError, Problem
 from scripts.pipeline_generator import explain, pipeline_schema, render, selection, steps, yaml_writer
 from scripts.pipeline_generator.formats import Source
 from scripts.pipeline_generator.jobs import Image, expand
+from scripts.pipeline_generator.plan import Plan
 from scripts.pipeline_generator.routing import Route, Unroutable, route
 
 @dataclasses.dataclass(frozen=True)
@@ -82,22 +83,22 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         raise LoadError(problems)
     request = selection.Request(options.run_all, options.nightly, default, options.docs_skip)
     change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
-    decisions = selection.decide(jobs, change, request)
-    pipeline = render.render(jobs, decisions, routes, image, model, options.priority)
+    plan = Plan(jobs, routes, selection.decide(jobs, change, request))
+    pipeline = render.render(plan, image, model, options.priority)
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
     text = yaml_writer.dump(pipeline)
     warnings = source.warnings + expansion.warnings
-    summary = explain.markdown(jobs, decisions, routes, change, request, warnings, expansion.excluded)
-    plan = tuple(
+    summary = explain.markdown(plan, change, request, warnings, expansion.excluded)
+    planned = tuple(
         Planned(
             job.key, job.label, job.role, routes[job.key].queue, routes[job.key].rule,
-            decisions[job.key].runs, decisions[job.key].reason, job.runner, job.depends_on,
+            plan.runs(job), plan.decisions[job.key].reason, job.runner, job.depends_on,
         )
         for job in jobs
     )
-    return Result(pipeline, text, summary, warnings, plan)
+    return Result(pipeline, text, summary, warnings, planned)
 
 
 def _check_image_options(options: Options) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import buildkite_sdk as sdk
 
 from constructs_lib.model import QueuesFile
 
 from scripts.pipeline_generator.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
+from scripts.pipeline_generator.plan import Plan
 from scripts.pipeline_generator.routing import Route
 from scripts.pipeline_generator.selection import Decision
 
@@ -36,20 +37,13 @@ LOST_AGENT_RETRIES = (
 )
 
 
-def render(
-    jobs: Sequence[Job],
-    decisions: dict[str, Decision],
-    routes: dict[str, Route],
-    image: Image,
-    model: QueuesFile,
-    priority: Optional[int] = None,
-) -> dict:
+def render(plan: Plan, image: Image, model: QueuesFile, priority: Optional[int] = None) -> dict:
     """The pipeline as the SDK serializes it (a JSON-ready dict)."""
     variables = _variables(image)
     top: list[Any] = []
     groups: dict[str, list[Any]] = {}
-    for job in jobs:
-        steps = _steps(job, decisions[job.key], routes[job.key], image, model, variables, priority)
+    for job in plan.jobs:
+        steps = _steps(job, plan.decisions[job.key], plan.routes[job.key], image, model, variables, priority)
         if job.group:
             if job.group not in groups:
                 groups[job.group] = []

@@ -125,33 +125,28 @@ def count(value: Any) -> int:
     return value
 
 
-def name(value: Any) -> str:
-    value = string(value)
-    if not NAME_PATTERN.match(value):
-        raise FieldError(f"{value!r} is not a valid name (letters, digits, '_', '.', '-')")
-    return value
+def _matching(pattern: re.Pattern, what: str) -> Callable[[Any], str]:
+    """A reader of strings that `pattern` matches; `what` names them in the problem."""
+
+    def read(value: Any) -> str:
+        value = string(value)
+        if not pattern.match(value):
+            raise FieldError(f"{value!r} is not {what}")
+        return value
+
+    return read
+
+
+name = _matching(NAME_PATTERN, "a valid name (letters, digits, '_', '.', '-')")
+registry = _matching(REGISTRY_PATTERN, "an image registry like public.ecr.aws/q9t5s3a7")
+repository = _matching(REPOSITORY_PATTERN, "an image repository name like vllm-ci-test-repo")
+_key_text = _matching(KEY_PATTERN, "a valid step key (letters, digits and _-:.,)")
 
 
 def key(value: Any) -> str:
-    value = string(value)
-    if not KEY_PATTERN.match(value):
-        raise FieldError(f"{value!r} is not a valid step key (letters, digits and _-:.,)")
+    value = _key_text(value)
     if len(value) > MAX_KEY_LENGTH:
         raise FieldError(f"takes at most {MAX_KEY_LENGTH} characters (got {len(value)})")
-    return value
-
-
-def registry(value: Any) -> str:
-    value = string(value)
-    if not REGISTRY_PATTERN.match(value):
-        raise FieldError(f"{value!r} is not an image registry like public.ecr.aws/q9t5s3a7")
-    return value
-
-
-def repository(value: Any) -> str:
-    value = string(value)
-    if not REPOSITORY_PATTERN.match(value):
-        raise FieldError(f"{value!r} is not an image repository name like vllm-ci-test-repo")
     return value
 
 
