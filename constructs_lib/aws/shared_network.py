@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
-from typing import Any
 
 from cdktf import Fn
 from constructs import Construct
 
-from constructs_lib.aws.vpc_flow_log import VpcFlowLog
+from constructs_lib.aws.vpc_flow_log import FlowLogTarget, VpcFlowLog
 from constructs_lib.model import AwsRegionNetwork
 from constructs_lib.providers import aws
 
 # Subnets go to the first zones of this closed set (sorted by name), so the
 # zones a plan uses cannot change when AWS opens another zone in the region.
 ZONE_LETTERS = "abcdef"
-
-
-@dataclasses.dataclass(frozen=True)
-class FlowLogTarget:
-    """Where a new VPC's flow logs go: the region's key, and who the stack runs as."""
-
-    kms_key_arn: str
-    key_policy: Any  # the key's policy resource: CloudWatch Logs checks it when the group is created
-    account_id: str
-    partition: str
-    region: str
 
 
 class SharedNetwork(Construct):
@@ -45,17 +32,7 @@ class SharedNetwork(Construct):
             self.subnet_ids: list[str] = list(network.existing_vpc.subnet_ids)
         else:
             self.vpc_id, self.subnet_ids = self._new_vpc(network, name, flow_logs.region)
-            VpcFlowLog(
-                self,
-                "flow-logs",
-                vpc_id=self.vpc_id,
-                name=name,
-                kms_key_arn=flow_logs.kms_key_arn,
-                key_policy=flow_logs.key_policy,
-                account_id=flow_logs.account_id,
-                partition=flow_logs.partition,
-                region=flow_logs.region,
-            )
+            VpcFlowLog(self, "flow-logs", vpc_id=self.vpc_id, name=name, target=flow_logs)
 
         self.security_group = aws.SecurityGroup(
             self,

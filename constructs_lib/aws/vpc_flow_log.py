@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from constructs import Construct
@@ -9,6 +10,17 @@ from constructs import Construct
 from constructs_lib.providers import aws
 
 RETENTION_DAYS = 365
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowLogTarget:
+    """Where a new VPC's flow logs go: the region's key (and its policy), and who the stack runs as."""
+
+    kms_key_arn: str
+    key_policy: Any  # the key's policy resource: CloudWatch Logs checks it when the group is created
+    account_id: str
+    partition: str
+    region: str
 
 
 def log_group_name(name: str) -> str:
@@ -22,27 +34,16 @@ class VpcFlowLog(Construct):
     (`log_group_name`): the stack grants that where it creates the key.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        vpc_id: str,
-        name: str,
-        kms_key_arn: str,
-        key_policy: Any,
-        account_id: str,
-        partition: str,
-        region: str,
-    ):
+    def __init__(self, scope: Construct, id: str, *, vpc_id: str, name: str, target: FlowLogTarget):
         super().__init__(scope, id)
+        kms_key_arn, account_id, partition, region = target.kms_key_arn, target.account_id, target.partition, target.region
         group = aws.CloudwatchLogGroup(
             self,
             "log-group",
             name=log_group_name(name),
             retention_in_days=RETENTION_DAYS,
             kms_key_id=kms_key_arn,
-            depends_on=[key_policy],
+            depends_on=[target.key_policy],
         )
         trust = aws.DataAwsIamPolicyDocument(
             self,

@@ -11,9 +11,9 @@ from constructs_lib.aws.ci_access_policy import CiAccessPolicy
 from constructs_lib.aws.elastic_ci_queue import ElasticCiQueue
 from constructs_lib.aws.encryption_key import EncryptionKey, ServiceGrant
 from constructs_lib.aws.private_bucket import PrivateBucket
-from constructs_lib.aws.shared_network import FlowLogTarget, SharedNetwork
+from constructs_lib.aws.shared_network import SharedNetwork
 from constructs_lib.aws.stack_events import StackEvents, topic_name
-from constructs_lib.aws.vpc_flow_log import log_group_name
+from constructs_lib.aws.vpc_flow_log import FlowLogTarget, log_group_name
 from constructs_lib.model import QueuesFile
 from constructs_lib.providers import aws
 
