@@ -27,6 +27,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_BYTES = 1024 * 1024
+# queues.yaml is a few levels deep; far deeper input is refused before the
+# parser's own stacks grow with it (older libyaml builds exhaust memory on
+# a 100 kB run of "[").
+MAX_DEPTH = 64
 
 _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -85,6 +89,10 @@ def load(data: bytes, file: str) -> Document:
     try:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
+            if len(builder.stack) > MAX_DEPTH:
+                line = event.start_mark.line + 1
+                builder.problems.append(Problem(file, line, "", f"nested deeper than {MAX_DEPTH} levels"))
+                raise LoadError(builder.problems)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 0

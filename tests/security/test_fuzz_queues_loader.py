@@ -231,6 +231,19 @@ def test_over_a_mebibyte_is_one_line():
     assert str(err.value) == f"{FILE}: file is {len(data)} bytes; the limit is 1048576 (1 MiB)"
 
 
+@pytest.mark.parametrize(
+    "data",
+    [b"[" * 100_000, b"{a: " * 5_000, b"- " * 20_000 + b"x", b"a:\n" + b"".join(b" " * i + b"b:\n" for i in range(1, 200))],
+    ids=["flow-sequences", "flow-mappings", "block-sequences", "block-mappings"],
+)
+def test_deep_nesting_is_one_line_not_a_crash(data):
+    # Found with PyYAML 6.0.3's libyaml: a 100 kB run of "[" exhausted memory instead of failing.
+    with pytest.raises(LoadError) as err:
+        parse_queues(data, FILE)
+    (line,) = str(err.value).splitlines()
+    assert line.startswith(f"{FILE}:") and line.endswith(": nested deeper than 64 levels"), line
+
+
 @pytest.fixture(scope="module")
 def main_module(monkeypatch_module):
     """main.py with its synth and summary replaced by recorders: a fuzzed run must never reach them."""
