@@ -6,21 +6,30 @@ from constructs import Construct
 
 from constructs_lib.providers import aws
 
-# Written at creation only; the operator overwrites it with the real token
-# (README: "Tokens"). Terraform ignores later changes to the value, so the
-# real token is never in a plan, a synthesized file or the state.
+# Written once, at creation, as a write-only value (value_wo): Terraform sends
+# it and keeps nothing of it. The operator then overwrites it with the real
+# token (README: "Tokens"), which Terraform never reads back either, so no
+# token is in a plan, a synthesized file or the state. (A plain `value`, even
+# with ignore_changes, is refreshed into the state after the operator's
+# put-parameter; the moto test checks that this does not happen.)
 PLACEHOLDER = "set-by-operator"
+# Raising it makes Terraform write the placeholder again: never needed.
+PLACEHOLDER_VERSION = 1
 
 
 class AgentSecrets(Construct):
     """The SSM SecureString parameter of each agent-token path and the HF-token secret container.
 
-    Both are encrypted with the region's key (`kms_key_id`, `kms_key_arn`): the
-    Elastic CI Stack is told the key (BuildkiteAgentTokenParameterStoreKMSKey)
-    and grants its instances decrypt; the HF readers' policies grant it too.
+    Both are encrypted with the region's key: the parameters name it by its
+    alias (`kms_key_alias`), as the operator's put-parameter does, so that the
+    two agree; the secret by its ARN. The Elastic CI Stack is told the key
+    (BuildkiteAgentTokenParameterStoreKMSKey) and grants its instances
+    decrypt; the HF readers' policies grant it too.
     """
 
-    def __init__(self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str, kms_key_id: str, kms_key_arn: str):
+    def __init__(
+        self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str, kms_key_alias: str, kms_key_arn: str
+    ):
         super().__init__(scope, id)
         self.token_parameters = {}
         for index, path in enumerate(sorted(set(token_paths))):
@@ -29,10 +38,10 @@ class AgentSecrets(Construct):
                 f"agent-token-{index}",
                 name=path,
                 type="SecureString",
-                key_id=kms_key_id,
-                value=PLACEHOLDER,
+                key_id=kms_key_alias,
+                value_wo=PLACEHOLDER,
+                value_wo_version=PLACEHOLDER_VERSION,
                 description="Buildkite agent token; the value is set out of band",
-                lifecycle={"ignore_changes": ["value"]},
                 tags={"Name": f"{name}-agent-token"},
             )
         # A secret container without a version: the value is put out of band.

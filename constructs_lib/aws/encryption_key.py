@@ -79,7 +79,7 @@ class EncryptionKey(Construct):
         policy = aws.DataAwsIamPolicyDocument(self, "policy", statement=statements)
         # Resources that a service encrypts at creation (a log group) depend on this.
         self.policy = aws.KmsKeyPolicy(self, "key-policy", key_id=self.key.key_id, policy=policy.json)
-        aws.KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
+        self.alias = aws.KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
 
     @property
     def arn(self) -> str:
@@ -88,3 +88,8 @@ class EncryptionKey(Construct):
     @property
     def key_id(self) -> str:
         return self.key.key_id
+
+    @property
+    def alias_name(self) -> str:
+        """`alias/<name>`, as a reference: what operators pass as --key-id, so both write the same."""
+        return self.alias.name

@@ -81,7 +81,7 @@ class AwsRegionStack(TerraformStack):
             token_paths=[ecp.token_path(model, q) for q in queues.values()],
             hf_secret_name=settings.hf_token_secret,
             name=name,
-            kms_key_id=key.key_id,
+            kms_key_alias=key.alias_name,
             kms_key_arn=key.arn,
         )
         events = StackEvents(self, "stack-events", name=name, kms_key_arn=key.arn)

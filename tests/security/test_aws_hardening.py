@@ -43,8 +43,9 @@ def test_region_key_rotates_and_names_itself_in_its_policy(region):
 def test_tokens_are_encrypted_with_the_region_key_and_the_stacks_are_told(region):
     key_id = ref(region, "aws_kms_key", "key/key", "key_id")
     key_arn = ref(region, "aws_kms_key", "key/key", "arn")
+    alias = ref(region, "aws_kms_alias", "key/alias", "name")  # what the operator's put-parameter names too
     for parameter in by_path(region, "resource", "aws_ssm_parameter").values():
-        assert (parameter["type"], parameter["key_id"]) == ("SecureString", key_id)
+        assert (parameter["type"], parameter["key_id"]) == ("SecureString", alias)
     assert by_path(region, "resource", "aws_secretsmanager_secret")["secrets/hf-token"]["kms_key_id"] == key_arn
     topic_arn = ref(region, "aws_sns_topic", "stack-events/topic", "arn")
     stacks = by_path(region, "resource", "aws_cloudformation_stack")
@@ -146,8 +147,8 @@ def test_an_existing_vpc_is_not_logged_by_the_toolkit(tmp_path):
     assert not resources(eu, "aws_flow_log") and not resources(eu, "aws_vpc")
     assert len(resources(us, "aws_flow_log")) == 1
     (parameter,) = resources(eu, "aws_ssm_parameter").values()
-    (key_id,) = resources(eu, "aws_kms_key")
-    assert (parameter["name"], parameter["key_id"]) == ("/buildkite/release/agent-token", f"${{aws_kms_key.{key_id}.key_id}}")
+    (alias_id,) = resources(eu, "aws_kms_alias")
+    assert (parameter["name"], parameter["key_id"]) == ("/buildkite/release/agent-token", f"${{aws_kms_alias.{alias_id}.name}}")
 
 
 def test_the_token_key_parameter_is_the_toolkits_to_set():

@@ -22,6 +22,7 @@ import urllib.parse
 
 import pytest
 
+from tests.conftest import PLANTED_SECRETS
 from tests.security.moto_server import is_up, moto_server
 from tests.terraform_tools import prepare, require_terraform, tail, terraform
 
@@ -119,11 +120,43 @@ def emulated(default_synth, tmp_path_factory):
             state_job.result()
             plan, _ = region_job.result()
         states = {name: json.loads(ok(stack.run("show", "-json"))) for name, stack in stacks.items()}
-        yield {"endpoint": endpoint, "process": process, "stacks": stacks, "plan": plan, "states": states, "clients": clients(endpoint)}
+        aws = clients(endpoint)
+        rotation = operator_stores_tokens(region, aws)
+        yield {
+            "endpoint": endpoint,
+            "process": process,
+            "stacks": stacks,
+            "plan": plan,
+            "states": states,
+            "clients": aws,
+            "rotation": rotation,
+        }
     assert process.poll() is not None, "the moto server is still running"
     port = urllib.parse.urlsplit(endpoint).port
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def operator_stores_tokens(region: Stack, aws) -> dict:
+    """What the README tells an operator to do after the first deploy; then Terraform refreshes and plans."""
+    ssm, secrets = aws("ssm"), aws("secretsmanager")
+    ssm.put_parameter(
+        Name="/buildkite/agent-token",
+        Value=PLANTED_SECRETS["BUILDKITE_AGENT_TOKEN"],
+        Type="SecureString",
+        KeyId=f"alias/buildkite-{REGION}",
+        Overwrite=True,
+    )
+    secrets.put_secret_value(SecretId="ci/hf-token", SecretString=PLANTED_SECRETS["HF_TOKEN"])
+    ok(region.run("apply", "-refresh-only", "-input=false", "-auto-approve"))
+    token_resources = [a for a in region.addresses() if a.startswith(("aws_ssm_parameter.", "aws_secretsmanager_secret."))]
+    plan = region.run("plan", "-input=false", "-detailed-exitcode", *[f"-target={a}" for a in token_resources])
+    return {
+        "plan": plan,
+        "state_file": (region.dir / "terraform.tfstate").read_text(),
+        "shown": ok(region.run("show", "-json")),
+        "stored": ssm.get_parameter(Name="/buildkite/agent-token", WithDecryption=True)["Parameter"]["Value"],
+    }
 
 
 def clients(endpoint: str):
@@ -205,11 +238,9 @@ def test_the_region_base_applies(emulated):
     assert (group_["retentionInDays"], group_["kmsKeyId"]) == (365, key_arn)
 
     parameter = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/buildkite/agent-token"]}])["Parameters"][0]
-    assert parameter["Type"] == "SecureString"
-    assert parameter["KeyId"] in (key_arn, key_arn.rsplit("/", 1)[1])
-    secret = secrets.describe_secret(SecretId="ci/hf-token")
-    assert secret["KmsKeyId"] == key_arn
-    assert "AWSCURRENT" not in json.dumps(secret.get("VersionIdsToStages", {}))  # a container: no value stored
+    assert (parameter["Type"], parameter["KeyId"]) == ("SecureString", f"alias/buildkite-{REGION}")
+    assert secrets.describe_secret(SecretId="ci/hf-token")["KmsKeyId"] == key_arn
+    assert not of_type(state, "aws_secretsmanager_secret_version")  # a container: Terraform stores no value
 
     policies = {p["PolicyName"]: p for p in iam.list_policies(Scope="Local")["Policies"]}
     expected = {f"bk-{q}-ci-access" for q in ("bootstrap", "small-cpu-queue", "cpu-queue", "gpu-1-queue", "gpu-4-queue")}
@@ -221,6 +252,17 @@ def test_the_region_base_applies(emulated):
 
     (topic,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"buildkite-{REGION}-stack-events")]
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key_arn
+
+
+@pytest.mark.slow
+def test_tokens_stored_by_the_operator_never_reach_the_state(emulated):
+    rotation = emulated["rotation"]
+    assert rotation["stored"] == PLANTED_SECRETS["BUILDKITE_AGENT_TOKEN"]  # the operator's put-parameter took
+    for secret in (PLANTED_SECRETS["BUILDKITE_AGENT_TOKEN"], PLANTED_SECRETS["HF_TOKEN"], "set-by-operator"):
+        assert secret not in rotation["state_file"]
+        assert secret not in rotation["shown"]
+    # ... and Terraform wants nothing back: no write of the placeholder over the real token.
+    assert rotation["plan"].returncode == 0, tail(rotation["plan"].stdout + rotation["plan"].stderr)
 
 
 def test_the_emulator_helper_stops_its_server(tmp_path):

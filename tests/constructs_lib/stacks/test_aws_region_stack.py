@@ -98,7 +98,9 @@ def test_tokens_are_referenced_by_path_only(default_stacks):
     (parameter,) = resources(stack, "aws_ssm_parameter").values()
     assert parameter["name"] == "/buildkite/agent-token"
     assert parameter["type"] == "SecureString"
-    assert parameter["lifecycle"]["ignore_changes"] == ["value"]
+    # Written once, write-only: neither it nor the operator's token is ever in the state.
+    assert (parameter["value_wo"], parameter["value_wo_version"]) == ("set-by-operator", 1)
+    assert "value" not in parameter
     (secret,) = resources(stack, "aws_secretsmanager_secret").values()
     assert secret["name"] == "ci/hf-token"
     assert not resources(stack, "aws_secretsmanager_secret_version")
