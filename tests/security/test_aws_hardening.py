@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.constructs_lib.minimal_queues import MINIMAL
@@ -160,3 +162,22 @@ def test_the_token_key_parameter_is_the_toolkits_to_set():
         "set by the toolkit from the queue model; use the queue's own keys instead"
     )
 
+
+
+POLICY_ATTRIBUTES = {"policy", "assume_role_policy"}
+FROM_DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.[A-Za-z0-9_-]+\.json\}$")
+
+
+def test_every_policy_comes_from_a_policy_document(default_synth, all_features_synth):
+    # checkov evaluates aws_iam_policy_document data sources; a policy written as a JSON string reads UNKNOWN.
+    seen = 0
+    for outdir in (default_synth, all_features_synth):
+        for stack_id, stack in stacks_of(outdir).items():
+            if not stack_id.startswith("aws-"):
+                continue
+            for kind, blocks in stack.get("resource", {}).items():
+                for block in blocks.values():
+                    for attribute in POLICY_ATTRIBUTES & set(block):
+                        seen += 1
+                        assert FROM_DOCUMENT.match(block[attribute]), (stack_id, kind, attribute, block[attribute][:80])
+    assert seen >= 2 * 12  # policies, key policies, the log bucket's policy, the flow-log role's trust and write
