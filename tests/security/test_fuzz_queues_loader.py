@@ -238,10 +238,12 @@ def test_over_a_mebibyte_is_one_line():
 )
 def test_deep_nesting_is_one_line_not_a_crash(data):
     # Found with PyYAML 6.0.3's libyaml: a 100 kB run of "[" exhausted memory instead of failing.
+    # The reader stops at 64 levels; newer libyaml builds may stop first, scanning ahead, with their own words.
     with pytest.raises(LoadError) as err:
         parse_queues(data, FILE)
     (line,) = str(err.value).splitlines()
-    assert line.startswith(f"{FILE}:") and line.endswith(": nested deeper than 64 levels"), line
+    assert line.startswith(f"{FILE}:"), line
+    assert line.endswith(": nested deeper than 64 levels") or line.endswith(": YAML syntax error: exceeded maximum nesting depth"), line
 
 
 @pytest.fixture(scope="module")
