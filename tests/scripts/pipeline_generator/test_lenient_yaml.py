@@ -83,7 +83,8 @@ def test_refusals_are_problems(text, words):
 
 def test_deep_nesting_is_a_problem_not_a_crash():
     # libyaml's composer recurses in C: this input kills a yaml.compose() caller.
-    with pytest.raises(LoadError, match="nested deeper than"):
+    # Newer libyaml builds stop the parser first; either way it is one problem line.
+    with pytest.raises(LoadError, match="nested deeper than|exceeded maximum nesting depth"):
         lenient_yaml.load(b"[" * 200_000 + b"]" * 200_000, "f.yaml")
 
 
