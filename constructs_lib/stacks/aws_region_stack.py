@@ -31,13 +31,15 @@ class AwsRegionStack(TerraformStack):
         super().__init__(scope, id)
         settings = model.aws
         aws.AwsProvider(self, "aws", region=region, default_tags=[{"tags": TAGS}])
+        # No `encrypt = true`: it makes the backend ask for SSE-S3 on every write,
+        # overriding the state bucket's default encryption with the state stack's
+        # KMS key. Left unset, every state object is encrypted with that key.
         S3Backend(
             self,
             bucket=settings.state.bucket,
             key=f"{id}/terraform.tfstate",
             region=settings.state.region or settings.region,
             dynamodb_table=settings.state.lock_table,
-            encrypt=True,
         )
         queues = {name: model.queues[name].aws for name in queue_names}
         name = f"buildkite-{region}"

@@ -120,7 +120,6 @@ def test_remote_state(default_stacks):
     assert backend == {
         "bucket": "vllm-ci-terraform-state",
         "dynamodb_table": "vllm-ci-terraform-locks",
-        "encrypt": True,
         "key": "aws-us-west-2/terraform.tfstate",
         "region": "us-west-2",
     }
