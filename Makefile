@@ -19,7 +19,7 @@ STAMP := $(VENV)/.synced
 PIPENV := python3 -m pipenv
 RUN := $(PIPENV) run
 
-.PHONY: setup tools cdktf-cli synth test security bench lock clean
+.PHONY: setup tools cdktf-cli cdktf synth test security bench lock clean
 
 $(STAMP): Pipfile.lock
 	@python3 -m pipenv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'pipenv==2026.10.3'
@@ -41,6 +41,10 @@ $(CDKTF_CLI): tools/cdktf-cli/package.json tools/cdktf-cli/package-lock.json
 	@touch $@
 
 cdktf-cli: $(CDKTF_CLI)
+
+# The CDKTF CLI inside the project's environment: make cdktf ARGS="diff aws-us-west-2"
+cdktf: setup cdktf-cli
+	$(RUN) $(CDKTF_CLI) $(ARGS)
 
 synth: setup
 	$(RUN) python main.py
