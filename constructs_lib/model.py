@@ -47,6 +47,11 @@ EcrRepository = _pattern(r"^[a-z0-9][a-z0-9._/-]*$", "ECR repository name")
 GcsBucket = _pattern(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name")
 GcsLocation = _pattern(r"^[A-Za-z0-9-]+$", "GCS location like US")
 GcpProject = _pattern(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")
+# GKE's Google Groups for RBAC: the umbrella group must have exactly this name, in the Workspace or Cloud Identity domain.
+GkeSecurityGroup = _pattern(
+    r"^gke-security-groups@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+    "Google Group gke-security-groups@<your domain> (GKE requires that name)",
+)
 GceImage = _pattern(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")
 ParameterValue = Union[str, int, bool]
 
@@ -219,6 +224,11 @@ class Gke(_Strict):
     services_cidr: Cidr = Field("10.50.16.0/20", description="Secondary range for services.")
     authorized_networks: list[Cidr] = Field(
         [], description="CIDRs that may reach the control plane's public endpoint (operators running helm/kubectl); none by default."
+    )
+    rbac_security_group: Optional[GkeSecurityGroup] = Field(
+        None,
+        description="Google Groups for RBAC: the gke-security-groups@<domain> group whose member groups RBAC bindings may name "
+        "(needs a Google Workspace or Cloud Identity domain); off when absent.",
     )
     node_pools: dict[Name, GkeNodePool] = Field(default_factory=dict)
 

@@ -5,7 +5,8 @@ resource takes no metadata or startup script): this is the TPU Node
 architecture's "user VM". It is named after its TPU, has no external IP,
 boots with Shielded VM, and mounts the TPU's persistent SSD as Docker's data
 root. Its boot script knows the TPU's name and zone; the TPU's address comes
-as instance metadata once the TPU exists.
+as instance metadata once the TPU exists. Its boot disk is encrypted with the
+region's Cloud KMS key (`kms_key`), as the data disk is.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class AgentHost(Construct):
         subnetwork: str,
         service_account_email: str,
         data_disk: str,
+        kms_key: str,
         tpu_ip_address: str,
         labels: dict[str, str],
         depends_on: list | None = None,
@@ -45,6 +47,7 @@ class AgentHost(Construct):
             description=f"Buildkite agent of TPU {boot.tpu_name} (queue {boot.queue})",
             boot_disk=google.ComputeInstanceBootDisk(
                 auto_delete=True,
+                kms_key_self_link=kms_key,
                 initialize_params=google.ComputeInstanceBootDiskInitializeParams(
                     image=image, size=BOOT_DISK_GB, type="pd-balanced"
                 ),

@@ -24,6 +24,7 @@ TPU_VM_RUNTIME = re.compile(r"^(tpu-vm-|tpu-ubuntu|v2-alpha)")
 SUBNET_PREFIX = 29  # a TPU Node takes one /29 of its fleet's block
 
 TPU_AGENT_ACCOUNT = "bk-tpu-agents"
+DISK_KEY = "agent-disks"  # the crypto key in each region's key ring
 GKE_NODE_ACCOUNT = "bk-gke-nodes"
 DATA_DEVICE = "docker-data"
 
@@ -99,3 +100,14 @@ def subnet_name(network: str, region: str) -> str:
 
 def deny_ingress_name(network: str) -> str:
     return f"{network}-deny-ingress"
+
+
+def key_ring_name(network: str, region: str) -> str:
+    """The region's KMS key ring for agent disks: named as the region's subnet (whose length the rules check)."""
+    return subnet_name(network, region)
+
+
+def access_log_bucket_name(state_bucket: str) -> str:
+    """`<state bucket>-access-logs`, shortened to GCS's 63 characters where needed."""
+    tail = "-access-logs"
+    return state_bucket[: MAX_NAME - len(tail)].rstrip(".-_") + tail

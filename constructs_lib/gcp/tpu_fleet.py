@@ -4,7 +4,9 @@ Architecture `node`: a google_tpu_node (own /29 of the fleet's block, peered
 to the agent network) plus an AgentHost VM named after it. Architecture `vm`:
 a TPU VM running the agent itself. Either way the TPU's data disk becomes
 Docker's data root, and the agent reads its tokens from Secret Manager at
-boot through the agents' service account.
+boot through the agents' service account. Every Compute Engine disk of the
+fleet (data disks, agent host boot disks) is encrypted with the region's
+Cloud KMS key and created only once Compute Engine may use that key.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from constructs import Construct
 
 from constructs_lib.gcp import names
 from constructs_lib.gcp.agent_host import AgentHost
+from constructs_lib.gcp.disk_encryption import RegionKey
 from constructs_lib.gcp.startup_script import AgentBoot
 from constructs_lib.gcp.tpu_vm import TpuVm
 from constructs_lib.model import GcpSecrets, TpuFleet as TpuFleetSpec
@@ -33,6 +36,7 @@ class TpuFleet(Construct):
         network_name: str,
         subnetwork_id: str,
         service_account_email: str,
+        disk_key: RegionKey,
         beta_provider=None,
         depends_on: list | None = None,
     ):
@@ -64,7 +68,9 @@ class TpuFleet(Construct):
                 zone=fleet.zone,
                 type=names.data_disk_type(fleet),
                 size=fleet.data_disk_gb,
+                disk_encryption_key=google.ComputeDiskDiskEncryptionKey(kms_key_self_link=disk_key.key_id),
                 labels=labels,
+                depends_on=[disk_key.grant],
             )
             if fleet.architecture == "node":
                 tpu = google.TpuNode(
@@ -92,9 +98,11 @@ class TpuFleet(Construct):
                         subnetwork=subnetwork_id,
                         service_account_email=service_account_email,
                         data_disk=disk.id,
+                        kms_key=disk_key.key_id,
                         tpu_ip_address=tpu.network_endpoints.get(0).ip_address,
                         labels=labels,
-                        depends_on=depends_on,
+                        # Its boot disk uses the key too.
+                        depends_on=[*(depends_on or []), disk_key.grant],
                     )
                 )
             else:

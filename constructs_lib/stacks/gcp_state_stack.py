@@ -1,9 +1,11 @@
-"""GcpStateStack: the GCS bucket that holds the other GCP stacks' state, with local state."""
+"""GcpStateStack: the GCS bucket that holds the other GCP stacks' state (and its access log), with local state."""
 
 from __future__ import annotations
 
 from constructs import Construct
 
+from constructs_lib.gcp import names
+from constructs_lib.gcp.access_log_bucket import AccessLogBucket
 from constructs_lib.gcp.state_bucket import StateBucket
 from constructs_lib.model import QueuesFile
 from constructs_lib.stacks.gcp_stack import GcpStack
@@ -14,4 +16,8 @@ STACK_ID = "gcp-state"
 class GcpStateStack(GcpStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id, model=model, remote_state=False)
-        StateBucket(self, "state", name=self.gcp.state.bucket, location=self.gcp.state.location)
+        state = self.gcp.state
+        logs = AccessLogBucket(self, "access-logs", name=names.access_log_bucket_name(state.bucket), location=state.location)
+        StateBucket(
+            self, "state", name=state.bucket, location=state.location, log_bucket=logs.name, log_bucket_ready=[logs.delivery]
+        )

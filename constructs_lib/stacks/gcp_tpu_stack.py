@@ -1,4 +1,4 @@
-"""GcpTpuStack: every TPU queue's fleet, their private network, service account and secrets."""
+"""GcpTpuStack: every TPU queue's fleet, their private network, service account, secrets and disk keys."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from constructs import Construct
 
 from constructs_lib.gcp import names
 from constructs_lib.gcp.agent_secrets import AgentSecrets
+from constructs_lib.gcp.disk_encryption import DiskEncryption
 from constructs_lib.gcp.private_network import PrivateNetwork, SubnetSpec
 from constructs_lib.gcp.service_account import ServiceAccount
 from constructs_lib.gcp.tpu_fleet import TpuFleet
@@ -43,6 +44,9 @@ class GcpTpuStack(GcpStack):
             secret_ids={"agent_token": gcp.secrets.agent_token, "hf_token": gcp.secrets.hf_token},
             reader=agents.member,
         )
+        disk_keys = DiskEncryption(
+            self, "disk-encryption", project=gcp.project, network=gcp.network.name, regions=regions, labels={"purpose": "agent-disks"}
+        )
         beta = None
         if any(f.architecture == "vm" for f in fleets.values()):
             beta = google_beta_provider(self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS)
@@ -60,6 +64,7 @@ class GcpTpuStack(GcpStack):
                 network_name=network.network.name,
                 subnetwork_id=network.subnets[region].id,
                 service_account_email=agents.email,
+                disk_key=disk_keys.keys[region],
                 beta_provider=beta,
                 # The agents read their secrets at boot: grant access first.
                 depends_on=secrets.grants,
