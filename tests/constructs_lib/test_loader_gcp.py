@@ -97,6 +97,20 @@ def test_zone_where_a_region_belongs():
     ]
 
 
+def test_rbac_security_group_is_optional_and_named_as_gke_requires():
+    assert parse_queues(GCP_MINIMAL.encode(), FILE).gcp.gke.rbac_security_group is None
+    good = edit("    node_pools:\n", "    rbac_security_group: gke-security-groups@example.com\n    node_pools:\n")
+    assert parse_queues(good.encode(), FILE).gcp.gke.rbac_security_group == "gke-security-groups@example.com"
+
+
+@pytest.mark.parametrize("bad", ["ci-admins@example.com", "gke-security-groups@localhost", "gke-security-groups@Example.com", "gke-security-groups"])
+def test_rbac_security_group_of_another_name(bad):
+    text = edit("    node_pools:\n", f"    rbac_security_group: {bad}\n    node_pools:\n")
+    assert problems(text) == [
+        f"queues.yaml:15: gcp.gke.rbac_security_group: '{bad}' is not a valid Google Group gke-security-groups@<your domain> (GKE requires that name)"
+    ]
+
+
 @pytest.mark.parametrize("bad", ["v3_8", "tpu-v3-8", "v3"])
 def test_malformed_tpu_accelerator_type(bad):
     text = edit("      accelerator_type: v3-8\n", f"      accelerator_type: {bad}\n")

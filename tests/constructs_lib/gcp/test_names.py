@@ -35,6 +35,13 @@ def test_data_disk_type_follows_the_generation():
     assert names.generation("v5litepod-1") == "v5litepod" and names.zone_region("us-east5-b") == "us-east5"
 
 
+def test_key_rings_and_the_access_log_bucket_are_named_from_queues_yaml():
+    assert names.key_ring_name("buildkite-agents", "us-east5") == "buildkite-agents-us-east5" == names.subnet_name("buildkite-agents", "us-east5")
+    assert names.access_log_bucket_name("vllm-ci-terraform-state-gcp") == "vllm-ci-terraform-state-gcp-access-logs"
+    assert names.access_log_bucket_name("a" * 63) == "a" * 51 + "-access-logs"  # GCS's 63 characters
+    assert names.access_log_bucket_name("a" * 50 + "-b.c_d" + "e" * 7) == "a" * 50 + "-access-logs"  # no '-' left before the suffix
+
+
 def test_pure_gcp_modules_import_without_cdktf():
     """The loader's rules use these modules; the CI bootstrap loads them without cdktf."""
     import subprocess

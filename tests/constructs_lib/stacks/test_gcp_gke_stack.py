@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.constructs_lib.stacks.gcp_fixtures import all_feature_stacks, default_stacks  # noqa: F401  (fixtures)
-from tests.constructs_lib.stacks.synth_helpers import resources
+from tests.constructs_lib.stacks.gcp_fixtures import ALL_FEATURES, all_feature_stacks, default_stacks  # noqa: F401  (fixtures)
+from tests.constructs_lib.stacks.synth_helpers import resources, synth_stacks
 
 
 def test_snapshot(all_feature_stacks, snapshot):
@@ -34,6 +34,23 @@ def test_regional_private_cluster_with_secure_settings(all_feature_stacks):
     assert cluster["node_config"]["workload_metadata_config"] == {"mode": "GKE_METADATA"}
     grants = sorted(f"google_project_iam_member.{k}" for k in resources(stack, "google_project_iam_member"))
     assert sorted(cluster["depends_on"]) == grants
+
+
+def test_binary_authorization_enforces_the_project_policy(all_feature_stacks):
+    (cluster,) = resources(all_feature_stacks["gcp-gke"], "google_container_cluster").values()
+    assert cluster["binary_authorization"] == {"evaluation_mode": "PROJECT_SINGLETON_POLICY_ENFORCE"}
+    assert "enable_binary_authorization" not in cluster  # the deprecated switch
+
+
+def test_google_groups_for_rbac_only_when_queues_yaml_names_the_group(all_feature_stacks, tmp_path):
+    (cluster,) = resources(all_feature_stacks["gcp-gke"], "google_container_cluster").values()
+    assert cluster["authenticator_groups_config"] == {"security_group": "gke-security-groups@example.com"}
+    line = "    rbac_security_group: gke-security-groups@example.com\n"
+    text = ALL_FEATURES.read_text()
+    assert line in text
+    (without,) = resources(synth_stacks(text.replace(line, ""), tmp_path)["gcp-gke"], "google_container_cluster").values()
+    assert "authenticator_groups_config" not in without
+    assert without["binary_authorization"] == cluster["binary_authorization"]
 
 
 def test_one_autoscaling_pool_per_queue_that_asks_for_one(all_feature_stacks):

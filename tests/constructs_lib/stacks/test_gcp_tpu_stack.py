@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from constructs_lib.gcp import startup_script
+import pytest
+
+from constructs_lib.gcp import names, startup_script
 from tests.constructs_lib.gcp.boots import agent_boot
 from tests.constructs_lib.stacks.gcp_fixtures import all_feature_stacks, default_stacks  # noqa: F401  (fixtures)
-from tests.constructs_lib.stacks.synth_helpers import resources
+from tests.constructs_lib.stacks.synth_helpers import data_sources, resources
 
 REF = re.compile(r"^\$\{([a-z0-9_]+)\.([^.}]+)\.")
 
@@ -78,8 +81,59 @@ def test_agent_hosts_are_private_shielded_and_boot_the_agent_for_their_tpu(defau
         assert set(metadata) == {"startup-script", "enable-oslogin", "block-project-ssh-keys", "serial-port-enable", "tpu-ip-address"}
         boot = agent_boot(queue="tpu", tpu=tpu, zone="us-central1-a", accelerator_type="v3-8", architecture="node")
         assert metadata["startup-script"] == startup_script.for_terraform(startup_script.render(boot))
-        # Agents boot only once they may read their secrets.
-        assert sorted(host["depends_on"]) == sorted(f"google_secret_manager_secret_iam_member.{k}" for k in resources(stack, "google_secret_manager_secret_iam_member"))
+        # Agents boot only once they may read their secrets, and their boot disk once Compute Engine may use its key.
+        secret_grants = [f"google_secret_manager_secret_iam_member.{k}" for k in resources(stack, "google_secret_manager_secret_iam_member")]
+        (key_grant,) = [f"google_kms_crypto_key_iam_member.{k}" for k in resources(stack, "google_kms_crypto_key_iam_member")]
+        assert sorted(host["depends_on"]) == sorted(secret_grants + [key_grant])
+
+
+def disk_keys(stack: dict) -> dict[str, tuple[str, str]]:
+    """Region -> (`${google_kms_crypto_key.<id>.id}` of its disk key, the address of that key's one grant)."""
+    rings = {f"${{google_kms_key_ring.{k}.id}}": r for k, r in resources(stack, "google_kms_key_ring").items()}
+    grants = {g["crypto_key_id"]: f"google_kms_crypto_key_iam_member.{k}" for k, g in resources(stack, "google_kms_crypto_key_iam_member").items()}
+    out = {}
+    for key_id, key in resources(stack, "google_kms_crypto_key").items():
+        ring = rings[key["key_ring"]]
+        key_ref = f"${{google_kms_crypto_key.{key_id}.id}}"
+        out[ring["location"]] = (key_ref, grants[key_ref])
+    assert len(grants) == len(out) == len(rings), "one key ring, one key and one grant per region"
+    return out
+
+
+@pytest.mark.parametrize("stacks, regions", [("default_stacks", ["us-central1"]), ("all_feature_stacks", ["us-central1", "us-east5"])])
+def test_every_disk_is_encrypted_with_its_regions_cloud_kms_key(stacks, regions, request):
+    stack = request.getfixturevalue(stacks)["gcp-tpu"]
+    keys = disk_keys(stack)
+    assert sorted(keys) == regions
+    for ring in resources(stack, "google_kms_key_ring").values():
+        assert ring["name"] == f"buildkite-agents-{ring['location']}" and ring["project"] == "vllm-ci-infra"
+    for key in resources(stack, "google_kms_crypto_key").values():
+        assert (key["name"], key["purpose"]) == ("agent-disks", "ENCRYPT_DECRYPT")
+        assert key["rotation_period"] == f"{90 * 86400}s"
+        assert key["lifecycle"] == {"prevent_destroy": True}
+    # Compute Engine's service agent of the project, found by number, may use each key: that and nothing else.
+    ((project_id, project),) = data_sources(stack, "google_project").items()
+    assert project["project_id"] == "vllm-ci-infra"
+    agent = f"serviceAccount:service-${{data.google_project.{project_id}.number}}@compute-system.iam.gserviceaccount.com"
+    for grant in resources(stack, "google_kms_crypto_key_iam_member").values():
+        assert (grant["role"], grant["member"]) == ("roles/cloudkms.cryptoKeyEncrypterDecrypter", agent)
+    for kind in ("google_kms_crypto_key_iam_binding", "google_kms_crypto_key_iam_policy", "google_kms_key_ring_iam_member"):
+        assert not resources(stack, kind), kind
+    disks = resources(stack, "google_compute_disk").values()
+    hosts = resources(stack, "google_compute_instance").values()
+    assert disks and hosts
+    for disk in disks:
+        key, grant = keys[names.zone_region(disk["zone"])]
+        assert disk["disk_encryption_key"] == {"kms_key_self_link": key}, disk["name"]
+        assert grant in disk["depends_on"], disk["name"]
+    for host in hosts:
+        key, grant = keys[names.zone_region(host["zone"])]
+        assert host["boot_disk"]["kms_key_self_link"] == key, host["name"]
+        assert grant in host["depends_on"], host["name"]
+    # Never a customer-supplied key: its raw bytes would sit in the plan and the state.
+    text = json.dumps(stack)
+    for attribute in ("raw_key", "rsa_encrypted_key", "disk_encryption_key_raw", "disk_encryption_key_rsa"):
+        assert f'"{attribute}"' not in text
 
 
 def test_agents_read_exactly_their_two_secrets(default_stacks):
