@@ -10,38 +10,34 @@ a second log bucket would only move the question.
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
+from constructs_lib.gcp.private_bucket import private_bucket
 from constructs_lib.providers import google
 
 LOG_WRITER = "group:cloud-storage-analytics@google.com"
 NONCURRENT_DAYS = 30
 
 
+def _delete_when(**condition: int) -> Any:
+    return google.StorageBucketLifecycleRule(
+        action=google.StorageBucketLifecycleRuleAction(type="Delete"),
+        condition=google.StorageBucketLifecycleRuleCondition(**condition),
+    )
+
+
 class AccessLogBucket(Construct):
     def __init__(self, scope: Construct, id: str, *, name: str, location: str, retention_days: int = 365):
         super().__init__(scope, id)
-        self.bucket = google.StorageBucket(
+        self.bucket = private_bucket(
             self,
             "bucket",
             name=name,
             location=location,
-            versioning={"enabled": True},
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            force_destroy=False,
-            lifecycle_rule=[
-                google.StorageBucketLifecycleRule(
-                    action=google.StorageBucketLifecycleRuleAction(type="Delete"),
-                    condition=google.StorageBucketLifecycleRuleCondition(age=retention_days),
-                ),
-                google.StorageBucketLifecycleRule(
-                    action=google.StorageBucketLifecycleRuleAction(type="Delete"),
-                    condition=google.StorageBucketLifecycleRuleCondition(days_since_noncurrent_time=NONCURRENT_DAYS),
-                ),
-            ],
-            labels={"purpose": "access-logs"},
-            lifecycle={"prevent_destroy": True},
+            purpose="access-logs",
+            lifecycle_rule=[_delete_when(age=retention_days), _delete_when(days_since_noncurrent_time=NONCURRENT_DAYS)],
         )
         self.delivery = google.StorageBucketIamMember(
             self, "delivery", bucket=self.bucket.name, role="roles/storage.objectCreator", member=LOG_WRITER

@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 from constructs import Construct
 
+from constructs_lib.gcp.private_bucket import private_bucket
 from constructs_lib.providers import google
 
 
@@ -19,18 +20,13 @@ class StateBucket(Construct):
 
     def __init__(self, scope: Construct, id: str, *, name: str, location: str, log_bucket: str, log_bucket_ready: Sequence[Any] = ()):
         super().__init__(scope, id)
-        self.bucket = google.StorageBucket(
+        self.bucket = private_bucket(
             self,
             "bucket",
             name=name,
             location=location,
-            versioning={"enabled": True},
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            force_destroy=False,
+            purpose="terraform-state",
             logging=google.StorageBucketLogging(log_bucket=log_bucket),
-            labels={"purpose": "terraform-state"},
-            lifecycle={"prevent_destroy": True},
             # Logs start flowing at once: only after Cloud Storage may write them (`log_bucket_ready`).
             depends_on=list(log_bucket_ready) or None,
         )
