@@ -218,10 +218,6 @@ class _Binding:
         setattr(self, name, value)
         return value
 
-    def module(self, module: str) -> types.ModuleType:
-        """A resource module itself, for its nested config classes."""
-        return self._module(module)
-
 
 aws = _Binding("cdktf_cdktf_provider_aws", AWS_CLASSES)
 google = _Binding("cdktf_cdktf_provider_google", GOOGLE_CLASSES)

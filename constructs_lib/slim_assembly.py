@@ -43,9 +43,10 @@ import posixpath
 import re
 import stat
 import tarfile
-import tempfile
 import time
 from typing import Any, Iterable
+
+from constructs_lib.atomic_file import write_atomically
 
 # Bump when the content of a slim tarball changes for the same inputs.
 BUILD_VERSION = 1
@@ -123,14 +124,7 @@ def _slim_tarball(tarball: pathlib.Path, name: str, version: str, namespaces: li
             os.utime(target)  # in use: keep it from being pruned
         return target
     data = build(tarball, name, namespaces)
-    handle, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(staging, target)
-    finally:
-        if os.path.exists(staging):
-            os.unlink(staging)
+    write_atomically(target, data)
     _prune(folder, stem)
     return target
 

@@ -82,26 +82,40 @@ def read_file(path: str, display: str | None = None) -> bytes:
     return data
 
 
-def load(data: bytes, file: str) -> Document:
-    """Parse `data` strictly. Raises LoadError with every problem found."""
-    text = decode(data, file)
-    builder = _Builder(file)
+def run_parser(text: str, file: str, builder: Any) -> bool:
+    """Feed libyaml's parser events to `builder.feed`, one at a time.
+
+    Shared by this reader and the bootstrap's lenient one. A syntax error, or
+    nesting deeper than MAX_DEPTH (which bounds the builder's `stack`), is
+    appended to `builder.problems` and stops reading, as does a builder that
+    sets `fatal`. Returns True when reading stopped early.
+    """
     try:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
             if len(builder.stack) > MAX_DEPTH:
                 line = event.start_mark.line + 1
                 builder.problems.append(Problem(file, line, "", f"nested deeper than {MAX_DEPTH} levels"))
-                raise LoadError(builder.problems)
+                return True
+            if getattr(builder, "fatal", False):
+                return True
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 0
-        what = err.problem or str(err)
-        builder.problems.append(Problem(file, line, "", f"YAML syntax error: {what}"))
-        raise LoadError(builder.problems) from None
+        builder.problems.append(Problem(file, line, "", f"YAML syntax error: {err.problem or err}"))
+        return True
     except yaml.YAMLError as err:
         builder.problems.append(Problem(file, 0, "", f"YAML error: {err}"))
-        raise LoadError(builder.problems) from None
+        return True
+    return False
+
+
+def load(data: bytes, file: str) -> Document:
+    """Parse `data` strictly. Raises LoadError with every problem found."""
+    text = decode(data, file)
+    builder = _Builder(file)
+    if run_parser(text, file, builder):
+        raise LoadError(builder.problems)
     if builder.documents == 0 or (builder.documents == 1 and builder.root is None and not builder.problems):
         builder.problems.append(Problem(file, 1, "", "file is empty"))
     if builder.problems:

@@ -60,7 +60,6 @@ class CiAccessPolicy(Construct):
                     ],
                 }
             )
-        self.statement_ids = [s["sid"] for s in statements]
         document = aws.DataAwsIamPolicyDocument(
             self, "document", statement=[aws.DataAwsIamPolicyDocumentStatement(effect="Allow", **s) for s in statements]
         )

@@ -15,7 +15,6 @@ from constructs_lib.model import TpuFleet
 
 MAX_NAME = 63
 MAX_CLUSTER_NAME = 40  # GKE clusters and node pools
-RESOURCE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 # TPU generations that exist only as TPU VMs, and those that need Hyperdisk.
 NODE_GENERATIONS = ("v2", "v3")
 HYPERDISK_ONLY = ("v6e", "v7x")

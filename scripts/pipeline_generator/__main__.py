@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from typing import Optional, Sequence
 
+from constructs_lib.atomic_file import write_atomically
 from constructs_lib.loader import load_queues
 from constructs_lib.problems import LoadError, Problem
 from constructs_lib.strict_yaml import read_file
@@ -97,22 +97,6 @@ def read_changed_files(path: Optional[str]) -> tuple[str, ...]:
         if line.strip():
             files.append(line)
     return tuple(files)
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Write `text` whole or not at all: a temporary file beside `path`, then rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:

@@ -6,7 +6,8 @@ The tested repositories write their step files for PyYAML (YAML 1.1):
 this reader accepts what `yaml.safe_load` accepts and produces the same data,
 plus a line for every key path so that problems can point at the file.
 
-It builds values from libyaml's parser events rather than its composer: the
+It builds values from libyaml's parser events (through strict_yaml's
+run_parser, which also bounds the nesting) rather than its composer: the
 composer recurses in C and overflows the stack on deeply nested input, which
 would kill the bootstrap instead of reporting a problem.
 """
@@ -22,14 +23,6 @@ from yaml.resolver import Resolver
 from constructs_lib import strict_yaml
 from constructs_lib.problems import LoadError, PathPart, Problem, format_path
 
-try:  # libyaml's parser when present: the bootstrap reads large files on small agents.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-# Deeper nesting than any step file needs; bounds the builder's stack.
-MAX_DEPTH = 64
-
 _MAP_TAGS = {None, "!", "tag:yaml.org,2002:map"}
 _SEQ_TAGS = {None, "!", "tag:yaml.org,2002:seq"}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -41,18 +34,8 @@ def load(data: bytes, file: str) -> tuple[strict_yaml.Document, list[Problem]]:
     Raises LoadError with every problem found. An empty or comments-only file
     gives a document whose data is None, as `yaml.safe_load` does.
     """
-    text = strict_yaml.decode(data, file)
     builder = _Builder(file)
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
-            if builder.fatal:
-                break
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        builder.problems.append(Problem(file, mark.line + 1 if mark else 0, "", f"YAML syntax error: {err.problem or err}"))
-    except yaml.YAMLError as err:
-        builder.problems.append(Problem(file, 0, "", f"YAML error: {err}"))
+    strict_yaml.run_parser(strict_yaml.decode(data, file), file, builder)
     if builder.problems:
         raise LoadError(builder.problems)
     return strict_yaml.Document(file, builder.root, builder.lines, {}), builder.warnings
@@ -212,9 +195,6 @@ class _Builder:
         mapping = isinstance(event, yaml.MappingStartEvent)
         if event.tag not in (_MAP_TAGS if mapping else _SEQ_TAGS):
             self._problem(line, path, f"tag {event.tag} is not supported in step files", fatal=True)
-            return
-        if len(self.stack) >= MAX_DEPTH:
-            self._problem(line, path, f"nested deeper than {MAX_DEPTH} levels", fatal=True)
             return
         if not is_key:
             self.lines.setdefault(path, line)
