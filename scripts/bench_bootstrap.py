@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:
 
 from constructs_lib.loader import load_queues  # noqa: E402
 
-from scripts.pipeline_generator.__main__ import read_source  # noqa: E402
+from scripts.pipeline_generator.cli import read_source  # noqa: E402
 from scripts.pipeline_generator.generate import Options, generate  # noqa: E402
 
 SIZES = (1_000, 5_000, 20_000)

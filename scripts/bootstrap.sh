@@ -86,9 +86,9 @@ args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-f
 # which may have a `scripts` package of its own; paths stay relative to the
 # checkout so that problem lines read `.buildkite/...:12`.
 # shellcheck disable=SC2016  # the Python program is single-quoted on purpose
-if ! "${PYTHON:-python3}" -c 'import sys; sys.path[0] = sys.argv.pop(1)
-from scripts.pipeline_generator.__main__ import main
-sys.exit(main(sys.argv[1:]))' "$toolkit" "${args[@]}" 2>"$work/stderr"; then
+if ! "${PYTHON:-python3}" -c 'import runpy, sys; sys.path[0] = sys.argv.pop(1)
+runpy.run_module("scripts.pipeline_generator", run_name="__main__", alter_sys=True)' \
+  "$toolkit" "${args[@]}" 2>"$work/stderr"; then
   fail "the pipeline could not be generated; nothing was uploaded."
 fi
 cat "$work/stderr" >&2  # warnings, also in the summary

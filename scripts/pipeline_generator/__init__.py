@@ -15,5 +15,6 @@ Modules, each with one job:
 - `yaml_writer`: the pipeline as YAML text;
 - `explain`: the Markdown summary;
 - `generate`: the pure core tying these together;
-- `__main__`: the command line (files in, files out).
+- `cli`: the command line (files in, files out);
+- `__main__`: `cli` as one short-lived process (`python -m scripts.pipeline_generator`).
 """

@@ -6,7 +6,7 @@
    run-all patterns; each job file holds `group`, `depends_on` and `steps`.
 
 Pure: callers hand in loaded documents (and, for the current layout, the job
-files they found); `__main__` does the reading.
+files they found); `cli` does the reading.
 """
 
 from __future__ import annotations

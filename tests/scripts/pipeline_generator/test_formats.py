@@ -6,7 +6,7 @@ import pytest
 
 from constructs_lib.problems import LoadError
 
-from scripts.pipeline_generator.__main__ import read_source, repository_root
+from scripts.pipeline_generator.cli import read_source, repository_root
 from scripts.pipeline_generator.generate import Options, generate
 
 from .helpers import CI_CONFIG, default_queues, layout, planned, step

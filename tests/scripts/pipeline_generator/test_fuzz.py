@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from constructs_lib.problems import LoadError
 
 from scripts.pipeline_generator import formats, lenient_yaml, pipeline_schema
-from scripts.pipeline_generator.__main__ import main
+from scripts.pipeline_generator.cli import main
 from scripts.pipeline_generator.generate import Options, generate
 from scripts.pipeline_generator.steps import FIELDS
 

@@ -21,7 +21,7 @@ import yaml
 from constructs_lib.problems import LoadError
 
 from scripts.pipeline_generator import pipeline_schema
-from scripts.pipeline_generator.__main__ import read_source
+from scripts.pipeline_generator.cli import read_source
 from scripts.pipeline_generator.generate import Options, generate
 from tests.conftest import shared_files, shared_path
 

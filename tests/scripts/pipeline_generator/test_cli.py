@@ -10,7 +10,8 @@ import sys
 import pytest
 import yaml
 
-from scripts.pipeline_generator.__main__ import main, write_atomically
+from constructs_lib.problems import LoadError
+from scripts.pipeline_generator.cli import main, read_changed_files, write_atomically
 
 from .helpers import QUEUES, REPO
 
@@ -33,6 +34,28 @@ def test_writes_pipeline_and_summary(tmp_path, capsys):
     assert any(s.get("key") == "a" for s in pipeline["steps"])
     assert "### Pipeline" in md.read_text()
     assert capsys.readouterr().out == ""
+
+
+def test_changed_files_one_path_per_line(tmp_path):
+    changed = tmp_path / "changed.txt"
+    changed.write_bytes(b"vllm/a.py\r\n\n  \ndocs/caf\xc3\xa9 b.md\nlast")
+    assert read_changed_files(str(changed)) == ("vllm/a.py", "docs/caf\u00e9 b.md", "last")
+    assert read_changed_files(None) == ()
+
+
+@pytest.mark.parametrize("data, line", [(b"\xff\n", 1), (b"a\nb\r\nc/\xe9.py\nd\n", 3)])
+def test_changed_files_not_utf8_names_the_line(tmp_path, data, line):
+    changed = tmp_path / "changed.txt"
+    changed.write_bytes(data)
+    with pytest.raises(LoadError) as err:
+        read_changed_files(str(changed))
+    assert [str(p) for p in err.value.problems] == [f"{changed}:{line}: not valid UTF-8"]
+
+
+def test_changed_files_missing(tmp_path):
+    with pytest.raises(LoadError) as err:
+        read_changed_files(str(tmp_path / "nope.txt"))
+    assert [str(p) for p in err.value.problems] == [f"{tmp_path / 'nope.txt'}: cannot read: No such file or directory"]
 
 
 def test_bad_input_exit_2_one_line_per_problem_nothing_written(tmp_path, capsys):
