@@ -7,6 +7,7 @@ bootstrap's pipeline and summary, the slim-assembly cache.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from typing import Union
 
@@ -20,6 +21,8 @@ def write_atomically(path: Union[str, os.PathLike], data: Union[str, bytes]) -> 
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if os.path.exists(target):  # a replaced file keeps its permissions (mkstemp's are 0600)
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):

@@ -19,7 +19,8 @@ wall time for the largest shared fixture, measured by scripts/bench_bootstrap.py
 (its `measure()`; "n/a" where ../shared/fixtures is absent).
 
 A dated row goes to BENCHMARKS.md (with the CPU count and the load average,
-since this machine is shared). Timings are never asserted by tests.
+since this machine is shared), and the README's speed table is rewritten from
+it. Timings are never asserted by tests.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import argparse
 import datetime
 import os
 import pathlib
+import re
 import statistics
 import subprocess
 import sys
@@ -36,6 +38,8 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from constructs_lib.atomic_file import write_atomically  # noqa: E402
 
 BENCHMARKS = REPO / "BENCHMARKS.md"
 QUEUES = REPO / "queues.yaml"
@@ -204,6 +208,45 @@ def row(synth: dict[str, tuple[float, float]], boot: dict | None, rounds: int, l
     return "| " + " | ".join(cells) + " |\n"
 
 
+README = REPO / "README.md"
+README_START = "<!-- speed table: written by make bench from the last row of BENCHMARKS.md -->\n"
+README_END = "<!-- end of speed table -->\n"
+
+
+def last_row(benchmarks: str) -> list[str]:
+    """The cells of BENCHMARKS.md's newest row."""
+    rows = [line for line in benchmarks.splitlines() if re.match(r"^\| \d{4}-\d\d-\d\d \|", line)]
+    if not rows:
+        raise ValueError("BENCHMARKS.md has no dated row")
+    return [cell.strip() for cell in rows[-1].strip("|").split("|")]
+
+
+def readme_table(cells: list[str]) -> str:
+    """The README's speed table, from the cells of one BENCHMARKS.md row."""
+    date, cpus, load, _runs, project, cold, _lazy, eager, _ratio, generation, process = cells
+
+    def unit(pair: str) -> str:
+        seconds, megabytes = pair.split(" / ")
+        return f"{seconds} s / {megabytes} MB"
+
+    return (
+        f"| measure ({date}, {cpus} CPUs, load {load}) | this project | usual eager imports |\n"
+        "|---|---|---|\n"
+        f"| `python main.py`, default queues.yaml: wall time / peak memory (python + node) | {unit(project)} | {unit(eager)} |\n"
+        f"| same, first run with a cold slim-assembly cache | {unit(cold)} | |\n"
+        f"| bootstrap generation, largest fixture, 1k / 5k / 20k changed files | {generation} ms | |\n"
+        f"| bootstrap, whole process, 20k changed files | {process} ms | |\n"
+    )
+
+
+def with_table(readme: str, table: str) -> str:
+    """`readme` with the text between the speed-table markers replaced by `table`."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError("README.md lacks the speed-table markers")
+    return readme[: start + len(README_START)] + "\n" + table + "\n" + readme[end:]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per synth path (default 3, at least 3 for the record)")
@@ -226,7 +269,9 @@ def main() -> int:
         BENCHMARKS.write_text(TABLE_HEAD, encoding="utf-8")
     with BENCHMARKS.open("a", encoding="utf-8") as fh:
         fh.write(row(synth, boot, args.rounds, load))
-    print(f"row appended to {BENCHMARKS.relative_to(REPO)}")
+    table = readme_table(last_row(BENCHMARKS.read_text(encoding="utf-8")))
+    write_atomically(str(README), with_table(README.read_text(encoding="utf-8"), table))
+    print(f"row appended to {BENCHMARKS.relative_to(REPO)}; the README's speed table now shows it")
     return 0
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from constructs_lib.problems import LoadError
-from scripts.pipeline_generator.cli import main, read_changed_files, write_atomically
+from scripts.pipeline_generator.cli import main, read_changed_files
 
 from .helpers import QUEUES, REPO
 
@@ -120,15 +120,6 @@ def test_both_to_stdout_is_a_usage_error(tmp_path, capsys):
 def test_warnings_go_to_stderr(tmp_path, capsys):
     assert main(["--pipeline", write(tmp_path, GOOD + "  shiny: 1\n"), "--queues", str(QUEUES), "--output", str(tmp_path / "o")]) == 0
     assert "warning: " in capsys.readouterr().err
-
-
-def test_write_atomically_leaves_the_old_file_when_writing_fails(tmp_path):
-    target = tmp_path / "out.yaml"
-    target.write_text("old")
-    with pytest.raises(TypeError):  # fails while writing the temporary file
-        write_atomically(str(target), object())  # type: ignore[arg-type]
-    assert target.read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.yaml"]
 
 
 def test_process_exit_status_no_traceback_and_no_cdktf(tmp_path):
