@@ -12,7 +12,7 @@ Modules, each with one job:
 - `plan`: the jobs with their queues and decisions;
 - `render`: the pipeline, built with buildkite-sdk;
 - `pipeline_schema`: the check against the schema buildkite-sdk ships;
-- `yaml_writer`: the pipeline as YAML text;
+- `yaml_writer`: the pipeline as YAML text (libyaml's emitter; the string styles are ours);
 - `explain`: the Markdown summary;
 - `generate`: the pure core tying these together;
 - `cli`: the command line (files in, files out);

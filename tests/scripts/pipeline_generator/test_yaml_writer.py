@@ -1,4 +1,4 @@
-"""The YAML writer: whatever it writes, yaml.safe_load (libyaml's C loader) reads back exactly."""
+"""The YAML writer: whatever it writes, both PyYAML loaders read back exactly, and no reader takes a string for a number."""
 
 from __future__ import annotations
 
@@ -55,6 +55,17 @@ def test_plain_where_it_is_safe():
     assert yaml_writer.dump({"label": "Kernels Test %N", "queue": "gpu_1_queue", "n": 3, "t": True}) == (
         "label: Kernels Test %N\nqueue: gpu_1_queue\nn: 3\nt: true\n"
     )
+
+
+@pytest.mark.parametrize("text", ["0o17", "0x1F", "1e3", "123e4", "1_000", "yes", "on", "null", "~", ".inf", "-.5", "12:30"])
+def test_quoted_where_a_yaml_1_1_or_1_2_reader_would_not_read_a_string(text):
+    # Buildkite's parser follows YAML 1.2, PyYAML 1.1: a plain 123e4 (a short
+    # commit hash) is a string to one and a float to the other.
+    assert yaml_writer.dump({"env": {"COMMIT": text}}) == f"env:\n  COMMIT: '{text}'\n"
+
+
+def test_a_string_single_quotes_cannot_hold_is_double_quoted():
+    assert yaml_writer.dump({"k": "tab\there\x07"}) == 'k: "tab\\there\\a"\n'
 
 
 json_values = st.recursive(
