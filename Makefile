@@ -19,7 +19,7 @@ STAMP := $(VENV)/.synced
 PIPENV := python3 -m pipenv
 RUN := $(PIPENV) run
 
-.PHONY: setup tools cdktf-cli cdktf synth test security bench lock clean
+.PHONY: setup tools cdktf-cli cdktf synth test security bench lock clean clean-envs
 
 $(STAMP): Pipfile.lock
 	@python3 -m pipenv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'pipenv==2026.10.3'
@@ -68,3 +68,8 @@ lock:
 
 clean:
 	rm -rf cdktf.out .pytest_cache
+
+# Each lock file gets its own ~900 MB environment; this removes every one but
+# the current lock's (other clones on an older lock rebuild theirs when run).
+clean-envs:
+	find "$(WORKON_HOME)" -mindepth 1 -maxdepth 1 -type d -name 'toolkit-*' ! -name '$(PIPENV_CUSTOM_VENV_NAME)' -print -exec rm -rf {} +
