@@ -79,3 +79,12 @@ json_values = st.recursive(
 @given(json_values)
 def test_any_json_value_round_trips(value):
     round_trip({"steps": value})
+
+
+def test_libyaml_reads_and_writes_where_present():
+    from constructs_lib import strict_yaml
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML was built without libyaml here")
+    assert issubclass(yaml_writer._PipelineDumper, yaml.CSafeDumper)
+    assert issubclass(strict_yaml._Loader, yaml.CSafeLoader)
