@@ -11,9 +11,12 @@ can carry quotes, spaces or expansions.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import pathlib
 import re
 import shlex
+
+from constructs_lib.gcp.names import DATA_DEVICE
 
 TEMPLATE_DIR = pathlib.Path(__file__).resolve().parent / "startup"
 AGENT_TEMPLATE = TEMPLATE_DIR / "buildkite-agent.sh"
@@ -24,7 +27,7 @@ BUILDKITE_KEY_FINGERPRINT = "32A37959C2FA5C3C99EFBC32A79206696452D198"
 HF_TOKEN_FILE = "/etc/buildkite-agent/secrets/hf-token"
 # Where the data disk shows up: the agent host attaches it under a device name;
 # a TPU VM attaches it as its second disk (SCSI or NVMe, by generation).
-HOST_DATA_DISKS = ("/dev/disk/by-id/google-docker-data",)
+HOST_DATA_DISKS = (f"/dev/disk/by-id/google-{DATA_DEVICE}",)
 TPU_VM_DATA_DISKS = ("/dev/disk/by-id/google-persistent-disk-1", "/dev/nvme0n2", "/dev/sdb")
 
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9/][A-Za-z0-9._/:@+=-]*$")
@@ -37,8 +40,7 @@ class AgentBoot:
 
     project: str
     queue: str
-    agent_name: str
-    tpu_name: str
+    tpu_name: str  # also the agent's name
     tpu_zone: str
     accelerator_type: str
     architecture: str
@@ -63,8 +65,17 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
+@functools.cache  # read once per process, not once per TPU
+def _template(path: pathlib.Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
 def environment_hook() -> str:
-    return _fill(HOOK_TEMPLATE.read_text(encoding="utf-8"), {"HF_TOKEN_FILE": _quote("HF_TOKEN_FILE", HF_TOKEN_FILE)})
+    hook = _fill(_template(HOOK_TEMPLATE), {"HF_TOKEN_FILE": _quote("HF_TOKEN_FILE", HF_TOKEN_FILE)})
+    if "\nHOOK\n" in "\n" + hook.rstrip("\n") + "\n":
+        raise ValueError("the environment hook must not contain the heredoc terminator HOOK")
+    return hook
 
 
 def render(boot: AgentBoot) -> str:
@@ -72,7 +83,7 @@ def render(boot: AgentBoot) -> str:
     plain = {
         "PROJECT": boot.project,
         "QUEUE": boot.queue,
-        "AGENT_NAME": boot.agent_name,
+        "AGENT_NAME": boot.tpu_name,
         "TPU_NAME": boot.tpu_name,
         "TPU_ZONE": boot.tpu_zone,
         "TPU_ACCELERATOR_TYPE": boot.accelerator_type,
@@ -84,11 +95,8 @@ def render(boot: AgentBoot) -> str:
     }
     values = {key: _quote(key, value) for key, value in plain.items()}
     values["DATA_DISKS"] = " ".join(_quote("DATA_DISKS", d) for d in boot.data_disks)
-    hook = environment_hook().rstrip("\n")
-    if "\nHOOK\n" in f"\n{hook}\n":
-        raise ValueError("the environment hook must not contain the heredoc terminator HOOK")
-    values["ENVIRONMENT_HOOK"] = hook
-    return _fill(AGENT_TEMPLATE.read_text(encoding="utf-8"), values)
+    values["ENVIRONMENT_HOOK"] = environment_hook().rstrip("\n")
+    return _fill(_template(AGENT_TEMPLATE), values)
 
 
 def for_terraform(script: str) -> str:

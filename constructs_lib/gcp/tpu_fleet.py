@@ -32,8 +32,7 @@ class TpuFleet(Construct):
         queue_name: str,
         fleet: TpuFleetSpec,
         secrets: GcpSecrets,
-        network_id: str,
-        network_name: str,
+        network: google.ComputeNetwork,
         subnetwork_id: str,
         service_account_email: str,
         disk_key: RegionKey,
@@ -41,19 +40,14 @@ class TpuFleet(Construct):
         depends_on: list | None = None,
     ):
         super().__init__(scope, id)
-        self.queue_name = queue_name
         labels = {"buildkite-queue": names.label_value(queue_name)}
         self.tpu_names: list[str] = []
-        self.tpu_nodes = []
-        self.hosts: list[AgentHost] = []
-        self.tpu_vms: list[TpuVm] = []
         for index in range(fleet.count):
             tpu_name = names.tpu_name(queue_name, index)
             self.tpu_names.append(tpu_name)
             boot = AgentBoot(
                 project=project,
                 queue=queue_name,
-                agent_name=tpu_name,
                 tpu_name=tpu_name,
                 tpu_zone=fleet.zone,
                 accelerator_type=fleet.accelerator_type,
@@ -81,44 +75,39 @@ class TpuFleet(Construct):
                     accelerator_type=fleet.accelerator_type,
                     tensorflow_version=fleet.software_version,
                     cidr_block=names.node_cidr(fleet, index),
-                    network=network_name,
+                    network=network.name,
                     use_service_networking=False,
                     scheduling_config={"preemptible": fleet.preemptible},
                     labels=labels,
                     description=f"Buildkite TPU {index} of queue {queue_name}; agent on {names.host_name(tpu_name)}",
                 )
-                self.tpu_nodes.append(tpu)
-                self.hosts.append(
-                    AgentHost(
-                        self,
-                        f"{tpu_name}-host",
-                        boot=boot,
-                        machine_type=fleet.host_machine_type,
-                        image=fleet.host_image,
-                        subnetwork=subnetwork_id,
-                        service_account_email=service_account_email,
-                        data_disk=disk.id,
-                        kms_key=disk_key.key_id,
-                        tpu_ip_address=tpu.network_endpoints.get(0).ip_address,
-                        labels=labels,
-                        # Its boot disk uses the key too.
-                        depends_on=[*(depends_on or []), disk_key.grant],
-                    )
+                AgentHost(
+                    self,
+                    f"{tpu_name}-host",
+                    boot=boot,
+                    machine_type=fleet.host_machine_type,
+                    image=fleet.host_image,
+                    subnetwork=subnetwork_id,
+                    service_account_email=service_account_email,
+                    data_disk=disk.id,
+                    kms_key=disk_key.key_id,
+                    tpu_ip_address=tpu.network_endpoints.get(0).ip_address,
+                    labels=labels,
+                    # Its boot disk uses the key too.
+                    depends_on=[*(depends_on or []), disk_key.grant],
                 )
             else:
-                self.tpu_vms.append(
-                    TpuVm(
-                        self,
-                        tpu_name,
-                        provider=beta_provider,
-                        boot=boot,
-                        runtime_version=fleet.software_version,
-                        network=network_id,
-                        subnetwork=subnetwork_id,
-                        service_account_email=service_account_email,
-                        data_disk=disk.id,
-                        preemptible=fleet.preemptible,
-                        labels=labels,
-                        depends_on=depends_on,
-                    )
+                TpuVm(
+                    self,
+                    tpu_name,
+                    provider=beta_provider,
+                    boot=boot,
+                    runtime_version=fleet.software_version,
+                    network=network.id,
+                    subnetwork=subnetwork_id,
+                    service_account_email=service_account_email,
+                    data_disk=disk.id,
+                    preemptible=fleet.preemptible,
+                    labels=labels,
+                    depends_on=depends_on,
                 )

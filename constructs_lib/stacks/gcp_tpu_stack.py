@@ -50,18 +50,16 @@ class GcpTpuStack(GcpStack):
         beta = None
         if any(f.architecture == "vm" for f in fleets.values()):
             beta = google_beta_provider(self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS)
-        self.fleets: dict[str, TpuFleet] = {}
         for queue_name, fleet in fleets.items():
             region = names.zone_region(fleet.zone)
-            self.fleets[queue_name] = TpuFleet(
+            tpus = TpuFleet(
                 self,
                 queue_name,
                 project=gcp.project,
                 queue_name=queue_name,
                 fleet=fleet,
                 secrets=gcp.secrets,
-                network_id=network.network.id,
-                network_name=network.network.name,
+                network=network.network,
                 subnetwork_id=network.subnets[region].id,
                 service_account_email=agents.email,
                 disk_key=disk_keys.keys[region],
@@ -69,5 +67,5 @@ class GcpTpuStack(GcpStack):
                 # The agents read their secrets at boot: grant access first.
                 depends_on=secrets.grants,
             )
-            TerraformOutput(self, f"{queue_name}-tpus", value=self.fleets[queue_name].tpu_names)
+            TerraformOutput(self, f"{queue_name}-tpus", value=tpus.tpu_names)
         TerraformOutput(self, "agent-service-account", value=agents.email)

@@ -9,7 +9,6 @@ def agent_boot(*, queue: str, tpu: str, zone: str, accelerator_type: str, archit
     return AgentBoot(
         project="vllm-ci-infra",
         queue=queue,
-        agent_name=tpu,
         tpu_name=tpu,
         tpu_zone=zone,
         accelerator_type=accelerator_type,
