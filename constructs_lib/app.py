@@ -16,22 +16,23 @@ from typing import Callable
 from cdktf import App
 
 from constructs_lib import elastic_ci_parameters as ecp
-from constructs_lib.model import QueuesFile
+from constructs_lib import stack_ids
+from constructs_lib.model import AwsQueue, QueuesFile
 
 
 def _aws_stacks(app: App, model: QueuesFile) -> None:
     queues = model.hosted("aws")
     if not queues:
         return
-    from constructs_lib.stacks.aws_region_stack import AwsRegionStack, stack_id
-    from constructs_lib.stacks.aws_state_stack import STACK_ID, AwsStateStack
+    from constructs_lib.stacks.aws_region_stack import AwsRegionStack
+    from constructs_lib.stacks.aws_state_stack import AwsStateStack
 
-    AwsStateStack(app, STACK_ID, model=model)
-    by_region: dict[str, list[str]] = {}
+    AwsStateStack(app, stack_ids.AWS_STATE, model=model)
+    by_region: dict[str, dict[str, AwsQueue]] = {}
     for name, queue in queues.items():
-        by_region.setdefault(ecp.region(model, queue.aws), []).append(name)
-    for region, names in sorted(by_region.items()):
-        AwsRegionStack(app, stack_id(region), model=model, region=region, queue_names=names)
+        by_region.setdefault(ecp.region(model, queue.aws), {})[name] = queue.aws
+    for region, region_queues in sorted(by_region.items()):
+        AwsRegionStack(app, stack_ids.aws_region(region), model=model, region=region, queues=region_queues)
 
 
 def _gcp_stacks(app: App, model: QueuesFile) -> None:
@@ -42,15 +43,15 @@ def _gcp_stacks(app: App, model: QueuesFile) -> None:
         return
     from constructs_lib.stacks import gcp_state_stack
 
-    gcp_state_stack.GcpStateStack(app, gcp_state_stack.STACK_ID, model=model)
+    gcp_state_stack.GcpStateStack(app, stack_ids.GCP_STATE, model=model)
     if tpu_queues:
         from constructs_lib.stacks import gcp_tpu_stack
 
-        gcp_tpu_stack.GcpTpuStack(app, gcp_tpu_stack.STACK_ID, model=model)
+        gcp_tpu_stack.GcpTpuStack(app, stack_ids.GCP_TPU, model=model)
     if gke_enabled:
         from constructs_lib.stacks import gcp_gke_stack
 
-        gcp_gke_stack.GcpGkeStack(app, gcp_gke_stack.STACK_ID, model=model)
+        gcp_gke_stack.GcpGkeStack(app, stack_ids.GCP_GKE, model=model)
 
 
 STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_aws_stacks, _gcp_stacks]

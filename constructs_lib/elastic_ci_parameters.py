@@ -56,6 +56,11 @@ def region(model: QueuesFile, queue: AwsQueue) -> str:
     return queue.region or model.aws.region
 
 
+def state_region(model: QueuesFile) -> str:
+    """Where the Terraform state bucket and lock table are."""
+    return model.aws.state.region or model.aws.region
+
+
 def version(model: QueuesFile, queue: AwsQueue) -> str:
     return queue.stack_version or model.aws.stack_version
 

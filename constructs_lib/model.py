@@ -142,6 +142,10 @@ class KubernetesQueue(_Strict):
 
     cluster: Optional[str] = Field(None, description="Cluster the agent stack runs in; the optional GKE cluster when absent.")
 
+    def runs_on(self, cluster: str) -> bool:
+        """Whether the agent stack runs in `cluster` (the GKE cluster's name)."""
+        return self.cluster in (None, cluster)
+
 
 class ExternalQueue(_Strict):
     """A queue hosted elsewhere: routed to, never synthesized."""

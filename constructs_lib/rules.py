@@ -252,7 +252,7 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
             yield path + ("queue",), f"no queue named {pool.queue!r} is declared"
         elif queue.kubernetes is None:
             yield path + ("queue",), f"queue {pool.queue!r} is not Kubernetes-backed (it is hosted by {queue.platform})"
-        elif queue.kubernetes.cluster not in (None, gke.name):
+        elif not queue.kubernetes.runs_on(gke.name):
             yield path + ("queue",), f"queue {pool.queue!r} runs on cluster {queue.kubernetes.cluster!r}, not on {gke.name!r}"
         elif queue.accelerator is not None and pool.accelerator_type is not None:
             wanted = queue.accelerator
@@ -263,7 +263,7 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
         if (pool.accelerator_type is None) != (pool.accelerator_count == 0):
             yield path, "accelerator_type and accelerator_count go together"
         for i, zone in enumerate(pool.zones):
-            if not zone.startswith(gke.region + "-"):
+            if gcp_names.zone_region(zone) != gke.region:
                 yield path + ("zones", i), f"zone {zone} is not in the cluster's region {gke.region}"
 
 

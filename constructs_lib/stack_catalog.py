@@ -56,7 +56,7 @@ class Catalog:
     def check(self, name: str, value: Union[str, int, bool]) -> list[str]:
         """Problems with setting parameter `name` to `value`; empty when fine."""
         if name in RESERVED:
-            return [f"set by the toolkit from the queue model; use the queue's own keys instead"]
+            return ["set by the toolkit from the queue model; use the queue's own keys instead"]
         spec = self.parameters.get(name)
         if spec is None:
             close = difflib.get_close_matches(name, list(self.parameters), n=1)

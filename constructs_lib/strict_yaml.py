@@ -87,8 +87,8 @@ def run_parser(text: str, file: str, builder: Any) -> bool:
 
     Shared by this reader and the bootstrap's lenient one. A syntax error, or
     nesting deeper than MAX_DEPTH (which bounds the builder's `stack`), is
-    appended to `builder.problems` and stops reading, as does a builder that
-    sets `fatal`. Returns True when reading stopped early.
+    appended to `builder.problems` and stops reading, as does the builder's
+    `fatal` turning true. Returns True when reading stopped early.
     """
     try:
         for event in yaml.parse(text, Loader=_Loader):
@@ -97,7 +97,7 @@ def run_parser(text: str, file: str, builder: Any) -> bool:
                 line = event.start_mark.line + 1
                 builder.problems.append(Problem(file, line, "", f"nested deeper than {MAX_DEPTH} levels"))
                 return True
-            if getattr(builder, "fatal", False):
+            if builder.fatal:
                 return True
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -132,6 +132,7 @@ class _Builder:
         self.lines: dict[tuple[PathPart, ...], int] = {}
         self.raw: dict[tuple[PathPart, ...], str] = {}
         self.documents = 0
+        self.fatal = False  # this reader reports every problem and reads on
         self.root: Any = None
         # Each frame: [container, path, pending key (mappings), first line of each key, is-a-key]
         self.stack: list[list[Any]] = []

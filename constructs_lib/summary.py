@@ -6,6 +6,7 @@ import pathlib
 from typing import Callable
 
 from constructs_lib import elastic_ci_parameters as ecp
+from constructs_lib import stack_ids
 from constructs_lib.model import Queue, QueuesFile
 
 HEADER = ("queue", "platform", "stack", "instance types", "min/max")
@@ -14,21 +15,22 @@ HEADER = ("queue", "platform", "stack", "instance types", "min/max")
 def _aws_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
     q = queue.aws
     region = ecp.region(model, q)
-    return (name, f"aws {region}", f"aws-{region}/{ecp.stack_name(name)}", ",".join(q.instance_types), f"{q.min_size}/{q.max_size}")
+    stack = f"{stack_ids.aws_region(region)}/{ecp.stack_name(name)}"
+    return (name, f"aws {region}", stack, ",".join(q.instance_types), f"{q.min_size}/{q.max_size}")
 
 
 def _tpu_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
     t = queue.tpu
     machines = f"{t.accelerator_type} node + {t.host_machine_type} host" if t.architecture == "node" else f"{t.accelerator_type} TPU VM"
-    return (name, f"gcp {t.zone}", "gcp-tpu", machines, f"{t.count}/{t.count}")
+    return (name, f"gcp {t.zone}", stack_ids.GCP_TPU, machines, f"{t.count}/{t.count}")
 
 
 def _kubernetes_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
     gke = model.gcp.gke if model.gcp else None
     pools = [p for p in (gke.node_pools.values() if gke and gke.enabled else []) if p.queue == name]
     if pools:
-        return (name, "gke", "gcp-gke", ",".join(p.machine_type for p in pools), "/".join(
-            (str(sum(p.min_nodes for p in pools)), str(sum(p.max_nodes for p in pools)))))
+        sizes = f"{sum(p.min_nodes for p in pools)}/{sum(p.max_nodes for p in pools)}"
+        return (name, "gke", stack_ids.GCP_GKE, ",".join(p.machine_type for p in pools), sizes)
     return (name, "kubernetes", "-", "-", "-")
 
 

@@ -36,7 +36,7 @@ K8S_SECRET = "buildkite-agent-token"
 def gke_queues(model: QueuesFile) -> list[str]:
     """Kubernetes-backed queues served by the optional GKE cluster, in file order."""
     cluster = model.gcp.gke.name
-    return [name for name, queue in model.hosted("kubernetes").items() if queue.kubernetes.cluster in (None, cluster)]
+    return [name for name, queue in model.hosted("kubernetes").items() if queue.kubernetes.runs_on(cluster)]
 
 
 def commands(model: QueuesFile, *, chart_version: str = CHART_VERSION, namespace: str = "buildkite") -> list[str]:

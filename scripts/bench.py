@@ -40,6 +40,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from constructs_lib.atomic_file import write_atomically  # noqa: E402
+from scripts import synth_process  # noqa: E402
 
 BENCHMARKS = REPO / "BENCHMARKS.md"
 QUEUES = REPO / "queues.yaml"
@@ -111,7 +112,7 @@ def measure(cmd: list[str], env: dict[str, str], cwd: pathlib.Path = REPO) -> tu
 
 
 def synth_env(mode: str, cache: pathlib.Path) -> dict[str, str]:
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
+    env = synth_process.environment()
     for name in ("CI_TOOLKIT_SLIM_ASSEMBLIES", "CI_TOOLKIT_EAGER_PROVIDERS", "CDKTF_OUTDIR"):
         env.pop(name, None)
     env["CI_TOOLKIT_CACHE_DIR"] = str(cache)
@@ -267,9 +268,10 @@ def main() -> int:
         return 0
     if not BENCHMARKS.exists():
         BENCHMARKS.write_text(TABLE_HEAD, encoding="utf-8")
+    line = row(synth, boot, args.rounds, load)
     with BENCHMARKS.open("a", encoding="utf-8") as fh:
-        fh.write(row(synth, boot, args.rounds, load))
-    table = readme_table(last_row(BENCHMARKS.read_text(encoding="utf-8")))
+        fh.write(line)
+    table = readme_table(last_row(line))
     write_atomically(str(README), with_table(README.read_text(encoding="utf-8"), table))
     print(f"row appended to {BENCHMARKS.relative_to(REPO)}; the README's speed table now shows it")
     return 0

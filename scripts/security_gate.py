@@ -40,7 +40,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a file, not only with -m
@@ -48,6 +48,7 @@ if str(REPO) not in sys.path:  # run as a file, not only with -m
 
 from constructs_lib import strict_yaml  # noqa: E402
 from constructs_lib.problems import LoadError, Problem  # noqa: E402
+from scripts import synth_process  # noqa: E402
 
 ACCEPTED_FILE = REPO / "security" / "accepted-findings.yaml"
 CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")
@@ -306,11 +307,7 @@ def synth(queues_files: list[str], workdir: pathlib.Path) -> tuple[list[tuple[pa
     for index, queues in enumerate(queues_files):
         outdir = workdir / f"{index}-{pathlib.Path(queues).stem}"
         result = subprocess.run(
-            [sys.executable, str(REPO / "main.py"), "--queues", queues, "--outdir", str(outdir)],
-            cwd=REPO,
-            env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"},
-            capture_output=True,
-            text=True,
+            synth_process.command(queues, outdir), cwd=REPO, env=synth_process.environment(), capture_output=True, text=True
         )
         if result.returncode == 0:
             outdirs.append((outdir, queues))

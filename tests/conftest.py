@@ -8,6 +8,7 @@ reason printed, where it is absent.
 from __future__ import annotations
 
 import pathlib
+from typing import NoReturn
 
 import pytest
 
@@ -15,13 +16,17 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "fixtures"
 
 
+def skip(reason: str) -> NoReturn:
+    """Skip the calling test, printing why (the output of `make test` shows it)."""
+    print(f"SKIP: {reason}")
+    pytest.skip(reason)
+
+
 def shared_path(*parts: str) -> pathlib.Path:
     """Path under ../shared/fixtures; skips the calling test where it is absent."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        reason = f"shared fixtures not found at {path} (link ../shared beside the checkout to run this test)"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+        skip(f"shared fixtures not found at {path} (link ../shared beside the checkout to run this test)")
     return path
 
 
@@ -60,20 +65,12 @@ PLANTED_SECRETS = {
 
 def run_synth(queues: pathlib.Path, outdir: pathlib.Path, extra_env: dict | None = None):
     """`python main.py` in a subprocess, as `make synth` runs it."""
-    import os
     import subprocess
-    import sys
 
-    env = {**os.environ, **PLANTED_SECRETS, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
-    env.update(extra_env or {})
-    return subprocess.run(
-        [sys.executable, str(REPO / "main.py"), "--queues", str(queues), "--outdir", str(outdir)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    from scripts import synth_process
+
+    env = synth_process.environment(**{**PLANTED_SECRETS, **(extra_env or {})})
+    return subprocess.run(synth_process.command(queues, outdir), cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pathlib
 import shutil
 import subprocess
 
-import pytest
+from tests.conftest import skip
 
 # Where provider mirrors are usually laid out; TF_PROVIDER_MIRROR overrides.
 MIRROR_CANDIDATES = [
@@ -48,8 +48,7 @@ def require_terraform() -> tuple[str, str, str]:
     elif mirror is None:
         reason = f"no hashicorp/aws provider mirror found in {', '.join(MIRROR_CANDIDATES)} (set TF_PROVIDER_MIRROR)"
     if reason:
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+        skip(reason)
     return terraform, mirror[0], mirror[1]
 
 

@@ -54,7 +54,3 @@ class AccessLogBucket(Construct):
             ],
         )
         self.policy = aws.S3BucketPolicy(self, "policy", bucket=self.bucket.bucket.id, policy=document.json)
-
-    @property
-    def name(self) -> str:
-        return self.bucket.name

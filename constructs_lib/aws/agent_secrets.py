@@ -31,9 +31,8 @@ class AgentSecrets(Construct):
         self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str, kms_key_alias: str, kms_key_arn: str
     ):
         super().__init__(scope, id)
-        self.token_parameters = {}
         for index, path in enumerate(sorted(set(token_paths))):
-            self.token_parameters[path] = aws.SsmParameter(
+            aws.SsmParameter(
                 self,
                 f"agent-token-{index}",
                 name=path,

@@ -31,8 +31,6 @@ class ElasticCiQueue(Construct):
         notification_arns: list[str],
     ):
         super().__init__(scope, id)
-        self.queue_name = queue_name
-        self.queue = queue
         parameters = ecp.parameters(model, queue_name, queue)
         parameters.update(
             {

@@ -39,15 +39,13 @@ class PrivateBucket(Construct):
         log_bucket_ready: Sequence[Any] = (),
     ):
         super().__init__(scope, id)
-        self.name = bucket
         self.bucket = aws.S3Bucket(self, "bucket", bucket=bucket, lifecycle={"prevent_destroy": True} if keep else None)
         aws.S3BucketVersioningA(self, "versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"})
-        if encryption == "kms":
-            default = aws.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
-            )
-        else:  # SSE-S3: what S3 server access log delivery requires of its target
-            default = aws.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(sse_algorithm="AES256")
+        kms = encryption == "kms"
+        default = aws.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+            sse_algorithm="aws:kms" if kms else "AES256",  # SSE-S3: what S3 access-log delivery requires of its target
+            kms_master_key_id=kms_key_arn if kms else None,
+        )
         aws.S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
@@ -55,7 +53,7 @@ class PrivateBucket(Construct):
             rule=[
                 aws.S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=default,
-                    bucket_key_enabled=True if encryption == "kms" else None,
+                    bucket_key_enabled=True if kms else None,
                 )
             ],
         )

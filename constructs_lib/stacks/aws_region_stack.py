@@ -14,7 +14,7 @@ from constructs_lib.aws.private_bucket import PrivateBucket
 from constructs_lib.aws.shared_network import SharedNetwork
 from constructs_lib.aws.stack_events import StackEvents, topic_name
 from constructs_lib.aws.vpc_flow_log import FlowLogTarget, log_group_name
-from constructs_lib.model import QueuesFile
+from constructs_lib.model import AwsQueue, QueuesFile
 from constructs_lib.providers import aws
 
 TAGS = {"ManagedBy": "buildkite-ci-toolkit"}
@@ -22,12 +22,8 @@ TAGS = {"ManagedBy": "buildkite-ci-toolkit"}
 CACHE_EXPIRE_DAYS = 30
 
 
-def stack_id(region: str) -> str:
-    return f"aws-{region}"
-
-
 class AwsRegionStack(TerraformStack):
-    def __init__(self, scope: Construct, id: str, *, model: QueuesFile, region: str, queue_names: list[str]):
+    def __init__(self, scope: Construct, id: str, *, model: QueuesFile, region: str, queues: dict[str, AwsQueue]):
         super().__init__(scope, id)
         settings = model.aws
         aws.AwsProvider(self, "aws", region=region, default_tags=[{"tags": TAGS}])
@@ -38,10 +34,9 @@ class AwsRegionStack(TerraformStack):
             self,
             bucket=settings.state.bucket,
             key=f"{id}/terraform.tfstate",
-            region=settings.state.region or settings.region,
+            region=ecp.state_region(model),
             dynamodb_table=settings.state.lock_table,
         )
-        queues = {name: model.queues[name].aws for name in queue_names}
         name = f"buildkite-{region}"
         identity = aws.DataAwsCallerIdentity(self, "account")
         partition = aws.DataAwsPartition(self, "partition")
@@ -99,7 +94,6 @@ class AwsRegionStack(TerraformStack):
                     self, "build-cache", bucket=settings.build_cache_bucket, noncurrent_days=1, expire_days=CACHE_EXPIRE_DAYS
                 )
 
-        self.queues: dict[str, ElasticCiQueue] = {}
         for queue_name, queue in queues.items():
             construct = ElasticCiQueue(
                 self,
@@ -127,4 +121,3 @@ class AwsRegionStack(TerraformStack):
                 needs_hf_token=queue.needs_hf_token,
             )
             TerraformOutput(self, f"{queue_name}-stack-id", value=construct.stack.id)
-            self.queues[queue_name] = construct

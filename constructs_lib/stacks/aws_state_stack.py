@@ -5,16 +5,15 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from constructs import Construct
 
+from constructs_lib import elastic_ci_parameters as ecp
 from constructs_lib.aws.state_backend import StateBackend
 from constructs_lib.model import QueuesFile
 from constructs_lib.providers import aws
-
-STACK_ID = "aws-state"
 
 
 class AwsStateStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id)
         state = model.aws.state
-        aws.AwsProvider(self, "aws", region=state.region or model.aws.region)
+        aws.AwsProvider(self, "aws", region=ecp.state_region(model))
         StateBackend(self, "state", bucket=state.bucket, lock_table=state.lock_table)

@@ -13,7 +13,6 @@ from constructs_lib.gcp.service_account import ServiceAccount
 from constructs_lib.model import QueuesFile
 from constructs_lib.stacks.gcp_stack import GcpStack
 
-STACK_ID = "gcp-gke"
 # GKE's documented minimal node role, plus pulling CI images from Artifact Registry.
 NODE_ROLES = ["roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader"]
 

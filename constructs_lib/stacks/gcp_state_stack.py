@@ -10,8 +10,6 @@ from constructs_lib.gcp.state_bucket import StateBucket
 from constructs_lib.model import QueuesFile
 from constructs_lib.stacks.gcp_stack import GcpStack
 
-STACK_ID = "gcp-state"
-
 
 class GcpStateStack(GcpStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):

@@ -15,7 +15,6 @@ from constructs_lib.model import QueuesFile
 from constructs_lib.providers import google_beta_provider
 from constructs_lib.stacks.gcp_stack import LABELS, GcpStack
 
-STACK_ID = "gcp-tpu"
 # What an agent machine may do besides reading its two secrets: write its logs and metrics.
 AGENT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"]
 

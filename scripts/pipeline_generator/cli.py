@@ -69,11 +69,7 @@ def repository_root(config_path: str) -> str:
 
 
 def _yaml_files(directory: str) -> list[str]:
-    found = []
-    for base, dirs, files in os.walk(directory):
-        dirs.sort()
-        found.extend(os.path.join(base, f) for f in sorted(files) if f.endswith(".yaml"))
-    return sorted(found)
+    return sorted(os.path.join(base, f) for base, _, files in os.walk(directory) for f in files if f.endswith(".yaml"))
 
 
 def read_changed_files(path: Optional[str]) -> tuple[str, ...]:

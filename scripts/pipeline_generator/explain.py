@@ -20,7 +20,7 @@ def markdown(plan: Plan, change: Changes, request: Request, warnings: Sequence[P
     blocked = [job for job in plan.jobs if not plan.runs(job)]
     out = [f"### Pipeline: {len(running)} of {len(plan.jobs)} jobs run, {len(blocked)} wait to be unblocked", ""]
     out.append(_build_line(change, request))
-    if change.docs_only and request.docs_skip and not request.run_all and not request.nightly:
+    if request.skips_docs(change):
         out += ["", "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway."]
     for title, group in (("Runs", running), ("Blocked (unblock to run)", blocked)):
         if not group:

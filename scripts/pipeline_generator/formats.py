@@ -92,7 +92,6 @@ def single_file(doc: Document, warnings: list[Problem]) -> Source:
     return Source(SINGLE_FILE, doc.file, tuple(found), SINGLE_FILE_RUN_ALL, warnings=tuple(warnings + reader.warnings))
 
 
-_NOT_A_MAPPING = object()
 _CONFIG_LISTS = ("job_dirs", "run_all_patterns", "run_all_exclude_patterns")
 _CONFIG_KNOWN = set(_CONFIG_LISTS) | {"name", "registries", "repositories"}
 
@@ -114,24 +113,24 @@ def ci_config(doc: Document, warnings: list[Problem]) -> CiConfig:
             problems.append(doc.problem((field,), str(err)))
     if lists.get("job_dirs") == ():
         problems.append(doc.problem(("job_dirs",), "names no job directory"))
-    images = Images()
-    for field, reader, attribute in (("registries", fields.registry, "registry"),
-                                     (("repositories", "main"), fields.repository, "main"),
-                                     (("repositories", "premerge"), fields.repository, "premerge")):
-        path = field if isinstance(field, tuple) else (field,)
-        value = data
-        for part in path:
-            if value is not None:
-                value = value.get(part) if isinstance(value, dict) else _NOT_A_MAPPING
+    repositories = data.get("repositories")
+    if repositories is not None and not isinstance(repositories, dict):
+        problems.append(doc.problem(("repositories",), "must be a mapping with main and premerge repository names"))
+    if not isinstance(repositories, dict):
+        repositories = {}
+    image_settings: dict[str, str] = {}
+    for path, value, reader, attribute in (
+        (("registries",), data.get("registries"), fields.registry, "registry"),
+        (("repositories", "main"), repositories.get("main"), fields.repository, "main"),
+        (("repositories", "premerge"), repositories.get("premerge"), fields.repository, "premerge"),
+    ):
         if value is None:
             continue
-        if value is _NOT_A_MAPPING:
-            problems.append(doc.problem(path[:1], "must be a mapping with main and premerge repository names"))
-            continue
         try:
-            images = dataclasses.replace(images, **{attribute: reader(value)})
+            image_settings[attribute] = reader(value)
         except FieldError as err:
             problems.append(doc.problem(path, str(err)))
+    images = Images(**image_settings)
     for field in data:
         if field not in _CONFIG_KNOWN:
             warns.append(doc.problem((str(field),), "unknown ci_config key; ignored"))

@@ -177,10 +177,9 @@ def expand(source: Source, model: QueuesFile, image: Image) -> Expansion:
     counts = collections.Counter(job.key for job in jobs)
     block_keys = [(f"block-{job.key}", f"Run {job.label}", job.step.origin) for job in jobs if counts[job.key] == 1]
     problems = keys.collisions(given_keys + block_keys)
-    known = {job.key for job in jobs}
     for job in jobs:
         for wanted in job.depends_on:
-            if wanted not in known:
+            if wanted not in counts:
                 problems.append(job.step.origin.problem(f"depends_on {wanted!r}: no step of the pipeline has that key", "depends_on"))
     if problems:
         raise LoadError(problems)

@@ -88,7 +88,7 @@ class _Builder:
             return frame.path + (len(frame.value),), False
         if not frame.key_pending:
             return frame.path, True
-        return frame.path + (_path_part(frame.key),), False
+        return frame.path + (str(frame.key),), False
 
     def _place(self, value: Any, line: int, anchor: str | None) -> None:
         if anchor:
@@ -120,7 +120,7 @@ class _Builder:
             self._problem(line, frame.path, f"mapping keys must be plain values, not {type(key).__name__}")
             frame.key = _SKIP
             return
-        part = _path_part(key)
+        part = str(key)
         if key in frame.first_lines:
             self.warnings.append(
                 Problem(self.file, line, format_path(frame.path + (part,)), f"duplicate key; the later value wins (first at line {frame.first_lines[key]})")
@@ -223,10 +223,6 @@ class _Builder:
                 merged.update(source)
         merged.update(frame.value)
         return merged
-
-
-def _path_part(key: Any) -> str:
-    return key if isinstance(key, str) else str(key)
 
 
 def _reason(err: Exception) -> str:

@@ -27,9 +27,6 @@ class SortedPaths:
     def __init__(self, paths: Iterable[str]):
         self.paths = tuple(sorted(set(paths)))
 
-    def __len__(self) -> int:
-        return len(self.paths)
-
     def first(self, prefix: str, skip: Sequence[str] = ()) -> Optional[str]:
         """The first path that starts with `prefix` and with none of `skip`."""
         paths = self.paths
@@ -78,6 +75,10 @@ class Request:
     default_branch: bool = False
     docs_skip: bool = True  # a docs-only change blocks the tests
 
+    def skips_docs(self, change: "Changes") -> bool:
+        """Whether this build blocks the tests because only documentation changed."""
+        return change.docs_only and self.docs_skip and not self.run_all and not self.nightly
+
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
@@ -93,7 +94,7 @@ def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, 
     elif change.run_all_file:
         path, pattern = change.run_all_file
         run_all_reason = f"run-all: `{path}` matches run-all pattern `{pattern}`"
-    docs_only = change.docs_only and request.docs_skip and not request.run_all
+    docs_only = request.skips_docs(change)
     matched = _matches(jobs, change.paths)
     decisions: dict[str, Decision] = {}
     for job in jobs:

@@ -361,7 +361,7 @@ class StepReader:
         if "label" not in raw or raw["label"] is None:
             self.problem(path, "a step needs a label")
             return None
-        return self._build(values, path, group, extra_dependencies, raw) if ok else None
+        return self._build(values, path, group, extra_dependencies) if ok else None
 
     def _fields(self, raw: dict, readers: dict[str, Reader], path: tuple, unknown: Callable[[tuple, Any], None]) -> tuple[dict, bool]:
         """Each known field read into normal form; (values, whether all were valid)."""
@@ -381,7 +381,7 @@ class StepReader:
                 ok = False
         return values, ok
 
-    def _build(self, values: dict, path: tuple, group: Optional[str], extra: tuple[str, ...], raw: dict) -> Optional[TestStep]:
+    def _build(self, values: dict, path: tuple, group: Optional[str], extra: tuple[str, ...]) -> Optional[TestStep]:
         origin = Origin(self.doc.file, self.doc.line_of(path), path)
         ok = True
         if "command" in values and "commands" in values:
@@ -422,7 +422,7 @@ class StepReader:
         dependencies = values.get("source_file_dependencies")
         if extra:
             dependencies = (dependencies or ()) + extra
-        mirrors = self._mirrors(values, raw, path)
+        mirrors = self._mirrors(values, path)
         if not ok or mirrors is None:
             return None
         return TestStep(
@@ -453,13 +453,13 @@ class StepReader:
             group=group,
         )
 
-    def _mirrors(self, values: dict, raw: dict, path: tuple) -> Optional[tuple[Mirror, ...]]:
+    def _mirrors(self, values: dict, path: tuple) -> Optional[tuple[Mirror, ...]]:
         mirrors: dict[str, Mirror] = {}
         for line in values.get("mirror_hardwares", ()):
             family = MIRROR_LINE_FAMILIES.get(line, line)
             if family not in mirrors:
                 mirrors[family] = Mirror(family=family, hardware=line, count=values.get("amd_gpus") if family == "amd" else None)
-        block = raw.get("mirror")
+        block = values.get("mirror")
         if block is None:
             return tuple(mirrors.values())
         if not isinstance(block, dict):

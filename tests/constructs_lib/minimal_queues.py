@@ -1,4 +1,11 @@
-"""A small hand-written queues.yaml that the loader tests mutate line by line."""
+"""A small hand-written queues.yaml, and the helpers the loader tests mutate and load it with."""
+
+from __future__ import annotations
+
+import pytest
+
+from constructs_lib.loader import parse_queues
+from constructs_lib.problems import LoadError
 
 MINIMAL = """\
 aws:
@@ -27,3 +34,17 @@ queues:
       min_size: 1
       max_size: 8
 """
+
+
+def problems(text: str | bytes, file: str = "queues.yaml") -> list[str]:
+    """The problem lines of loading `text`, which must fail."""
+    data = text.encode() if isinstance(text, str) else text
+    with pytest.raises(LoadError) as caught:
+        parse_queues(data, file)
+    return [str(p) for p in caught.value.problems]
+
+
+def edit(old: str, new: str, text: str = MINIMAL) -> str:
+    """`text` with its first `old` replaced by `new` (which must be there)."""
+    assert old in text, old
+    return text.replace(old, new, 1)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 
+from scripts import synth_process
 from tests.conftest import REPO
 from tests.constructs_lib.minimal_queues import MINIMAL
 from tests.constructs_lib.stacks.gcp_fixtures import ALL_FEATURES
@@ -25,9 +25,9 @@ PROBE = textwrap.dedent(
 
 
 def probe(text: str, tmp_path) -> tuple[list[str], list[str]]:
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "out")], input=text.encode(), cwd=REPO, env=env, capture_output=True, timeout=300
+        [sys.executable, "-c", PROBE, str(tmp_path / "out")],
+        input=text.encode(), cwd=REPO, env=synth_process.environment(), capture_output=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr.decode()
     stacks, bindings = result.stdout.decode().splitlines()

@@ -6,21 +6,9 @@ import pytest
 
 from constructs_lib.loader import parse_queues
 from constructs_lib.problems import LoadError
-from tests.constructs_lib.minimal_queues import MINIMAL
+from tests.constructs_lib.minimal_queues import MINIMAL, edit, problems
 
 FILE = "queues.yaml"
-
-
-def problems(text: str | bytes) -> list[str]:
-    data = text.encode() if isinstance(text, str) else text
-    with pytest.raises(LoadError) as caught:
-        parse_queues(data, FILE)
-    return [str(p) for p in caught.value.problems]
-
-
-def edit(old: str, new: str) -> str:
-    assert old in MINIMAL, old
-    return MINIMAL.replace(old, new, 1)
 
 
 def test_minimal_file_loads():

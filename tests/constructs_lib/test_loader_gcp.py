@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib.loader import parse_queues
-from constructs_lib.problems import LoadError
+from tests.constructs_lib import minimal_queues
+from tests.constructs_lib.minimal_queues import problems
 
 FILE = "queues.yaml"
 
@@ -58,15 +59,8 @@ queues:
 """
 
 
-def problems(text: str) -> list[str]:
-    with pytest.raises(LoadError) as caught:
-        parse_queues(text.encode(), FILE)
-    return [str(p) for p in caught.value.problems]
-
-
 def edit(old: str, new: str, text: str = GCP_MINIMAL) -> str:
-    assert old in text, old
-    return text.replace(old, new, 1)
+    return minimal_queues.edit(old, new, text)
 
 
 def test_minimal_gcp_file_loads():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -11,6 +10,7 @@ import textwrap
 import pytest
 
 from constructs_lib import providers, slim_assembly
+from scripts import synth_process
 from tests.conftest import REPO, run_synth
 from tests.constructs_lib.minimal_queues import MINIMAL
 from tests.test_main import all_files
@@ -87,9 +87,9 @@ PROBE = textwrap.dedent(
 
 
 def probe(text: str, tmp_path, **env: str) -> dict:
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1", **env}
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "out")], input=text.encode(), cwd=REPO, env=env, capture_output=True, timeout=600
+        [sys.executable, "-c", PROBE, str(tmp_path / "out")],
+        input=text.encode(), cwd=REPO, env=synth_process.environment(**env), capture_output=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
@@ -115,8 +115,7 @@ def test_slim_assemblies_can_be_switched_off(tmp_path):
 
 def test_as_cdktf_synth_runs_it_the_output_goes_to_cdktf_outdir(tmp_path, default_synth):
     # cdktf synth runs cdktf.json's `python3 main.py` in the project folder with CDKTF_OUTDIR set.
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CHECKPOINT_DISABLE": "1"}
-    env["CDKTF_OUTDIR"] = str(tmp_path / "cdktf-synth-out")
+    env = synth_process.environment(CDKTF_OUTDIR=str(tmp_path / "cdktf-synth-out"))
     result = subprocess.run([sys.executable, "main.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

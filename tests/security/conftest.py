@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from tests.conftest import REPO, run_synth
+from tests.conftest import run_synth
 
 ALL_FEATURES = pathlib.Path(__file__).resolve().parent / "all_features_queues.yaml"
 

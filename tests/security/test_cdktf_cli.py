@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from tests.conftest import PLANTED_SECRETS, REPO
+from scripts import synth_process
+from tests.conftest import PLANTED_SECRETS, REPO, skip
 
 CLI_DIR = REPO / "tools" / "cdktf-cli"
 CLI = CLI_DIR / "node_modules" / ".bin" / "cdktf"
@@ -24,19 +25,14 @@ def files(root: pathlib.Path) -> dict[str, bytes]:
 @pytest.mark.slow
 def test_cdktf_synth_equals_make_synth(default_synth, tmp_path):
     if not CLI.exists():
-        reason = f"the CDKTF CLI is not installed at {CLI.relative_to(REPO)} (make cdktf-cli installs it)"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+        skip(f"the CDKTF CLI is not installed at {CLI.relative_to(REPO)} (make cdktf-cli installs it)")
     outdir = tmp_path / "cdktf.out"
-    env = {
-        **os.environ,
+    env = synth_process.environment(
         **PLANTED_SECRETS,
-        "CHECKPOINT_DISABLE": "1",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "CI": "1",
+        CI="1",
         # cdktf.json runs `python3 main.py`: the python3 of this environment.
-        "PATH": f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+        PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     result = subprocess.run([str(CLI), "synth", "--output", str(outdir)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     by_cli, by_make = files(outdir), files(default_synth)

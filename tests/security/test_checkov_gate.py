@@ -6,7 +6,6 @@ import datetime
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,7 +14,7 @@ import pytest
 
 from constructs_lib.problems import LoadError
 from scripts import security_gate as gate
-from tests.conftest import REPO
+from tests.conftest import REPO, skip
 
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
 
@@ -23,9 +22,7 @@ TODAY = datetime.datetime.now(datetime.timezone.utc).date()
 def require_checkov() -> list[str]:
     command = gate.checkov_command()
     if command is None:
-        reason = "checkov is not installed (pipenv sync --dev installs it; or set CHECKOV to its executable)"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+        skip("checkov is not installed (pipenv sync --dev installs it; or set CHECKOV to its executable)")
     return command
 
 

@@ -20,6 +20,7 @@ import os
 import pathlib
 import sys
 import tempfile
+from unittest import mock
 
 import pytest
 import yaml
@@ -275,7 +276,7 @@ def test_main_exits_2_with_the_problem_lines_and_never_synthesizes(main_module, 
         outdir = pathlib.Path(tmp) / "out"
         stdout, stderr = io.StringIO(), io.StringIO()
         argv = ["main.py", "--queues", str(queues), "--outdir", str(outdir)]
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), _argv(argv):
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), mock.patch.object(sys, "argv", argv):
             status = main.main()
         try:
             expected = parse_queues(data, str(queues))
@@ -286,13 +287,3 @@ def test_main_exits_2_with_the_problem_lines_and_never_synthesizes(main_module, 
         else:
             assert status == 0 and stderr.getvalue() == ""
             assert calls == [(expected, str(outdir))]
-
-
-@contextlib.contextmanager
-def _argv(argv):
-    saved = sys.argv
-    sys.argv = argv
-    try:
-        yield
-    finally:
-        sys.argv = saved

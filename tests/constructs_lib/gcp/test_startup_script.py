@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from constructs_lib.gcp import startup_script
+from tests.conftest import skip
 from tests.constructs_lib.gcp.boots import agent_boot
 
 NODE = agent_boot(queue="tpu", tpu="bk-tpu-0", zone="us-central1-a", accelerator_type="v3-8", architecture="node")
@@ -18,9 +19,7 @@ VM = agent_boot(queue="tpu_v6e", tpu="bk-tpu-v6e-2", zone="us-east5-b", accelera
 def shellcheck_or_skip() -> str:
     path = shutil.which("shellcheck")
     if path is None:
-        reason = "shellcheck is not installed (Debian package shellcheck; `make tools` installs it)"
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
+        skip("shellcheck is not installed (Debian package shellcheck; `make tools` installs it)")
     return path
 
 
