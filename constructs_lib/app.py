@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import pathlib
-import shutil
-import tempfile
 from typing import Callable
 
 from cdktf import App
 
 from constructs_lib import elastic_ci_parameters as ecp
-from constructs_lib import stack_ids
+from constructs_lib import output_folder, stack_ids
 from constructs_lib.model import AwsQueue, QueuesFile
 
 
@@ -66,23 +64,12 @@ def build(model: QueuesFile, outdir: str) -> App:
 
 
 def synth(model: QueuesFile, outdir: str | os.PathLike) -> None:
-    """Synthesize into a fresh folder beside `outdir`, then swap it in.
+    """Synthesize into a locked folder beside `outdir`, then swap it in.
 
-    A failure at any point leaves `outdir` exactly as it was.
+    The caller has checked with `output_folder.check` that `outdir` may be
+    replaced. A failure at any point leaves `outdir` exactly as it was.
     """
-    target = pathlib.Path(outdir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    staging.chmod(0o755)
-    try:
+    target = pathlib.Path(outdir).absolute()
+    with output_folder.staged(target) as staging:
         build(model, str(staging)).synth()
-        if target.exists():
-            retired = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, retired / "out")
-            os.replace(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        output_folder.commit(staging, target)

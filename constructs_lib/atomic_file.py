@@ -2,6 +2,11 @@
 
 Used where a half-written file would be read later as if it were whole: the
 bootstrap's pipeline and summary, the slim-assembly cache.
+
+Only a regular file or an absent path is renamed over. A character device or
+a FIFO (`/dev/null`, `/dev/stdout`, a pipe) is written directly: renaming over
+it as root would replace the machine's device with a file. Through a symbolic
+link the link's target is replaced and the link stays. A folder is refused.
 """
 
 from __future__ import annotations
@@ -11,12 +16,62 @@ import stat
 import tempfile
 from typing import Union
 
+Data = Union[str, bytes]
 
-def write_atomically(path: Union[str, os.PathLike], data: Union[str, bytes]) -> None:
-    target = os.path.abspath(os.fspath(path))
+
+class NotAFile(OSError):
+    """The path names something that is not written to: a folder, a socket, a block device."""
+
+
+def resolve(path: Union[str, os.PathLike]) -> str:
+    """The path that is written: a symbolic link's final target, made absolute."""
+    return os.path.realpath(os.fspath(path))
+
+
+def is_stream(path: Union[str, os.PathLike]) -> bool:
+    """True for a character device or FIFO: written in place, never renamed over."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def check_writable(path: Union[str, os.PathLike]) -> None:
+    """Raise OSError (NotAFile, FileNotFoundError, PermissionError) unless `path` can be written.
+
+    Checks the path's kind and its folder, without touching either, so that a
+    caller writing several files can refuse before writing the first.
+    """
+    target = resolve(path)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise NotAFile(0, f"is {kind}", os.fspath(path))
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        if not os.access(target, os.W_OK):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(2, "its folder does not exist", os.fspath(path))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(13, "its folder is not writable", os.fspath(path))
+
+
+def write_atomically(path: Union[str, os.PathLike], data: Data) -> None:
+    check_writable(path)
+    target = resolve(path)
+    binary = isinstance(data, bytes)
+    if is_stream(target):
+        with open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
+            fh.write(data)
+        return
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
     try:
-        binary = isinstance(data, bytes)
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
             fh.write(data)
             fh.flush()

@@ -13,7 +13,9 @@
 #   CI_REGISTRY, CI_REPOSITORY  where the CI image goes (default: the step files')
 #   PYTHON          an interpreter with scripts/bootstrap-requirements.txt (python3)
 #   GIT_REMOTE      the remote that has the default branch (origin)
-# Buildkite sets BUILDKITE_BRANCH and BUILDKITE_PIPELINE_DEFAULT_BRANCH.
+# Buildkite sets BUILDKITE_BRANCH, BUILDKITE_PIPELINE_DEFAULT_BRANCH and
+# BUILDKITE_PULL_REQUEST (a PR number, or false). A PR is never a
+# default-branch build, whatever its branch is called.
 set -euo pipefail
 
 toolkit="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +45,10 @@ fail() {
 branch="${BUILDKITE_BRANCH:-$(git rev-parse --abbrev-ref HEAD)}"
 default_branch="${BUILDKITE_PIPELINE_DEFAULT_BRANCH:-main}"
 remote="${GIT_REMOTE:-origin}"
+pull_request="${BUILDKITE_PULL_REQUEST:-false}"
+[[ -z "$pull_request" ]] && pull_request=false
+compare_branch="$default_branch"  # a PR compares with the branch it targets
+[[ "$pull_request" != false && -n "${BUILDKITE_PULL_REQUEST_BASE_BRANCH:-}" ]] && compare_branch="$BUILDKITE_PULL_REQUEST_BASE_BRANCH"
 run_all="${RUN_ALL:-0}"
 pipeline="${PIPELINE_FILE:-}"
 if [[ -z "$pipeline" ]]; then
@@ -55,18 +61,19 @@ queues="${QUEUES_FILE:-$toolkit/queues.yaml}"
 # branch, against the previous commit; elsewhere, against the merge base with
 # the freshly fetched default branch.
 base=""
-if [[ "$branch" == "$default_branch" ]]; then
+if [[ "$branch" == "$default_branch" && "$pull_request" == false ]]; then
   base="$(git rev-parse --verify --quiet 'HEAD~1' || true)"
   reason="the default branch has no previous commit"
-elif git fetch --quiet --no-tags "$remote" "+refs/heads/$default_branch:refs/remotes/$remote/$default_branch" 2>"$work/stderr"; then
-  base="$(git merge-base "refs/remotes/$remote/$default_branch" HEAD || true)"
-  reason="no merge base with $remote/$default_branch"
+elif git fetch --quiet --no-tags "$remote" "+refs/heads/$compare_branch:refs/remotes/$remote/$compare_branch" 2>"$work/stderr"; then
+  base="$(git merge-base "refs/remotes/$remote/$compare_branch" HEAD || true)"
+  reason="no merge base with $remote/$compare_branch"
 else
-  reason="could not fetch $remote/$default_branch ($(head -c 300 "$work/stderr"))"
+  reason="could not fetch $remote/$compare_branch ($(head -c 300 "$work/stderr"))"
 fi
 : >"$work/changed-files"
 if [[ -n "$base" ]]; then
-  git -c core.quotePath=false diff --name-only --no-renames "$base" HEAD >"$work/changed-files" \
+  # NUL-separated: names with quotes, tabs, newlines or backslashes stay as they are.
+  git diff -z --name-only --no-renames "$base" HEAD >"$work/changed-files" \
     || fail "git diff against $base failed"
 else
   run_all=1
@@ -74,7 +81,7 @@ else
 fi
 
 args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-files"
-  --branch "$branch" --default-branch "$default_branch"
+  --branch "$branch" --default-branch "$default_branch" --pull-request "$pull_request"
   --output "$work/pipeline.yaml" --explain "$work/explain.md")
 [[ "$run_all" == 1 ]] && args+=(--run-all)
 [[ "${NIGHTLY:-0}" == 1 ]] && args+=(--nightly)
@@ -93,5 +100,9 @@ runpy.run_module("scripts.pipeline_generator", run_name="__main__", alter_sys=Tr
 fi
 cat "$work/stderr" >&2  # warnings, also in the summary
 
-buildkite-agent pipeline upload "$work/pipeline.yaml" || fail "buildkite-agent pipeline upload failed."
+# No interpolation: the step files are the tested checkout's (a PR's own code),
+# and upload would fill every $NAME in them from this job's environment. The
+# generator has resolved the build variables the steps rely on.
+buildkite-agent pipeline upload --no-interpolation --reject-secrets "$work/pipeline.yaml" \
+  || fail "buildkite-agent pipeline upload failed."
 annotate info pipeline <"$work/explain.md"

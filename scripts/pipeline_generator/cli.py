@@ -15,12 +15,12 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from constructs_lib.atomic_file import write_atomically
+from constructs_lib.atomic_file import check_writable, write_atomically
 from constructs_lib.loader import load_queues
 from constructs_lib.problems import LoadError, Problem
 from constructs_lib.strict_yaml import read_file
 
-from scripts.pipeline_generator import formats, lenient_yaml
+from scripts.pipeline_generator import formats, interpolation, lenient_yaml
 from scripts.pipeline_generator.generate import Options, generate
 
 STDIO = "-"
@@ -72,9 +72,16 @@ def _yaml_files(directory: str) -> list[str]:
     return sorted(os.path.join(base, f) for base, _, files in os.walk(directory) for f in files if f.endswith(".yaml"))
 
 
-def read_changed_files(path: Optional[str]) -> tuple[str, ...]:
+def read_changed_files(path: Optional[str]) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
+    """The changed paths, and a warning for each name that is not UTF-8.
+
+    One path per line, or NUL-separated (`git diff -z`) when the data holds a
+    NUL: only then can a name hold a newline. A name that is not UTF-8 is
+    kept with its bad bytes written `\\xNN`, so that it still matches the
+    folders it lies in.
+    """
     if path is None:
-        return ()
+        return (), ()
     display = "<stdin>" if path == STDIO else path
     if path == STDIO:
         data = sys.stdin.buffer.read()
@@ -84,12 +91,26 @@ def read_changed_files(path: Optional[str]) -> tuple[str, ...]:
                 data = fh.read()
         except OSError as err:
             raise LoadError([Problem(display, 0, "", f"cannot read: {err.strerror}")]) from None
+    separator = b"\0" if b"\0" in data else b"\n"
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        number = data.count(b"\n", 0, err.start) + 1
-        raise LoadError([Problem(display, number, "", "not valid UTF-8")]) from None
-    return tuple(line.rstrip("\r") for line in text.split("\n") if line.strip())
+    except UnicodeDecodeError:
+        names, warnings = [], []
+        for number, raw in enumerate(data.split(separator), 1):
+            try:
+                names.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                name = raw.decode("utf-8", "backslashreplace")
+                names.append(name)
+                warnings.append(Problem(display, number, "", f"changed file name {name!r} is not UTF-8; matched as written here"))
+        return _clean(names, separator), tuple(warnings)
+    return _clean(text.split(separator.decode()), separator), ()
+
+
+def _clean(names: list[str], separator: bytes) -> tuple[str, ...]:
+    if separator == b"\0":
+        return tuple(n for n in names if n)
+    return tuple(n.rstrip("\r") for n in names if n.strip())
 
 
 def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
@@ -99,6 +120,10 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--changed-files", help="file with one changed path per line, or - for stdin")
     parser.add_argument("--branch", default="", help="the branch being built")
     parser.add_argument("--default-branch", default="main", help="the repository's default branch (default: main)")
+    parser.add_argument(
+        "--pull-request", default=os.environ.get("BUILDKITE_PULL_REQUEST"),
+        help="the PR number, or false (default: $BUILDKITE_PULL_REQUEST); a PR is never a default-branch build",
+    )
     parser.add_argument("--run-all", action="store_true", help="run every step, as if a run-all file changed")
     parser.add_argument("--nightly", action="store_true", help="nightly build: run every step, optional ones too")
     parser.add_argument("--no-docs-skip", action="store_true", help="run the tests even when only docs changed")
@@ -118,10 +143,22 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _arguments(argv)
     try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    outputs = [(path, option) for path, option in ((args.output, "--output"), (args.explain, "--explain")) if path and path != STDIO]
+    try:
+        for path, option in outputs:  # before any work: a bad output path writes nothing at all
+            _check_output(path, option)
         model = load_queues(args.queues)
         source = read_source(args.pipeline)
+        changed, changed_warnings = read_changed_files(args.changed_files)
         options = Options(
-            changed_files=read_changed_files(args.changed_files),
+            changed_files=changed,
             branch=args.branch,
             default_branch=args.default_branch,
             run_all=args.run_all,
@@ -130,19 +167,35 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             registry=args.registry,
             repository=args.repository,
             priority=args.priority,
+            pull_request=args.pull_request,
+            # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
+            build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},
         )
         result = generate(source, model, options)
     except LoadError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return 2
-    for warning in result.warnings:
+    except MemoryError:
+        print(f"{args.pipeline}: the step files need more memory than this machine has; nothing was written", file=sys.stderr)
+        return 2
+    for warning in changed_warnings + result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    outputs = [(args.output, result.yaml), (args.explain, result.explain)]
-    for path, text in outputs:
-        if path and path != STDIO:
-            write_atomically(path, text)
-    for path, text in outputs:
+    texts = {"--output": result.yaml, "--explain": result.explain}
+    for path, option in outputs:
+        try:
+            write_atomically(path, texts[option])
+        except OSError as err:
+            print(Problem(option, 0, "", f"cannot write {path}: {err.strerror or err}"), file=sys.stderr)
+            return 2
+    for path, text in ((args.output, result.yaml), (args.explain, result.explain)):
         if path == STDIO:
             sys.stdout.write(text)
     return 0
+
+
+def _check_output(path: str, option: str) -> None:
+    try:
+        check_writable(path)
+    except OSError as err:
+        raise LoadError([Problem(option, 0, "", f"cannot write {path}: {err.strerror or err}")]) from None

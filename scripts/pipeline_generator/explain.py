@@ -27,7 +27,7 @@ def markdown(plan: Plan, change: Changes, request: Request, warnings: Sequence[P
             continue
         out += ["", f"#### {title}", "", "| Step | Queue | Why |", "| --- | --- | --- |"]
         for job in group:
-            out.append(f"| {_cell(job.label)} | `{plan.queue(job)}` | {_cell(plan.decisions[job.key].reason)} |")
+            out.append(f"| {_cell(job.label)} | `{plan.queue(job)}` | {_reason(plan.decisions[job.key].reason)} |")
     out += ["", "#### Jobs per queue", "", "| Queue | Run | Blocked |", "| --- | ---: | ---: |"]
     for queue, (run, wait) in _per_queue(plan).items():
         out.append(f"| `{queue}` | {run} | {wait} |")
@@ -61,6 +61,26 @@ def _per_queue(plan: Plan) -> dict[str, tuple[int, int]]:
     return {queue: (run, wait) for queue, (run, wait) in sorted(counts.items())}
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
+def _reason(text: str) -> str:
+    """The generator's own Markdown (code spans around paths), kept within its table cell."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+# Backslash-escaped: what makes links, autolinks, emphasis, code and table cells.
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]()!|~:.")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def _cell(text: str) -> str:
+    """Text that reads as itself inside a Markdown table cell: no link, emphasis, HTML or autolink."""
+    out = []
+    for ch in text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _MARKDOWN_PUNCTUATION:
+            out.append("\\" + ch)
+        elif ch in "\r\n" or not ch.isprintable():
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)

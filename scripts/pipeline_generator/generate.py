@@ -12,14 +12,15 @@ Nothing is returned half-made.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+import re
+from typing import Mapping, Optional
 
 from constructs_lib.model import QueuesFile
 from constructs_lib.problems import LoadError, Problem
 
-from scripts.pipeline_generator import explain, pipeline_schema, render, selection, steps, yaml_writer
+from scripts.pipeline_generator import explain, interpolation, pipeline_schema, render, selection, steps, yaml_writer
 from scripts.pipeline_generator.formats import Source
-from scripts.pipeline_generator.jobs import Image, expand
+from scripts.pipeline_generator.jobs import COMMIT_VARIABLE, Image, expand
 from scripts.pipeline_generator.plan import Plan
 from scripts.pipeline_generator.routing import Route, Unroutable, route
 
@@ -34,6 +35,19 @@ class Options:
     registry: Optional[str] = None
     repository: Optional[str] = None
     priority: Optional[int] = None
+    # BUILDKITE_PULL_REQUEST: a PR number, or "false"/absent for a branch build.
+    # A PR from a branch named like the default branch is still a PR.
+    pull_request: Optional[str] = None
+    # Values of interpolation.BUILD_VARIABLES (the bootstrap's environment).
+    build_variables: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def is_pull_request(self) -> bool:
+        return self.pull_request not in (None, "", "false")
+
+    @property
+    def on_default_branch(self) -> bool:
+        return bool(self.branch) and self.branch == self.default_branch and not self.is_pull_request
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,13 +75,15 @@ class Result:
 
 
 def generate(source: Source, model: QueuesFile, options: Options = Options()) -> Result:
-    default = bool(options.branch) and options.branch == options.default_branch
+    default = options.on_default_branch
     _check_image_options(options)
+    build = {k: v for k, v in options.build_variables.items() if k in interpolation.BUILD_VARIABLES}
     image = Image(
         registry=options.registry or source.images.registry,
         repository=options.repository or (source.images.main if default else source.images.premerge),
         branch=options.branch,
         default_branch=default,
+        commit=_commit(build.get("BUILDKITE_COMMIT")),
     )
     expansion = expand(source, model, image)
     jobs = expansion.jobs
@@ -84,7 +100,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     request = selection.Request(options.run_all, options.nightly, default, options.docs_skip)
     change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
     plan = Plan(jobs, routes, selection.decide(jobs, change, request))
-    pipeline = render.render(plan, image, model, options.priority)
+    pipeline = render.render(plan, image, model, options.priority, build)
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
@@ -111,3 +127,13 @@ def _check_image_options(options: Options) -> None:
                 problems.append(Problem(flag, 0, "", str(err)))
     if problems:
         raise LoadError(problems)
+
+
+_COMMIT = re.compile(r"[0-9a-f]{7,64}")
+
+
+def _commit(value: Optional[str]) -> str:
+    """The image tag: the commit when it is a commit id (it names images and enters commands)."""
+    if value and _COMMIT.fullmatch(value):
+        return value
+    return COMMIT_VARIABLE

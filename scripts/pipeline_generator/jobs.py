@@ -53,20 +53,26 @@ HARDWARE_TESTS = (
 )
 
 AMD_IMAGE = "rocm/vllm-ci:$BUILDKITE_COMMIT"
+# Commands are written as step files write them ($$ for the job's shell,
+# $BUILDKITE_COMMIT resolved by the generator: interpolation.py). Until the
+# bootstrap says which commit it builds (a local preview), the image tag keeps
+# the variable's name.
+COMMIT_VARIABLE = "$BUILDKITE_COMMIT"
 
 
 @dataclasses.dataclass(frozen=True)
 class Image:
-    """The CI image of this build; `$BUILDKITE_COMMIT` is filled in by `pipeline upload`."""
+    """The CI image of this build, tagged with the commit it is built from."""
 
     registry: str
     repository: str
     branch: str
     default_branch: bool
+    commit: str = COMMIT_VARIABLE
 
     @property
     def name(self) -> str:
-        return f"{self.registry}/{self.repository}:$BUILDKITE_COMMIT"
+        return f"{self.registry}/{self.repository}:{self.commit}"
 
     @property
     def latest(self) -> Optional[str]:

@@ -9,14 +9,14 @@ agent itself.
 
 from __future__ import annotations
 
-import re
 import shlex
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import buildkite_sdk as sdk
 
 from constructs_lib.model import QueuesFile
 
+from scripts.pipeline_generator import interpolation
 from scripts.pipeline_generator.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
 from scripts.pipeline_generator.plan import Plan
 from scripts.pipeline_generator.routing import Route
@@ -37,9 +37,13 @@ LOST_AGENT_RETRIES = (
 )
 
 
-def render(plan: Plan, image: Image, model: QueuesFile, priority: Optional[int] = None) -> dict:
-    """The pipeline as the SDK serializes it (a JSON-ready dict)."""
-    variables = _variables(image)
+def render(plan: Plan, image: Image, model: QueuesFile, priority: Optional[int] = None, build: Optional[Mapping[str, str]] = None) -> dict:
+    """The pipeline as the SDK serializes it (a JSON-ready dict).
+
+    `build` holds the values of interpolation.BUILD_VARIABLES for this build;
+    the pipeline is uploaded without interpolation, so they are resolved here.
+    """
+    variables = {**(build or {}), **_variables(image)}
     top: list[Any] = []
     groups: dict[str, list[Any]] = {}
     for job in plan.jobs:
@@ -75,11 +79,12 @@ def _readable(step: Any) -> Any:
 
 def _steps(job: Job, decision: Decision, route: Route, image: Image, model: QueuesFile, variables: dict, priority: Optional[int]) -> list[dict]:
     step = job.step
-    command: dict[str, Any] = {"label": step.label, "key": job.key, "agents": {"queue": route.queue}}
+    label = interpolation.resolve(step.label, variables)
+    command: dict[str, Any] = {"label": label, "key": job.key, "agents": {"queue": route.queue}}
     blocked = not decision.runs
     out: list[Any] = []
     if blocked:
-        block: dict[str, Any] = {"block": f"Run {step.label}", "key": f"block-{job.key}"}
+        block: dict[str, Any] = {"block": f"Run {label}", "key": f"block-{job.key}"}
         if job.depends_on:
             block["depends_on"] = list(job.depends_on)
         out.append(block)
@@ -103,7 +108,7 @@ def _steps(job: Job, decision: Decision, route: Route, image: Image, model: Queu
             commands.insert(0, f"cd {step.working_dir}")
         command["commands"] = commands
     if step.env:
-        command["env"] = dict(step.env)
+        command["env"] = {k: interpolation.resolve(v, variables) if isinstance(v, str) else v for k, v in step.env.items()}
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
     if step.timeout:
@@ -128,17 +133,8 @@ def _variables(image: Image) -> dict[str, str]:
     }
 
 
-_VARIABLE = re.compile(r"\$(?:\{([A-Z_]+)\}|([A-Z_]+)\b)")
-
-
 def _substitute(command: str, variables: dict[str, str]) -> str:
-    def one(match: re.Match) -> str:
-        if match.start() > 0 and command[match.start() - 1] == "$":
-            return match.group(0)  # `$$NAME` is for the job's own shell
-        name = match.group(1) or match.group(2)
-        return variables.get(name, match.group(0))
-
-    return _VARIABLE.sub(one, command)
+    return interpolation.resolve(command, variables, shell=True)
 
 
 def _script(job: Job, commands: list[str]) -> str:

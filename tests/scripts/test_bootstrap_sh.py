@@ -20,14 +20,25 @@ import yaml
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BOOTSTRAP = REPO / "scripts" / "bootstrap.sh"
 
+# Interpolates an upload as the real agent does ($$ is a $; $NAME and ${NAME}
+# come from its environment, empty when unset) unless told --no-interpolation:
+# "received" is what Buildkite would be given.
 STAND_IN = """\
 #!{python}
-import json, os, sys
+import json, os, re, sys
 log = os.environ["STAND_IN_LOG"]
-call = {{"args": sys.argv[1:], "stdin": "" if sys.stdin.isatty() else sys.stdin.read(), "files": {{}}}}
+call = {{"args": sys.argv[1:], "stdin": "" if sys.stdin.isatty() else sys.stdin.read(), "files": {{}}, "received": {{}}}}
+def interpolate(text):
+    def one(m):
+        if m.group(0) == "$$":
+            return "$"
+        return os.environ.get(m.group(1) or m.group(2), "")
+    return re.sub(r"\\$(?:\\$|\\{{([A-Za-z_][A-Za-z0-9_]*)[^}}]*\\}}|([A-Za-z_][A-Za-z0-9_]*))", one, text)
 for arg in sys.argv[1:]:
     if os.path.isfile(arg):
-        call["files"][arg] = open(arg, encoding="utf-8").read()
+        text = open(arg, encoding="utf-8").read()
+        call["files"][arg] = text
+        call["received"][arg] = text if "--no-interpolation" in sys.argv else interpolate(text)
 with open(log, "a", encoding="utf-8") as fh:
     fh.write(json.dumps(call) + "\\n")
 if sys.argv[1:3] == ["pipeline", "upload"] and os.environ.get("STAND_IN_FAIL_UPLOAD"):
@@ -201,3 +212,101 @@ def test_the_script_passes_shellcheck():
         pytest.skip("shellcheck is not installed (make tools installs it)")
     done = subprocess.run(["shellcheck", str(BOOTSTRAP)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+def received(calls) -> str:
+    """The pipeline as Buildkite would be given it, after the agent's interpolation (if any)."""
+    (upload,) = [c for c in calls if c["args"][:2] == ["pipeline", "upload"]]
+    (content,) = upload["received"].values()
+    return content
+
+
+PLANTED = "planted-bootstrap-value-7f3a"
+
+
+def test_a_bootstrap_variable_never_reaches_the_uploaded_pipeline(world):
+    clone = world["clone"]
+    git(clone, "checkout", "-q", "-b", "sneaky")
+    steps = PIPELINE + textwrap.dedent("""\
+        - label: Leak
+          env: {COPY: "${BOOTSTRAP_SECRET}"}
+          commands:
+            - echo ${BOOTSTRAP_SECRET} $BOOTSTRAP_SECRET "$BOOTSTRAP_SECRET"
+            - echo commit=$BUILDKITE_COMMIT shard=$$BUILDKITE_PARALLEL_JOB
+        """)
+    commit(clone, {".buildkite/test-pipeline.yaml": steps}, "leak")
+    head = git(clone, "rev-parse", "HEAD").strip()
+    done, calls = bootstrap(world, "sneaky", BOOTSTRAP_SECRET=PLANTED, BUILDKITE_COMMIT=head)
+    assert done.returncode == 0, done.stderr
+    (upload,) = [c for c in calls if c["args"][:2] == ["pipeline", "upload"]]
+    assert "--no-interpolation" in upload["args"] and "--reject-secrets" in upload["args"]
+    text = received(calls)
+    assert PLANTED not in text
+    leak = next(s for s in yaml.safe_load(text)["steps"] if s.get("key") == "leak")
+    script = leak["plugins"][0]["docker#v5.2.0"]["command"][-1]
+    # Upload-time build variables are resolved by the generator; $$ is the job's own $.
+    assert f"echo commit={head} shard=$BUILDKITE_PARALLEL_JOB" in script
+    assert "echo ${BOOTSTRAP_SECRET} $BOOTSTRAP_SECRET" in script  # left for the job's shell
+    assert leak["env"] == {"COPY": "${BOOTSTRAP_SECRET}"}
+
+
+HOSTILE_BRANCHES = ["feat$(touch${IFS}pwned)", "a'b$(touch${IFS}pwned)", 'x"`touch${IFS}pwned`"', "q';touch${IFS}pwned;'", 'd";touch${IFS}pwned;"']
+
+
+@pytest.mark.parametrize("branch", HOSTILE_BRANCHES)
+def test_a_hostile_branch_name_is_quoted_where_it_enters_a_command(world, tmp_path, branch):
+    clone = world["clone"]
+    assert git(clone, "check-ref-format", "--branch", branch).strip() == branch  # a name git takes
+    git(clone, "checkout", "-q", "-b", branch)
+    steps = PIPELINE + textwrap.dedent("""\
+        - label: Uses the branch
+          no_plugin: true
+          commands:
+            - echo $BUILDKITE_BRANCH "$BUILDKITE_BRANCH" '$BUILDKITE_BRANCH'
+        """)
+    commit(clone, {".buildkite/test-pipeline.yaml": steps}, "branch")
+    done, calls = bootstrap(world, branch, BUILDKITE_COMMIT=git(clone, "rev-parse", "HEAD").strip())
+    assert done.returncode == 0, done.stderr
+    step = next(s for s in yaml.safe_load(received(calls))["steps"] if s.get("key") == "uses-the-branch")
+    # Run the command as the job's shell would: it prints the name three times and runs nothing.
+    run = subprocess.run(["bash", "-c", step["commands"][0]], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"{branch} {branch} {branch}\n"
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_pull_request_from_a_branch_named_main_is_not_a_default_branch_build(world):
+    clone = world["clone"]
+    commit(clone, {"vllm/core/a.py": "pr work\n"}, "pr on a fork's main")
+    commit(world["upstream"], {"docs/index.md": "# moved on\n"}, "upstream work")
+    done, calls = bootstrap(world, "main", BUILDKITE_PULL_REQUEST="4242")
+    assert done.returncode == 0, done.stderr
+    pipeline = uploaded(calls)
+    # Against the merge base, not HEAD~1; and the image is the premerge one, never pushed as latest.
+    assert blocked(pipeline) == {"docs", "untracked"}
+    build = next(s for s in pipeline["steps"] if s.get("key") == "image-build")
+    assert not any(":latest" in c for c in build["commands"])
+    world["log"].unlink()
+    done, calls = bootstrap(world, "main", BUILDKITE_PULL_REQUEST="false")
+    build = next(s for s in uploaded(calls)["steps"] if s.get("key") == "image-build")
+    assert any(":latest" in c for c in build["commands"])
+
+
+def test_changed_file_names_with_quotes_tabs_newlines_and_backslashes_match_their_steps(world):
+    clone = world["clone"]
+    names = ['odd/"quoted".py', "odd/tab\there.py", "odd/new\nline.py", "odd/back\\slash.py", "odd/caf\u00e9.py"]
+    steps = "steps:\n" + "".join(
+        f"- label: Step {i}\n  source_file_dependencies: [{json.dumps(name)}]\n  command: echo {i}\n" for i, name in enumerate(names)
+    ) + "- label: Other\n  source_file_dependencies: [elsewhere/]\n  command: echo other\n"
+    commit(world["upstream"], {".buildkite/test-pipeline.yaml": steps}, "steps")
+    git(clone, "pull", "-q", "--ff-only")
+    git(clone, "checkout", "-q", "-b", "odd-change")
+    for name in names:
+        path = clone / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x\n")
+        git(clone, "add", "--", name)
+    git(clone, "commit", "-q", "-m", "odd names")
+    done, calls = bootstrap(world, "odd-change", DOCS_ONLY_SKIP="0")
+    assert done.returncode == 0, done.stderr
+    assert blocked(uploaded(calls)) == {"other"}

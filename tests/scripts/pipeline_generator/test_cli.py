@@ -39,17 +39,23 @@ def test_writes_pipeline_and_summary(tmp_path, capsys):
 def test_changed_files_one_path_per_line(tmp_path):
     changed = tmp_path / "changed.txt"
     changed.write_bytes(b"vllm/a.py\r\n\n  \ndocs/caf\xc3\xa9 b.md\nlast")
-    assert read_changed_files(str(changed)) == ("vllm/a.py", "docs/caf\u00e9 b.md", "last")
-    assert read_changed_files(None) == ()
+    assert read_changed_files(str(changed)) == (("vllm/a.py", "docs/caf\u00e9 b.md", "last"), ())
+    assert read_changed_files(None) == ((), ())
 
 
-@pytest.mark.parametrize("data, line", [(b"\xff\n", 1), (b"a\nb\r\nc/\xe9.py\nd\n", 3)])
-def test_changed_files_not_utf8_names_the_line(tmp_path, data, line):
+def test_changed_files_nul_separated_keep_newlines_and_spaces(tmp_path):
+    changed = tmp_path / "changed.txt"
+    changed.write_bytes(b"new\nline.py\0 lead.py\0tab\t.py\0")
+    assert read_changed_files(str(changed)) == (("new\nline.py", " lead.py", "tab\t.py"), ())
+
+
+@pytest.mark.parametrize("data, line, name", [(b"\xff\n", 1, "\\xff"), (b"a\nb\r\nc/\xe9.py\nd\n", 3, "c/\\xe9.py")])
+def test_changed_files_not_utf8_is_a_warning_and_still_matches_its_folder(tmp_path, data, line, name):
     changed = tmp_path / "changed.txt"
     changed.write_bytes(data)
-    with pytest.raises(LoadError) as err:
-        read_changed_files(str(changed))
-    assert [str(p) for p in err.value.problems] == [f"{changed}:{line}: not valid UTF-8"]
+    files, warnings = read_changed_files(str(changed))
+    assert name in files
+    assert [str(p) for p in warnings] == [f"{changed}:{line}: changed file name {name!r} is not UTF-8; matched as written here"]
 
 
 def test_changed_files_missing(tmp_path):
