@@ -11,10 +11,11 @@ link the link's target is replaced and the link stays. A folder is refused.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
-from typing import Union
+from typing import Iterator, Sequence, Union
 
 Data = Union[str, bytes]
 
@@ -63,13 +64,52 @@ def check_writable(path: Union[str, os.PathLike]) -> None:
 
 
 def write_atomically(path: Union[str, os.PathLike], data: Data) -> None:
-    check_writable(path)
-    target = resolve(path)
+    write_all([(path, data)])
+
+
+def write_all(outputs: Sequence[tuple[Union[str, os.PathLike], Data]]) -> None:
+    """Write several files all or none: each regular file to a temporary file
+    first, then the devices and FIFOs, then every rename. A failure before the
+    renames leaves every regular file as it was."""
+    for path, _ in outputs:
+        check_writable(path)
+    pending: list[tuple[str, str]] = []
+    try:
+        streams = []
+        for path, data in outputs:
+            target = resolve(path)
+            if is_stream(target):
+                streams.append((path, target, data))
+            else:
+                with _naming(path):
+                    pending.append((_temporary_copy(target, data), target))
+        for path, target, data in streams:
+            binary = isinstance(data, bytes)
+            with _naming(path), open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
+                fh.write(data)
+        for temporary, target in pending:
+            os.replace(temporary, target)
+    except BaseException:
+        for temporary, _ in pending:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def _naming(path: Union[str, os.PathLike]) -> Iterator[None]:
+    """An OSError from writing (a full disk says ENOSPC without a file name) names the output."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is None:
+            raise OSError(err.errno, err.strerror, os.fspath(path)) from None
+        raise
+
+
+def _temporary_copy(target: str, data: Data) -> str:
+    """`data` in a temporary file beside `target`, with the mode of the file it will replace."""
     binary = isinstance(data, bytes)
-    if is_stream(target):
-        with open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
-            fh.write(data)
-        return
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
@@ -78,8 +118,7 @@ def write_atomically(path: Union[str, os.PathLike], data: Data) -> None:
             os.fsync(fh.fileno())
         if os.path.exists(target):  # a replaced file keeps its permissions (mkstemp's are 0600)
             os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temporary, target)
     except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        os.unlink(temporary)
         raise
+    return temporary

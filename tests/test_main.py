@@ -61,3 +61,66 @@ def test_missing_queues_file_is_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
     assert not (tmp_path / "out").exists()
+
+
+def _checkout_copy(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A stand-in checkout (main.py, the package, a .git folder): refusal is tested on it, never on this one."""
+    import shutil
+
+    copy = tmp_path / "checkout"
+    copy.mkdir()
+    shutil.copy2(REPO / "main.py", copy / "main.py")
+    shutil.copy2(REPO / "queues.yaml", copy / "queues.yaml")
+    shutil.copytree(REPO / "constructs_lib", copy / "constructs_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / ".git").mkdir()
+    (copy / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    return copy
+
+
+def _tree(root: pathlib.Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _main_in(folder: pathlib.Path, *args: str):
+    import subprocess
+    import sys
+
+    from scripts import synth_process
+
+    return subprocess.run([sys.executable, "main.py", *args], cwd=folder, env=synth_process.environment(),
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_outdir_naming_the_checkout_or_a_parent_refuses_and_touches_nothing(tmp_path):
+    checkout = _checkout_copy(tmp_path)
+    (tmp_path / "beside.txt").write_text("a neighbour's file")
+    before, around = _tree(checkout), _tree(tmp_path)
+    for outdir in (".", str(checkout), "..", str(tmp_path), "/"):
+        result = _main_in(checkout, "--outdir", outdir)
+        assert result.returncode == 2, (outdir, result.stderr)
+        assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("--outdir: "), result.stderr
+        assert "Traceback" not in result.stderr
+    assert _tree(checkout) == before and _tree(tmp_path) == around
+
+
+def test_outdir_naming_a_file_or_someone_elses_folder_refuses(tmp_path):
+    checkout = _checkout_copy(tmp_path)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "data.csv").write_text("1,2\n")
+    for outdir, words in ((a_file, "is not a folder"), (theirs, "is not an earlier synth output")):
+        result = _main_in(checkout, "--outdir", str(outdir))
+        assert result.returncode == 2
+        assert result.stderr == f"--outdir: {outdir} {words}" + result.stderr.split(words, 1)[1]
+    assert a_file.read_text() == "keep me" and (theirs / "data.csv").read_text() == "1,2\n"
+
+
+def test_a_second_synth_replaces_the_first_and_leaves_nothing_beside_it(tmp_path, default_synth):
+    outdir = tmp_path / "cdktf.out"
+    for _ in range(2):
+        result = run_synth(REPO / "queues.yaml", outdir)
+        assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out"]
+    assert all_files(outdir) == all_files(default_synth)

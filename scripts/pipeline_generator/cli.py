@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from constructs_lib.atomic_file import check_writable, write_atomically
+from constructs_lib.atomic_file import check_writable, write_all
 from constructs_lib.loader import load_queues
 from constructs_lib.problems import LoadError, Problem
 from constructs_lib.strict_yaml import read_file
@@ -182,12 +182,11 @@ def _run(args: argparse.Namespace) -> int:
     for warning in changed_warnings + result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     texts = {"--output": result.yaml, "--explain": result.explain}
-    for path, option in outputs:
-        try:
-            write_atomically(path, texts[option])
-        except OSError as err:
-            print(Problem(option, 0, "", f"cannot write {path}: {err.strerror or err}"), file=sys.stderr)
-            return 2
+    try:
+        write_all([(path, texts[option]) for path, option in outputs])
+    except OSError as err:  # a full or read-only disk: every output is as it was
+        print(Problem(err.filename or "output", 0, "", f"cannot write: {err.strerror or err}"), file=sys.stderr)
+        return 2
     for path, text in ((args.output, result.yaml), (args.explain, result.explain)):
         if path == STDIO:
             sys.stdout.write(text)

@@ -161,3 +161,49 @@ def test_same_bytes_across_processes(tmp_path):
         )
         outputs.append((out.read_bytes(), pathlib.Path(str(out) + ".md").read_bytes()))
     assert outputs[0] == outputs[1]
+
+
+def _good_args(tmp_path) -> list[str]:
+    return ["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES)]
+
+
+def test_output_to_dev_null_leaves_the_device(tmp_path, capsys):
+    import stat
+
+    assert main(_good_args(tmp_path) + ["--output", "/dev/null", "--explain", "/dev/null"]) == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+@pytest.mark.parametrize("where, words", [
+    ("folder", "cannot write {path}: is a folder"),
+    ("missing/pipeline.yaml", "cannot write {path}: its folder does not exist"),
+])
+def test_a_bad_output_path_is_one_line_and_nothing_is_written(tmp_path, capsys, where, words):
+    (tmp_path / "folder").mkdir()
+    summary = tmp_path / "summary.md"
+    path = str(tmp_path / where)
+    assert main(_good_args(tmp_path) + ["--output", path, "--explain", str(summary)]) == 2
+    assert capsys.readouterr().err.splitlines() == ["--output: " + words.format(path=path)]
+    assert not summary.exists()
+
+
+def test_a_full_disk_for_the_summary_writes_no_pipeline_either(tmp_path, capsys):
+    out = tmp_path / "pipeline.yaml"
+    out.write_text("previous\n")
+    assert main(_good_args(tmp_path) + ["--output", str(out), "--explain", "/dev/full"]) == 2
+    assert capsys.readouterr().err.splitlines() == ["/dev/full: cannot write: No space left on device"]
+    assert out.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_an_interrupt_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
+    import scripts.pipeline_generator.cli as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "generate", interrupted)
+    out = tmp_path / "pipeline.yaml"
+    assert main(_good_args(tmp_path) + ["--output", str(out)]) == 130
+    assert capsys.readouterr().err == "interrupted; nothing was written\n"
+    assert not out.exists()
