@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from constructs_lib import rules, strict_yaml
+from constructs_lib import literals, rules, strict_yaml
 from constructs_lib.model import PATTERN_NAMES, QueuesFile
 from constructs_lib.problems import LoadError, Problem, kind_of
 
@@ -31,6 +31,9 @@ def parse_queues(data: bytes, file: str) -> QueuesFile:
     doc = strict_yaml.load(data, file)
     if not isinstance(doc.data, dict):
         raise LoadError([Problem(file, 1, "", f"the top level must be a mapping (got {kind_of(doc.data)})")])
+    literal_problems = [doc.problem(path, message) for path, message in literals.check(doc.data)]
+    if literal_problems:
+        raise LoadError(literal_problems)
     try:
         model = QueuesFile.model_validate(doc.data)
     except ValidationError as err:

@@ -27,6 +27,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_BYTES = 1024 * 1024
+# The largest whole number a JavaScript double (cdktf's jsii kernel, Terraform's
+# JSON) holds exactly: anything larger would be written rounded.
+MAX_EXACT_INT = 2**53 - 1
 # queues.yaml is a few levels deep; far deeper input is refused before the
 # parser's own stacks grow with it (older libyaml builds exhaust memory on
 # a 100 kB run of "[").
@@ -183,6 +186,8 @@ class _Builder:
             self._problem(line, path, "merge keys (<<) are not allowed; write the keys out")
             frame[2] = _SKIP
             return
+        if event.style in (None, "") and self._not_a_string(key):
+            self._problem(line, path + (key,), f"the key '{key}' is read as {self._not_a_string(key)} by YAML 1.1 tools; quote it")
         if key in first_lines:
             self._problem(line, path + (key,), f"duplicate key (first defined at line {first_lines[key]})")
             frame[2] = _SKIP
@@ -232,6 +237,17 @@ class _Builder:
         elif isinstance(event, yaml.ScalarEvent):
             self._store(self._scalar(event, line, path))
 
+    @staticmethod
+    def _not_a_string(key: str) -> str:
+        """What YAML tools read a plain key as when it is not a string ('' when it is one)."""
+        if key in _NULL:
+            return "null"
+        if key in _BOOL or key.lower() in _YAML11_BOOL:
+            return "a boolean"
+        if _INT.fullmatch(key) or _LEADING_ZERO.fullmatch(key) or _YAML11_INT.fullmatch(key) or _FLOAT.fullmatch(key):
+            return "a number"
+        return ""
+
     def _scalar(self, event: Any, line: int, path: tuple[PathPart, ...]) -> Any:
         text = event.value
         self.raw[path] = text
@@ -245,6 +261,9 @@ class _Builder:
             self._problem(line, path, f"'{text}' is read as a boolean by YAML 1.1 tools; write true/false, or quote it")
             return text
         if _INT.fullmatch(text):
+            if len(text) > 17 or abs(int(text)) > MAX_EXACT_INT:
+                self._problem(line, path, f"{text} is too large to be held exactly (the limit is {MAX_EXACT_INT})")
+                return text
             return int(text)
         if _LEADING_ZERO.fullmatch(text):
             self._problem(line, path, f"'{text}' has a leading zero (YAML 1.1 reads it as octal); write it without, or quote it")

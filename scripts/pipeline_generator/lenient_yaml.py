@@ -26,6 +26,11 @@ from constructs_lib.problems import LoadError, PathPart, Problem, format_path
 _MAP_TAGS = {None, "!", "tag:yaml.org,2002:map"}
 _SEQ_TAGS = {None, "!", "tag:yaml.org,2002:seq"}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# Aliases share their anchor's value, but everything downstream (steps, the
+# pipeline, its JSON) walks it expanded: a file whose aliases expand to more
+# values than this (a "billion laughs" bomb) is refused as it is read. The
+# largest real step files hold a few tens of thousands.
+MAX_EXPANDED_VALUES = 1_000_000
 
 
 def load(data: bytes, file: str) -> tuple[strict_yaml.Document, list[Problem]]:
@@ -44,7 +49,7 @@ def load(data: bytes, file: str) -> tuple[strict_yaml.Document, list[Problem]]:
 class _Frame:
     """A mapping or sequence being built."""
 
-    __slots__ = ("value", "path", "anchor", "line", "key", "key_pending", "first_lines", "merges")
+    __slots__ = ("value", "path", "anchor", "line", "key", "key_pending", "first_lines", "merges", "size")
 
     def __init__(self, value: Any, path: tuple, anchor: str | None, line: int):
         self.value = value
@@ -55,6 +60,7 @@ class _Frame:
         self.key_pending = False
         self.first_lines: dict = {}
         self.merges: list = []
+        self.size = 1  # values in it, aliases expanded
 
 
 class _Builder:
@@ -66,6 +72,7 @@ class _Builder:
         self.root: Any = None
         self.documents = 0
         self.anchors: dict[str, Any] = {}
+        self.anchor_sizes: dict[str, int] = {}
         self.open_anchors: set[str] = set()
         self.stack: list[_Frame] = []
         self.fatal = False
@@ -90,13 +97,18 @@ class _Builder:
             return frame.path, True
         return frame.path + (str(frame.key),), False
 
-    def _place(self, value: Any, line: int, anchor: str | None) -> None:
+    def _place(self, value: Any, line: int, anchor: str | None, size: int = 1) -> None:
         if anchor:
             self.anchors[anchor] = value
+            self.anchor_sizes[anchor] = size
         if not self.stack:
             self.root = value
             return
         frame = self.stack[-1]
+        frame.size += size
+        if frame.size > MAX_EXPANDED_VALUES:
+            self._problem(line, frame.path, f"aliases expand this to more than {MAX_EXPANDED_VALUES:,} values; write it out plainly", fatal=True)
+            return
         if isinstance(frame.value, list):
             frame.value.append(value)
             return
@@ -162,7 +174,7 @@ class _Builder:
             return
         self.lines.setdefault(path, line)
         # Shared, as PyYAML shares it: nothing downstream mutates loaded data.
-        self._place(self.anchors[name], line, None)
+        self._place(self.anchors[name], line, None, self.anchor_sizes[name])
 
     def _scalar(self, event: Any, line: int, path: tuple, is_key: bool) -> None:
         if is_key and event.value == "<<" and event.style in (None, "") and event.tag in (None, _MERGE_TAG):
@@ -209,7 +221,7 @@ class _Builder:
         value = frame.value
         if frame.merges:
             value = self._merged(frame)
-        self._place(value, frame.line, frame.anchor)
+        self._place(value, frame.line, frame.anchor, frame.size)
 
     def _merged(self, frame: _Frame) -> dict:
         """Apply `<<` merge keys with PyYAML's precedence: own keys, then earlier merges."""

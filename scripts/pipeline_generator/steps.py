@@ -125,6 +125,31 @@ def count(value: Any) -> int:
     return value
 
 
+def at_most(limit: int, what: str) -> Callable[[Any], int]:
+    """A reader of counts from 1 to `limit`; `what` says whose limit it is."""
+
+    def read(value: Any) -> int:
+        value = count(value)
+        if value > limit:
+            raise FieldError(f"must be at most {limit} ({what}; got {value})")
+        return value
+
+    return read
+
+
+# What Buildkite and the hardware allow; a larger value is a typo that would
+# build a pipeline of millions of jobs or a wait of years.
+MAX_PARALLELISM = 1000  # jobs of one step
+MAX_TIMEOUT_MINUTES = 10080  # a week
+MAX_ACCELERATORS = 64  # per node: no host has more
+MAX_NODES = 64
+MAX_EXIT_STATUS = 255  # exit statuses are bytes; Buildkite's own are small negatives (-1 lost agent, -10 ...)
+parallelism = at_most(MAX_PARALLELISM, "jobs of one step")
+timeout = at_most(MAX_TIMEOUT_MINUTES, "a week")
+accelerators = at_most(MAX_ACCELERATORS, "accelerators per node")
+nodes = at_most(MAX_NODES, "nodes of one step")
+
+
 def _matching(pattern: re.Pattern, what: str) -> Callable[[Any], str]:
     """A reader of strings that `pattern` matches; `what` names them in the problem."""
 
@@ -206,12 +231,16 @@ _SIGNAL_REASONS = {
 }
 
 
+def _is_status(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_EXIT_STATUS <= value <= MAX_EXIT_STATUS
+
+
 def _exit_status(value: Any) -> None:
-    if value == "*" or (isinstance(value, int) and not isinstance(value, bool)):
+    if value == "*" or _is_status(value):
         return
-    if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if isinstance(value, list) and value and all(_is_status(v) for v in value):
         return
-    raise FieldError(f"exit_status must be a whole number, a list of them, or '*', not {kind_of(value)}")
+    raise FieldError(f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS}, a list of them, or '*'")
 
 
 def _retry_rule(rule: Any) -> dict:
@@ -265,10 +294,22 @@ def soft_fail(value: Any) -> Any:
             if not isinstance(rule, dict) or set(rule) != {"exit_status"}:
                 raise FieldError("must be true, false or a list of {exit_status: N}")
             status = rule["exit_status"]
-            if status != "*" and (isinstance(status, bool) or not isinstance(status, int)):
-                raise FieldError("exit_status must be a whole number or '*'")
+            if status != "*" and not _is_status(status):
+                raise FieldError(f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS} or '*'")
         return [dict(rule) for rule in value]
     raise FieldError(f"must be true, false or a list of {{exit_status: N}}, not {kind_of(value)}")
+
+
+def never_matches(prefix: str) -> Optional[str]:
+    """Why a source_file_dependencies entry matches no path git lists, if it cannot."""
+    pattern = prefix[1:] if prefix.startswith("!") else prefix
+    if pattern != pattern.strip():
+        return "it begins or ends with white space"
+    if pattern.startswith("/"):
+        return "changed files are relative to the repository root"
+    if pattern.startswith("./") or ".." in pattern.split("/"):
+        return "changed files are written without ./ and .. parts"
+    return None
 
 
 # Field name -> reader. Both formats share the table: the current layout kept the
@@ -283,10 +324,10 @@ FIELDS: dict[str, Reader] = {
     "source_file_dependencies": prefixes,
     "optional": flag,
     "soft_fail": soft_fail,
-    "parallelism": count,
-    "num_gpus": count,
-    "num_devices": count,
-    "num_nodes": count,
+    "parallelism": parallelism,
+    "num_gpus": accelerators,
+    "num_devices": accelerators,
+    "num_nodes": nodes,
     "gpu": name,
     "device": name,
     "no_gpu": flag,
@@ -295,10 +336,10 @@ FIELDS: dict[str, Reader] = {
     "fast_check": flag,
     "fast_check_only": flag,
     "torch_nightly": flag,
-    "timeout_in_minutes": count,
+    "timeout_in_minutes": timeout,
     "autorun_on_main": flag,
     "nightly": flag,
-    "amd_gpus": count,
+    "amd_gpus": accelerators,
     "env": env,
     "retry": retry,
     "depends_on": depends_on,
@@ -312,12 +353,12 @@ _MIRROR_FIELDS: dict[str, Reader] = {
     "working_dir": text,
     "depends_on": depends_on,
     "soft_fail": soft_fail,
-    "timeout_in_minutes": count,
+    "timeout_in_minutes": timeout,
     "source_file_dependencies": prefixes,
     "optional": flag,
     "env": env,
-    "num_devices": count,
-    "num_gpus": count,
+    "num_devices": accelerators,
+    "num_gpus": accelerators,
 }
 
 # Mirror lines of `mirror_hardwares` that name the same hardware family.
@@ -420,6 +461,10 @@ class StepReader:
         if "num_devices" in values and "num_gpus" in values and values["num_devices"] != values["num_gpus"]:
             self.warn(path + ("num_gpus",), f"ignored: num_devices ({values['num_devices']}) decides")
         dependencies = values.get("source_file_dependencies")
+        for index, entry in enumerate(dependencies or ()):
+            why = never_matches(entry)
+            if why:
+                self.warn(path + ("source_file_dependencies", index), f"{entry!r} can never match a changed file: {why}")
         if extra:
             dependencies = (dependencies or ()) + extra
         mirrors = self._mirrors(values, path)

@@ -88,10 +88,22 @@ def test_deep_nesting_is_a_problem_not_a_crash():
         lenient_yaml.load(b"[" * 200_000 + b"]" * 200_000, "f.yaml")
 
 
+def _laughs(levels: int) -> str:
+    return "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefghij", "bcdefghijk"[: levels - 1])
+    )
+
+
 def test_alias_expansion_is_shared_not_copied():
-    text = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefg", "bcdefgh"))
-    doc, _ = load(text)  # 9**8 leaves if copied
-    assert doc.data["h"][0] is doc.data["h"][1]
+    doc, _ = load(_laughs(5))  # 9**5 values expanded: read, and shared
+    assert doc.data["e"][0] is doc.data["e"][1]
+
+
+def test_an_alias_bomb_is_one_problem_line_not_a_memory_error():
+    with pytest.raises(LoadError) as err:
+        load(_laughs(8))  # 9**8 values expanded: everything downstream would walk them all
+    (problem,) = err.value.problems
+    assert problem.line == 7 and "aliases expand this to more than 1,000,000 values" in problem.message
 
 
 scalars = st.one_of(

@@ -37,7 +37,12 @@ def step_problem(fields: str) -> list[str]:
         ("key: $KEY", "test-pipeline.yaml:4: steps[0].key: '$KEY' is not a valid step key (letters, digits and _-:.,)"),
         ("env: {A: [1]}", "test-pipeline.yaml:4: steps[0].env: A: must be a string or number, not a list"),
         ("env: {'1A': x}", "test-pipeline.yaml:4: steps[0].env: '1A' is not a valid environment variable name"),
-        ("retry: {automatic: {exit_status: x}}", "test-pipeline.yaml:4: steps[0].retry: exit_status must be a whole number, a list of them, or '*', not a string"),
+        ("retry: {automatic: {exit_status: x}}", "test-pipeline.yaml:4: steps[0].retry: exit_status must be a whole number from -255 to 255, a list of them, or '*'"),
+        ("retry: {automatic: {exit_status: 9007199254740993}}", "test-pipeline.yaml:4: steps[0].retry: exit_status must be a whole number from -255 to 255, a list of them, or '*'"),
+        ("soft_fail: [{exit_status: 256}]", "test-pipeline.yaml:4: steps[0].soft_fail: exit_status must be a whole number from -255 to 255 or '*'"),
+        ("parallelism: 1000000000", "test-pipeline.yaml:4: steps[0].parallelism: must be at most 1000 (jobs of one step; got 1000000000)"),
+        ("timeout_in_minutes: 100000", "test-pipeline.yaml:4: steps[0].timeout_in_minutes: must be at most 10080 (a week; got 100000)"),
+        ("num_gpus: 100000", "test-pipeline.yaml:4: steps[0].num_gpus: must be at most 64 (accelerators per node; got 100000)"),
         ("retry: {sometimes: true}", "test-pipeline.yaml:4: steps[0].retry: unknown retry field 'sometimes' (automatic, manual)"),
         ("timeout_in_minutes: true", "test-pipeline.yaml:4: steps[0].timeout_in_minutes: must be a whole number, not a boolean"),
         ("commands: [a]", "test-pipeline.yaml:3: steps[0].command: give either command or commands, not both"),
@@ -129,3 +134,18 @@ def test_device_decides_over_gpu_with_a_warning():
     source = single("steps:\n- label: a\n  command: x\n  device: h200_35gb\n  gpu: h100\n")
     assert source.steps[0].device == "h200_35gb" and source.steps[0].gpu is None
     assert [str(w) for w in source.warnings] == ["test-pipeline.yaml:5: steps[0].gpu: ignored: device 'h200_35gb' decides where the step runs"]
+
+
+@pytest.mark.parametrize("entry, why", [
+    ("/vllm/core/", "changed files are relative to the repository root"),
+    (" vllm/core/", "it begins or ends with white space"),
+    ("vllm/core/ ", "it begins or ends with white space"),
+    ("../vllm/", "changed files are written without ./ and .. parts"),
+    ("./vllm/", "changed files are written without ./ and .. parts"),
+    ("!/vllm/x/", "changed files are relative to the repository root"),
+])
+def test_a_dependency_that_can_never_match_is_a_warning(entry, why):
+    from scripts.pipeline_generator.steps import never_matches
+
+    assert never_matches(entry) == why
+    assert never_matches("vllm/core/") is None and never_matches("!vllm/core/x/") is None
