@@ -44,6 +44,15 @@ def stack_name(queue_name: str) -> str:
     return "bk-" + re.sub(r"[^A-Za-z0-9-]", "-", queue_name)
 
 
+# The Elastic CI Stack names its instance role `${AWS::StackName}-Role`
+# (InstanceRoleName left empty, as the toolkit leaves it); IAM allows 64.
+MAX_IAM_ROLE_NAME = 64
+
+
+def instance_role_name(queue_name: str) -> str:
+    return f"{stack_name(queue_name)}-Role"
+
+
 def option(model: QueuesFile, queue: AwsQueue, name: str) -> Any:
     for source in (queue, model.aws.queue_defaults if model.aws else None, BUILTIN_OPTIONS):
         value = getattr(source, name, None) if source is not None else None

@@ -55,6 +55,12 @@ GkeSecurityGroup = _pattern(
 GceImage = _pattern(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")
 ParameterValue = Union[str, int, bool]
 
+# Upper bounds of what the clouds allow (or what a fleet of this toolkit could
+# ever mean): checked before anything is built from the value.
+MAX_AGENT_INSTANCES = 1000  # per Elastic CI Stack (its auto scaling group)
+MAX_TPUS = 256  # per fleet: each becomes named resources
+MAX_POOL_NODES = 1000  # GKE's limit of nodes per node pool and zone
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -103,8 +109,8 @@ class AwsQueue(AwsQueueOptions):
     """A queue served by one Buildkite Elastic CI Stack."""
 
     instance_types: list[InstanceType] = Field(min_length=1, max_length=4)
-    min_size: int = Field(0, ge=0)
-    max_size: int = Field(ge=0)
+    min_size: int = Field(0, ge=0, le=MAX_AGENT_INSTANCES)
+    max_size: int = Field(ge=0, le=MAX_AGENT_INSTANCES)
     region: Optional[AwsRegion] = None
     stack_version: Optional[StackVersion] = None
     agent_token_path: Optional[SsmPath] = None
@@ -116,7 +122,7 @@ class AwsQueue(AwsQueueOptions):
 class TpuFleet(_Strict):
     """TPUs on GCP with Buildkite agents."""
 
-    count: int = Field(description="Number of TPUs.")
+    count: int = Field(description="Number of TPUs.", le=MAX_TPUS)
     zone: GcpZone
     accelerator_type: TpuType
     software_version: SoftwareVersion = Field(
@@ -211,8 +217,8 @@ class GkeNodePool(_Strict):
     machine_type: GcpMachineType
     accelerator_type: Optional[GcpAccelerator] = None
     accelerator_count: int = Field(0, ge=0, le=16)
-    min_nodes: int = Field(0, ge=0)
-    max_nodes: int = Field(ge=0)
+    min_nodes: int = Field(0, ge=0, le=MAX_POOL_NODES)
+    max_nodes: int = Field(ge=0, le=MAX_POOL_NODES)
     zones: list[GcpZone] = Field(min_length=1)
     disk_size_gb: int = Field(200, ge=10, le=65536)
 

@@ -11,7 +11,7 @@ from typing import Iterator
 
 from constructs_lib import elastic_ci_parameters as ecp
 from constructs_lib.gcp import names as gcp_names
-from constructs_lib import stack_catalog
+from constructs_lib import aws_network, places, stack_catalog
 from constructs_lib.model import HOSTINGS, QueuesFile
 from constructs_lib.problems import format_path
 
@@ -20,7 +20,10 @@ Finding = tuple[tuple, str]
 
 def check(model: QueuesFile) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in (_hosting, _sizes, _stack_names, _aws, _catalog, _networks, _tpu, _tpu_names, _gcp_cidrs, _gcp_names, _gke, _routing):
+    for rule in (
+        _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
+        _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing,
+    ):
         findings.extend(rule(model))
     return findings
 
@@ -48,13 +51,67 @@ def _sizes(model: QueuesFile) -> Iterator[Finding]:
 
 
 def _stack_names(model: QueuesFile) -> Iterator[Finding]:
+    # IAM names are case-insensitive: stacks that differ only by case would share their roles' names.
     seen: dict[str, str] = {}
     for name in model.hosted("aws"):
         stack = ecp.stack_name(name)
-        if stack in seen:
-            yield ("queues", name), f"gives the stack name {stack}, as queue {seen[stack]} does; rename one"
+        role = ecp.instance_role_name(name)
+        if len(role) > ecp.MAX_IAM_ROLE_NAME:
+            yield ("queues", name), (
+                f"gives the Elastic CI Stack's instance role the name {role} ({len(role)} characters; IAM's limit is "
+                f"{ecp.MAX_IAM_ROLE_NAME}); shorten the queue name to at most {ecp.MAX_IAM_ROLE_NAME - len(role) + len(name)}"
+            )
+        if stack.lower() in seen:
+            yield ("queues", name), f"gives the stack name {stack}, as queue {seen[stack.lower()]} does (IAM names ignore case); rename one"
         else:
-            seen[stack] = name
+            seen[stack.lower()] = name
+
+
+def _aws_places(model: QueuesFile) -> Iterator[Finding]:
+    if model.aws is None:
+        return
+    regions = [(("aws", "region"), model.aws.region)]
+    if model.aws.state.region:
+        regions.append((("aws", "state", "region"), model.aws.state.region))
+    regions += [(("aws", "networks", region), region) for region in model.aws.networks]
+    regions += [(("queues", name, "aws", "region"), q.aws.region) for name, q in model.hosted("aws").items() if q.aws.region]
+    for path, region in regions:
+        problem = places.aws_region_problem(region)
+        if problem:
+            yield path, problem
+
+
+def _gcp_places(model: QueuesFile) -> Iterator[Finding]:
+    found: list[tuple[tuple, str | None]] = []
+    if model.gcp is not None:
+        found.append((("gcp", "region"), places.gcp_region_problem(model.gcp.region)))
+        found += [(("gcp", "network", "subnets", r), places.gcp_region_problem(r)) for r in model.gcp.network.subnets]
+        gke = model.gcp.gke
+        if gke is not None:
+            found.append((("gcp", "gke", "region"), places.gcp_region_problem(gke.region)))
+            for pool_name, pool in gke.node_pools.items():
+                found += [(("gcp", "gke", "node_pools", pool_name, "zones", i), places.gcp_zone_problem(z)) for i, z in enumerate(pool.zones)]
+    for name, queue in model.hosted("tpu").items():
+        found.append((("queues", name, "tpu", "zone"), places.gcp_zone_problem(queue.tpu.zone)))
+    for path, problem in found:
+        if problem:
+            yield path, problem
+
+
+def _helm_releases(model: QueuesFile) -> Iterator[Finding]:
+    """agent-stack-k8s releases of the GKE-hosted queues: DNS labels of at most 53, one per queue."""
+    if not (model.gcp and model.gcp.gke):
+        return
+    owners: dict[str, str] = {}
+    for name, queue in model.hosted("kubernetes").items():
+        if not queue.kubernetes.runs_on(model.gcp.gke.name):
+            continue
+        release = gcp_names.helm_release(name)
+        if len(release) > gcp_names.MAX_HELM_RELEASE:
+            yield ("queues", name), f"gives the helm release name {release} ({len(release)} characters; helm's limit is {gcp_names.MAX_HELM_RELEASE})"
+        other = owners.setdefault(release, name)
+        if other != name:
+            yield ("queues", name), f"gives the helm release name {release}, as queue {other} does (names are lower-cased, '_' made '-'); rename one"
 
 
 def _aws(model: QueuesFile) -> Iterator[Finding]:
@@ -110,6 +167,17 @@ def _cidr(path: tuple, text: str | None) -> Iterator[Finding]:
         yield path, f"invalid CIDR {text!r}: {err}"
 
 
+def _ipv4(path: tuple, text: str | None, low: int, high: int, what: str) -> Iterator[Finding]:
+    """An IPv4 block from /low to /high (invalid text is reported by _cidr)."""
+    net = _parse_cidr(text)
+    if net is None:
+        return
+    if net.version != 4:
+        yield path, f"{what} takes an IPv4 block (got {net})"
+    elif not low <= net.prefixlen <= high:
+        yield path, f"{what} is a /{low} to /{high} (got /{net.prefixlen})"
+
+
 def _networks(model: QueuesFile) -> Iterator[Finding]:
     if model.aws is None:
         return
@@ -118,6 +186,16 @@ def _networks(model: QueuesFile) -> Iterator[Finding]:
         if (network.vpc_cidr is None) == (network.existing_vpc is None):
             yield path, "needs exactly one of vpc_cidr (a new VPC) or existing_vpc"
         yield from _cidr(path + ("vpc_cidr",), network.vpc_cidr)
+        vpc = list(_ipv4(path + ("vpc_cidr",), network.vpc_cidr, aws_network.MIN_VPC_PREFIX, aws_network.MAX_VPC_PREFIX, "an AWS VPC"))
+        yield from vpc
+        block = _parse_cidr(network.vpc_cidr)
+        if not vpc and block is not None:
+            room = aws_network.subnet_count(block)
+            if room < network.zones:
+                yield path + ("zones",), (
+                    f"{block} holds {room} subnet(s) of /{aws_network.subnet_prefix(block)}, fewer than the {network.zones} zones; "
+                    f"use a /{aws_network.MAX_VPC_PREFIX - (network.zones - 1).bit_length()} or larger, or fewer zones"
+                )
 
 
 def _parse_cidr(text: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
@@ -150,6 +228,7 @@ def _tpu(model: QueuesFile) -> Iterator[Finding]:
         fleet = queue.tpu
         if fleet.count < 1:
             yield path + ("count",), f"must be at least 1 (got {fleet.count})"
+            continue
         yield from _cidr(path + ("cidr_block",), fleet.cidr_block)
         generation = gcp_names.generation(fleet.accelerator_type)
         runtime = bool(gcp_names.TPU_VM_RUNTIME.match(fleet.software_version))
@@ -202,6 +281,7 @@ def _gcp_cidrs(model: QueuesFile) -> Iterator[Finding]:
     ranges = [(("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()]
     for path, cidr in ranges:
         yield from _cidr(path, cidr)
+        yield from _ipv4(path, cidr, 8, 29, "a GCP subnet")
     for name, queue in model.hosted("tpu").items():
         if queue.tpu.architecture == "node":
             ranges.append((("queues", name, "tpu", "cidr_block"), queue.tpu.cidr_block))
@@ -239,12 +319,19 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
     ranges = [(base + (key,), getattr(gke, key)) for key in ("master_cidr", "subnet_cidr", "pods_cidr", "services_cidr")]
     for path, cidr in ranges:
         yield from _cidr(path, cidr)
+        yield from _ipv4(path, cidr, 8, 29, "a GKE range")
     master = _parse_cidr(gke.master_cidr)
     if master is not None and master.prefixlen != 28:
         yield base + ("master_cidr",), f"must be a /28 (got /{master.prefixlen})"
     yield from _overlaps(ranges)
     for i, cidr in enumerate(gke.authorized_networks):
         yield from _cidr(base + ("authorized_networks", i), cidr)
+        net = _parse_cidr(cidr)
+        if net is not None and net.prefixlen < (8 if net.version == 4 else 32):
+            yield base + ("authorized_networks", i), (
+                f"{net} would open the control plane to {'the whole internet' if net.prefixlen == 0 else 'a large part of the internet'}; "
+                "list the operators' own ranges"
+            )
     for pool_name, pool in gke.node_pools.items():
         path = base + ("node_pools", pool_name)
         queue = model.queues.get(pool.queue)

@@ -23,7 +23,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from constructs_lib.gcp.names import label_value  # noqa: E402
+from constructs_lib.gcp.names import helm_release, label_value  # noqa: E402
 from constructs_lib.loader import load_queues  # noqa: E402
 from constructs_lib.model import QueuesFile  # noqa: E402
 from constructs_lib.problems import LoadError  # noqa: E402
@@ -61,7 +61,7 @@ def commands(model: QueuesFile, *, chart_version: str = CHART_VERSION, namespace
     ]
     for queue in gke_queues(model):
         args = [
-            f"helm upgrade --install {q('agent-stack-k8s-' + label_value(queue).replace('_', '-'))} {CHART} --version {q(chart_version)}",
+            f"helm upgrade --install {q(helm_release(queue))} {CHART} --version {q(chart_version)}",
             f"--namespace {ns}",
             f"--set agentStackSecret={K8S_SECRET}",
             f"--set-json {q('config.tags=' + json.dumps(['queue=' + queue]))}",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from cdktf import Fn
 from constructs import Construct
 
+from constructs_lib import aws_network
 from constructs_lib.aws.vpc_flow_log import FlowLogTarget, VpcFlowLog
 from constructs_lib.model import AwsRegionNetwork
 from constructs_lib.providers import aws
@@ -77,10 +76,8 @@ class SharedNetwork(Construct):
         routes = aws.RouteTable(self, "public", vpc_id=vpc.id, tags={"Name": f"{name}-public"})
         aws.Route(self, "default-route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id)
         # Subnet CIDRs are computed here rather than with cidrsubnet() so the plan shows them.
-        block = ipaddress.ip_network(network.vpc_cidr)
-        new_prefix = min(block.prefixlen + 4, 28)
         subnet_ids = []
-        for index, cidr in zip(range(network.zones), block.subnets(new_prefix=new_prefix)):
+        for index, cidr in enumerate(aws_network.subnets(network.vpc_cidr, network.zones)):
             subnet = aws.Subnet(
                 self,
                 f"subnet-{index}",

@@ -110,3 +110,13 @@ def access_log_bucket_name(state_bucket: str) -> str:
     """`<state bucket>-access-logs`, shortened to GCS's 63 characters where needed."""
     tail = "-access-logs"
     return state_bucket[: MAX_NAME - len(tail)].rstrip(".-_") + tail
+
+
+# Helm release names are DNS labels of at most 53 characters (helm keeps room for suffixes).
+HELM_RELEASE_PREFIX = "agent-stack-k8s-"
+MAX_HELM_RELEASE = 53
+
+
+def helm_release(queue_name: str) -> str:
+    """The agent-stack-k8s release of a GKE-hosted queue."""
+    return HELM_RELEASE_PREFIX + label_value(queue_name).replace("_", "-")

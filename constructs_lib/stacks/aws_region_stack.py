@@ -16,13 +16,14 @@ from constructs_lib.aws.stack_events import StackEvents, topic_name
 from constructs_lib.aws.vpc_flow_log import FlowLogTarget, log_group_name
 from constructs_lib.model import AwsQueue, QueuesFile
 from constructs_lib.providers import aws
+from constructs_lib.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
 
 TAGS = {"ManagedBy": "buildkite-ci-toolkit"}
 # Build-cache objects older than this are removed: a cache refills itself.
 CACHE_EXPIRE_DAYS = 30
 
 
-class AwsRegionStack(TerraformStack):
+class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile, region: str, queues: dict[str, AwsQueue]):
         super().__init__(scope, id)
         settings = model.aws
@@ -95,9 +96,10 @@ class AwsRegionStack(TerraformStack):
                 )
 
         for queue_name, queue in queues.items():
+            scope = queue_scope(self, queue_name)
             construct = ElasticCiQueue(
-                self,
-                queue_name,
+                scope,
+                MAIN,
                 model=model,
                 queue_name=queue_name,
                 queue=queue,
@@ -108,8 +110,8 @@ class AwsRegionStack(TerraformStack):
                 notification_arns=[events.arn],
             )
             CiAccessPolicy(
-                self,
-                f"{queue_name}-access",
+                scope,
+                "access",
                 name=f"{ecp.stack_name(queue_name)}-ci-access",
                 role_name=construct.instance_role_name,
                 repository_arns=repository_arns,
@@ -120,4 +122,4 @@ class AwsRegionStack(TerraformStack):
                 builder=queue.builder,
                 needs_hf_token=queue.needs_hf_token,
             )
-            TerraformOutput(self, f"{queue_name}-stack-id", value=construct.stack.id)
+            TerraformOutput(scope, "stack-id", value=construct.stack.id)

@@ -9,11 +9,13 @@ from constructs_lib import elastic_ci_parameters as ecp
 from constructs_lib.aws.state_backend import StateBackend
 from constructs_lib.model import QueuesFile
 from constructs_lib.providers import aws
+from constructs_lib.stacks.local_state import keep_local_state
 
 
 class AwsStateStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id)
+        keep_local_state(self, id)
         state = model.aws.state
         aws.AwsProvider(self, "aws", region=ecp.state_region(model))
         StateBackend(self, "state", bucket=state.bucket, lock_table=state.lock_table)

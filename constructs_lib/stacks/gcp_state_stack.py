@@ -9,11 +9,13 @@ from constructs_lib.gcp.access_log_bucket import AccessLogBucket
 from constructs_lib.gcp.state_bucket import StateBucket
 from constructs_lib.model import QueuesFile
 from constructs_lib.stacks.gcp_stack import GcpStack
+from constructs_lib.stacks.local_state import keep_local_state
 
 
 class GcpStateStack(GcpStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id, model=model, remote_state=False)
+        keep_local_state(self, id)
         state = self.gcp.state
         logs = AccessLogBucket(self, "access-logs", name=names.access_log_bucket_name(state.bucket), location=state.location)
         StateBucket(

@@ -14,12 +14,13 @@ from constructs_lib.gcp.tpu_fleet import TpuFleet
 from constructs_lib.model import QueuesFile
 from constructs_lib.providers import google_beta_provider
 from constructs_lib.stacks.gcp_stack import LABELS, GcpStack
+from constructs_lib.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
 
 # What an agent machine may do besides reading its two secrets: write its logs and metrics.
 AGENT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"]
 
 
-class GcpTpuStack(GcpStack):
+class GcpTpuStack(KeepsQueueAddresses, GcpStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id, model=model)
         gcp = self.gcp
@@ -51,9 +52,10 @@ class GcpTpuStack(GcpStack):
             beta = google_beta_provider(self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS)
         for queue_name, fleet in fleets.items():
             region = names.zone_region(fleet.zone)
+            scope = queue_scope(self, queue_name)
             tpus = TpuFleet(
-                self,
-                queue_name,
+                scope,
+                MAIN,
                 project=gcp.project,
                 queue_name=queue_name,
                 fleet=fleet,
@@ -66,5 +68,5 @@ class GcpTpuStack(GcpStack):
                 # The agents read their secrets at boot: grant access first.
                 depends_on=secrets.grants,
             )
-            TerraformOutput(self, f"{queue_name}-tpus", value=tpus.tpu_names)
+            TerraformOutput(scope, "tpus", value=tpus.tpu_names)
         TerraformOutput(self, "agent-service-account", value=agents.email)

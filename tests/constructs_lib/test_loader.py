@@ -149,7 +149,7 @@ def test_invalid_queue_name(name):
 
 def test_two_queues_with_the_same_stack_name():
     text = MINIMAL + "  gpu-4-queue:\n    aws:\n      instance_types: [g6.12xlarge]\n      max_size: 1\n"
-    assert problems(text) == ["queues.yaml:26: queues.gpu-4-queue: gives the stack name bk-gpu-4-queue, as queue gpu_4_queue does; rename one"]
+    assert problems(text) == ["queues.yaml:26: queues.gpu-4-queue: gives the stack name bk-gpu-4-queue, as queue gpu_4_queue does (IAM names ignore case); rename one"]
 
 
 def test_min_greater_than_max():
