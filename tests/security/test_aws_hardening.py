@@ -51,7 +51,7 @@ def test_tokens_are_encrypted_with_the_region_key_and_the_stacks_are_told(region
     assert by_path(region, "resource", "aws_secretsmanager_secret")["secrets/hf-token"]["kms_key_id"] == key_arn
     topic_arn = ref(region, "aws_sns_topic", "stack-events/topic", "arn")
     stacks = by_path(region, "resource", "aws_cloudformation_stack")
-    assert sorted(stacks) == sorted(f"{q}/stack" for q in DEFAULT_AWS_QUEUES)
+    assert sorted(stacks) == sorted(f"queue-{q}/main/stack" for q in DEFAULT_AWS_QUEUES)
     for name, stack in stacks.items():
         assert stack["parameters"]["BuildkiteAgentTokenParameterStoreKMSKey"] == key_id, name
         assert stack["notification_arns"] == [topic_arn], name
@@ -65,7 +65,7 @@ def test_only_hf_readers_may_decrypt_with_the_key_and_only_through_secrets_manag
     for path, policy in by_path(region, "resource", "aws_iam_policy").items():
         by_sid = statements(region, policy["policy"])
         if "DecryptHfToken" in by_sid:
-            decrypters.add(path.split("-access/")[0])
+            decrypters.add(path.removeprefix("queue-").split("/access/")[0])
             statement = by_sid["DecryptHfToken"]
             assert (statement["actions"], statement["resources"]) == (["kms:Decrypt"], [key_arn])
             assert statement["condition"] == [

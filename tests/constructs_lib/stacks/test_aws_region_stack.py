@@ -124,7 +124,9 @@ def test_remote_state(default_stacks):
         "region": "us-west-2",
     }
     state = default_stacks["aws-state"]
-    assert "backend" not in state["terraform"]  # local: it creates the bucket the others use
+    # Local: it creates the bucket the others use. The path is relative to the stack's folder (where
+    # terraform runs), so the bytes do not depend on the synth's folder and the state outlives a re-synth.
+    assert state["terraform"]["backend"] == {"local": {"path": "../../../terraform.aws-state.tfstate"}}
     buckets = {b["bucket"]: (uid, b) for uid, b in resources(state, "aws_s3_bucket").items()}
     assert sorted(buckets) == ["vllm-ci-terraform-state", "vllm-ci-terraform-state-access-logs"]
     uid, bucket = buckets["vllm-ci-terraform-state"]
