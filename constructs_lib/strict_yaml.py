@@ -107,6 +107,11 @@ def run_parser(text: str, file: str, builder: Any) -> bool:
         line = mark.line + 1 if mark else 0
         builder.problems.append(Problem(file, line, "", f"YAML syntax error: {err.problem or err}"))
         return True
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow (NUL, other controls)
+        line = text.count("\n", 0, err.position) + 1 if isinstance(err.position, int) else 0
+        shown = repr(chr(err.character))[1:-1] if isinstance(err.character, int) else repr(err.character)
+        builder.problems.append(Problem(file, line, "", f"the character {shown} is not allowed in YAML"))
+        return True
     except yaml.YAMLError as err:
         builder.problems.append(Problem(file, 0, "", f"YAML error: {err}"))
         return True

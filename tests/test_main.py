@@ -124,3 +124,33 @@ def test_a_second_synth_replaces_the_first_and_leaves_nothing_beside_it(tmp_path
         assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out"]
     assert all_files(outdir) == all_files(default_synth)
+
+
+def test_the_same_file_gives_the_same_bytes_from_another_folder(tmp_path, default_synth):
+    import subprocess
+    import sys
+
+    from scripts import synth_process
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = synth_process.environment(PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, str(REPO / "main.py"), "--queues", str(REPO / "queues.yaml"), "--outdir", "out"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert all_files(elsewhere / "out") == all_files(default_synth)
+
+
+def test_an_interrupted_synth_is_one_line_and_leaves_the_output(tmp_path, monkeypatch, capsys):
+    import constructs_lib.app
+    import main
+
+    def interrupted(model, outdir):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(constructs_lib.app, "synth", interrupted)
+    monkeypatch.setattr("sys.argv", ["main.py", "--queues", str(REPO / "queues.yaml"), "--outdir", str(tmp_path / "out")])
+    assert main.main() == 130
+    err = capsys.readouterr().err  # (jsii may have warned about node before, when make does not silence it)
+    assert err.splitlines()[-1] == "interrupted; the output folder is as it was" and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -207,3 +207,12 @@ def test_an_interrupt_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
     assert main(_good_args(tmp_path) + ["--output", str(out)]) == 130
     assert capsys.readouterr().err == "interrupted; nothing was written\n"
     assert not out.exists()
+
+
+def test_labels_in_the_summary_are_text_not_markdown(tmp_path, capsys):
+    hostile = "steps:\n- label: '[click](https://evil.example/) *bold* <b>x</b> a|b'\n  command: echo\n"
+    summary = tmp_path / "summary.md"
+    assert main(["--pipeline", write(tmp_path, hostile), "--queues", str(QUEUES), "--output", "/dev/null", "--explain", str(summary)]) == 0
+    text = summary.read_text()
+    assert "[click](" not in text and "https://" not in text and "<b>" not in text and "*bold*" not in text
+    assert r"\[click\]\(https\://evil\.example/\) \*bold\* &lt;b&gt;x&lt;/b&gt; a\|b" in text
