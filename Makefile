@@ -61,7 +61,7 @@ security: setup
 	$(RUN) python -m scripts.security_gate --synth queues.yaml tests/security/all_features_queues.yaml
 
 bench: setup
-	$(RUN) python scripts/bench.py
+	$(RUN) python -m scripts.bench
 
 lock:
 	bash scripts/relock.sh

@@ -8,10 +8,10 @@ import os
 import pathlib
 import sys
 
-from constructs_lib import output_folder
-from constructs_lib.loader import load_queues
-from constructs_lib.problems import LoadError, Problem
-from constructs_lib.summary import print_summary
+from constructs_lib.infra import output_folder
+from constructs_lib.queues.loader import load_queues
+from constructs_lib.queues.problems import LoadError, Problem
+from constructs_lib.queues.summary import print_summary
 
 CHECKOUT = pathlib.Path(__file__).resolve().parent
 
@@ -27,7 +27,7 @@ def main() -> int:
         # Never the checkout, the queues file's folder, the current or the home folder, nor a parent of one.
         protected = [CHECKOUT, pathlib.Path.cwd(), pathlib.Path.home(), pathlib.Path(args.queues).absolute().parent]
         output_folder.check(outdir, protected)
-        from constructs_lib.app import synth  # cdktf only once the input is known to be good
+        from constructs_lib.infra.app import synth  # cdktf only once the input is known to be good
 
         synth(model, args.outdir)
     except LoadError as err:

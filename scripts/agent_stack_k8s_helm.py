@@ -1,6 +1,6 @@
 """Print the commands that install Buildkite's agent-stack-k8s on the GKE cluster.
 
-    python scripts/agent_stack_k8s_helm.py [--queues queues.yaml] [--chart-version X.Y.Z] [--namespace NS]
+    python -m scripts.agent_stack_k8s_helm [--queues queues.yaml] [--chart-version X.Y.Z] [--namespace NS]
 
 One helm release per Kubernetes-backed queue of queues.yaml that runs on the
 optional GKE cluster (`kubernetes.cluster` absent or naming it); pods of a queue
@@ -20,13 +20,11 @@ import shlex
 import sys
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
-from constructs_lib.gcp.names import helm_release, label_value  # noqa: E402
-from constructs_lib.loader import load_queues  # noqa: E402
-from constructs_lib.model import QueuesFile  # noqa: E402
-from constructs_lib.problems import LoadError  # noqa: E402
+from constructs_lib.queues.gcp_names import helm_release, label_value
+from constructs_lib.queues.loader import load_queues
+from constructs_lib.queues.model import QueuesFile
+from constructs_lib.queues.problems import LoadError
 
 CHART = "oci://ghcr.io/buildkite/helm/agent-stack-k8s"
 CHART_VERSION = "0.44.0"

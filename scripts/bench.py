@@ -1,6 +1,6 @@
 """Benchmarks for issue #5: synth and bootstrap speed, from one run on this machine.
 
-    python scripts/bench.py [--rounds N] [--no-append]      (make bench)
+    python -m scripts.bench [--rounds N] [--no-append]      (make bench)
 
 Synth: `python main.py` on the default queues.yaml, in a subprocess, three ways:
   project  the project's path (lazy imports, slim assemblies), warm cache
@@ -37,10 +37,9 @@ import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from constructs_lib.atomic_file import write_atomically  # noqa: E402
-from scripts import synth_process  # noqa: E402
+from constructs_lib.atomic_file import write_atomically
+from scripts import synth_process
 
 BENCHMARKS = REPO / "BENCHMARKS.md"
 QUEUES = REPO / "queues.yaml"

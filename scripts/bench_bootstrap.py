@@ -1,6 +1,6 @@
 """Bootstrap benchmark: pipeline generation by diff size, and the whole bootstrap process.
 
-    python scripts/bench_bootstrap.py [--shared ../shared/fixtures] [--runs 5]
+    python -m scripts.bench_bootstrap [--shared ../shared/fixtures] [--runs 5]
 
 On the largest shared test-pipeline.yaml it prints the in-process generation
 time (median of --runs) for 1,000, 5,000 and 20,000 changed files, the ratio
@@ -26,18 +26,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
-from constructs_lib.loader import load_queues  # noqa: E402
+from constructs_lib.queues.loader import load_queues
 
-from scripts.pipeline_generator.cli import read_source  # noqa: E402
-from scripts.pipeline_generator.generate import Options, generate  # noqa: E402
+from constructs_lib.bootstrap.cli import read_source
+from constructs_lib.bootstrap.generate import Options, generate
 
 SIZES = (1_000, 5_000, 20_000)
 # The generator's process up to its first step of work: its __main__ makes its
 # settings and imports everything, then --help ends it.
-IMPORTS_ONLY = [sys.executable, "-m", "scripts.pipeline_generator", "--help"]
+IMPORTS_ONLY = [sys.executable, "-m", "constructs_lib.bootstrap", "--help"]
 ROOTS = ("vllm", "tests", "benchmarks", "examples", "tools", "vllm/v1", "vllm/model_executor", "tests/v1")
 DIRS = ("core", "engine", "worker", "attention", "layers", "models", "distributed", "entrypoints", "lora", "spec_decode",
         "quantization", "multimodal", "utils", "executor", "sample", "kv_cache", "compile", "platforms", "openai", "tokenizers")
@@ -80,7 +78,7 @@ def measure(shared: Path = REPO.parent / "shared" / "fixtures", runs: int = 5, s
     with tempfile.TemporaryDirectory() as tmp:
         diff = Path(tmp) / "changed.txt"
         diff.write_text("\n".join(changed_files(sizes[-1])) + "\n", encoding="utf-8")
-        command = [sys.executable, "-m", "scripts.pipeline_generator", "--pipeline", str(fixture), "--queues", str(queues),
+        command = [sys.executable, "-m", "constructs_lib.bootstrap", "--pipeline", str(fixture), "--queues", str(queues),
                    "--changed-files", str(diff), "--branch", "feature", "--output", str(Path(tmp) / "pipeline.yaml")]
         # A process is short and the machine noisy: more runs than in-process.
         process_runs = 3 * runs

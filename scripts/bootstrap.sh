@@ -11,7 +11,8 @@
 #   RUN_ALL=1       run every step; NIGHTLY=1: nightly build (optional steps too)
 #   DOCS_ONLY_SKIP=0  run the tests even when only docs changed
 #   CI_REGISTRY, CI_REPOSITORY  where the CI image goes (default: the step files')
-#   PYTHON          an interpreter with scripts/bootstrap-requirements.txt (python3)
+#   CI_BOOTSTRAP    the generator command (default: ci-bootstrap, from
+#                   `pip install <this toolkit's checkout>`)
 #   GIT_REMOTE      the remote that has the default branch (origin)
 # Buildkite sets BUILDKITE_BRANCH, BUILDKITE_PIPELINE_DEFAULT_BRANCH and
 # BUILDKITE_PULL_REQUEST (a PR number, or false). A PR is never a
@@ -89,13 +90,10 @@ args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-f
 [[ -n "${CI_REGISTRY:-}" ]] && args+=(--registry "$CI_REGISTRY")
 [[ -n "${CI_REPOSITORY:-}" ]] && args+=(--repository "$CI_REPOSITORY")
 
-# The generator is imported from the toolkit, not from the tested repository,
-# which may have a `scripts` package of its own; paths stay relative to the
-# checkout so that problem lines read `.buildkite/...:12`.
-# shellcheck disable=SC2016  # the Python program is single-quoted on purpose
-if ! "${PYTHON:-python3}" -c 'import runpy, sys; sys.path[0] = sys.argv.pop(1)
-runpy.run_module("scripts.pipeline_generator", run_name="__main__", alter_sys=True)' \
-  "$toolkit" "${args[@]}" 2>"$work/stderr"; then
+# The generator is the toolkit's `ci-bootstrap` command (pip install <toolkit>),
+# never the tested repository's code; paths stay relative to the checkout so
+# that problem lines read `.buildkite/...:12`.
+if ! "${CI_BOOTSTRAP:-ci-bootstrap}" "${args[@]}" 2>"$work/stderr"; then
   fail "the pipeline could not be generated; nothing was uploaded."
 fi
 cat "$work/stderr" >&2  # warnings, also in the summary

@@ -1,8 +1,8 @@
 """Derive an Elastic CI Stack parameter catalog from the stack's template.
 
-    python scripts/make_stack_catalog.py ../shared/fixtures/elastic-ci-stack/aws-stack-v6.71.1.yml [...]
+    python -m scripts.make_stack_catalog ../shared/fixtures/elastic-ci-stack/aws-stack-v6.71.1.yml [...]
 
-writes constructs_lib/catalogs/elastic-ci-stack-v6.71.1.json: every parameter
+writes constructs_lib/queues/catalogs/elastic-ci-stack-v6.71.1.json: every parameter
 with its type, default and constraints, and the stack's outputs. The loader
 checks queues.yaml's parameter overrides against it. Re-run to add a version;
 the templates themselves stay out of the repository.
@@ -17,7 +17,7 @@ import sys
 
 import yaml
 
-CATALOG_DIR = pathlib.Path(__file__).resolve().parent.parent / "constructs_lib" / "catalogs"
+CATALOG_DIR = pathlib.Path(__file__).resolve().parent.parent / "constructs_lib" / "queues" / "catalogs"
 _KEPT = {
     "Type": "type",
     "Default": "default",

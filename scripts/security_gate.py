@@ -43,12 +43,10 @@ import tempfile
 from typing import Iterable, Optional
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # run as a file, not only with -m
-    sys.path.insert(0, str(REPO))
 
-from constructs_lib import strict_yaml  # noqa: E402
-from constructs_lib.problems import LoadError, Problem  # noqa: E402
-from scripts import synth_process  # noqa: E402
+from constructs_lib.queues import strict_yaml
+from constructs_lib.queues.problems import LoadError, Problem
+from scripts import synth_process
 
 ACCEPTED_FILE = REPO / "security" / "accepted-findings.yaml"
 CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")

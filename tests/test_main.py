@@ -142,13 +142,13 @@ def test_the_same_file_gives_the_same_bytes_from_another_folder(tmp_path, defaul
 
 
 def test_an_interrupted_synth_is_one_line_and_leaves_the_output(tmp_path, monkeypatch, capsys):
-    import constructs_lib.app
+    import constructs_lib.infra.app
     import main
 
     def interrupted(model, outdir):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(constructs_lib.app, "synth", interrupted)
+    monkeypatch.setattr(constructs_lib.infra.app, "synth", interrupted)
     monkeypatch.setattr("sys.argv", ["main.py", "--queues", str(REPO / "queues.yaml"), "--outdir", str(tmp_path / "out")])
     assert main.main() == 130
     err = capsys.readouterr().err  # (jsii may have warned about node before, when make does not silence it)

@@ -31,8 +31,8 @@ def _alarm(signum, frame):
 
 
 def _queues(path: str) -> tuple[int, list[str]]:
-    from constructs_lib.loader import load_queues
-    from constructs_lib.problems import LoadError
+    from constructs_lib.queues.loader import load_queues
+    from constructs_lib.queues.problems import LoadError
 
     try:
         load_queues(path)
@@ -42,7 +42,7 @@ def _queues(path: str) -> tuple[int, list[str]]:
 
 
 def _steps(queues: str, path: str) -> tuple[int, list[str]]:
-    from scripts.pipeline_generator.cli import main
+    from constructs_lib.bootstrap.cli import main
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):

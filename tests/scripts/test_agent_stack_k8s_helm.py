@@ -6,10 +6,10 @@ import shutil
 import subprocess
 import sys
 
-from constructs_lib.loader import load_queues, parse_queues
+from constructs_lib.queues.loader import load_queues, parse_queues
 from scripts import agent_stack_k8s_helm as helm
 from tests.conftest import PLANTED_SECRETS, REPO
-from tests.constructs_lib.stacks.gcp_fixtures import ALL_FEATURES
+from tests.constructs_lib.infra.stacks.gcp_fixtures import ALL_FEATURES
 
 
 def test_one_release_per_gke_queue_pinned_to_its_pool():
@@ -38,7 +38,8 @@ def test_output_is_shellcheck_clean_and_holds_no_planted_secret(tmp_path, monkey
     for name, value in PLANTED_SECRETS.items():
         monkeypatch.setenv(name, value)
     result = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "agent_stack_k8s_helm.py"), "--queues", str(ALL_FEATURES)],
+        [sys.executable, "-m", "scripts.agent_stack_k8s_helm", "--queues", str(ALL_FEATURES)],
+        cwd=REPO,
         capture_output=True,
         text=True,
     )

@@ -16,8 +16,8 @@ def test_measure_reports_every_figure():
 
 
 def test_changed_files_are_deterministic_and_never_run_all():
-    from scripts.pipeline_generator.formats import SINGLE_FILE_RUN_ALL
-    from scripts.pipeline_generator.selection import changes
+    from constructs_lib.bootstrap.formats import SINGLE_FILE_RUN_ALL
+    from constructs_lib.bootstrap.selection import changes
 
     files = bench_bootstrap.changed_files(2_000)
     assert files == bench_bootstrap.changed_files(2_000) and len(set(files)) == 2_000

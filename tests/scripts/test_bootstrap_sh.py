@@ -45,6 +45,13 @@ if sys.argv[1:3] == ["pipeline", "upload"] and os.environ.get("STAND_IN_FAIL_UPL
     sys.exit(1)
 """
 
+CONSOLE_SCRIPT = """\
+#!{python}
+import sys
+from constructs_lib.bootstrap.entry import main
+sys.exit(main())
+"""
+
 PIPELINE = """\
 steps:
 - label: Core
@@ -89,6 +96,11 @@ def world(tmp_path):
     agent = bin_dir / "buildkite-agent"
     agent.write_text(STAND_IN.format(python=sys.executable), encoding="utf-8")
     agent.chmod(0o755)
+    # What `pip install <toolkit>` puts on PATH, run from this checkout (tests/constructs_lib/bootstrap/
+    # test_distribution.py runs the installed one).
+    command = bin_dir / "ci-bootstrap"
+    command.write_text(CONSOLE_SCRIPT.format(python=sys.executable), encoding="utf-8")
+    command.chmod(0o755)
     return {"upstream": upstream, "clone": clone, "bin": bin_dir, "log": tmp_path / "agent.log", "tmp": tmp_path}
 
 
@@ -99,7 +111,7 @@ def bootstrap(world, branch: str, **env) -> tuple[subprocess.CompletedProcess, l
         "STAND_IN_LOG": str(world["log"]),
         "BUILDKITE_BRANCH": branch,
         "BUILDKITE_PIPELINE_DEFAULT_BRANCH": "main",
-        "PYTHON": sys.executable,
+        "PYTHONPATH": str(REPO),
         "GIT_CONFIG_GLOBAL": os.devnull,
         **env,
     }

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from tests.constructs_lib.minimal_queues import MINIMAL
-from tests.constructs_lib.stacks.synth_helpers import resources, synth_stacks
+from tests.constructs_lib.queues.minimal_queues import MINIMAL
+from tests.constructs_lib.infra.stacks.synth_helpers import resources, synth_stacks
 from tests.security.stack_json import by_path, ref, stacks_of, statements
-from constructs_lib.loader import parse_queues
-from constructs_lib.problems import LoadError
+from constructs_lib.queues.loader import parse_queues
+from constructs_lib.queues.problems import LoadError
 
 DEFAULT_AWS_QUEUES = ["bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue"]
 

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from constructs_lib.problems import LoadError
+from constructs_lib.queues.problems import LoadError
 from scripts import security_gate as gate
 from tests.conftest import REPO, skip
 

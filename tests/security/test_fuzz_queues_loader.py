@@ -27,10 +27,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constructs_lib import rules
-from constructs_lib.loader import parse_queues
-from constructs_lib.model import QueuesFile
-from constructs_lib.problems import LoadError
+from constructs_lib.queues import rules
+from constructs_lib.queues.loader import parse_queues
+from constructs_lib.queues.model import QueuesFile
+from constructs_lib.queues.problems import LoadError
 from tests.conftest import REPO
 from tests.security.conftest import ALL_FEATURES
 
@@ -250,11 +250,11 @@ def test_deep_nesting_is_one_line_not_a_crash(data):
 @pytest.fixture(scope="module")
 def main_module(monkeypatch_module):
     """main.py with its synth and summary replaced by recorders: a fuzzed run must never reach them."""
-    import constructs_lib.app
+    import constructs_lib.infra.app
     import main
 
     calls = []
-    monkeypatch_module.setattr(constructs_lib.app, "synth", lambda model, outdir: calls.append((model, outdir)))
+    monkeypatch_module.setattr(constructs_lib.infra.app, "synth", lambda model, outdir: calls.append((model, outdir)))
     monkeypatch_module.setattr(main, "print_summary", lambda model, outdir: None)
     return main, calls
 

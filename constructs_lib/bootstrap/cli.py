@@ -1,0 +1,200 @@
+"""The command line: read the step files, queues.yaml and changed files; write the pipeline.
+
+    python -m constructs_lib.bootstrap --pipeline .buildkite/test-pipeline.yaml \\
+        --queues queues.yaml --changed-files changed.txt --branch my-feature \\
+        --output pipeline.yaml --explain summary.md
+
+Bad input: exit status 2 and one line per problem on stderr (file, line, key
+path). Outputs are written whole or not at all (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from constructs_lib.atomic_file import check_writable, write_all
+from constructs_lib.queues.loader import load_queues
+from constructs_lib.queues.problems import LoadError, Problem
+from constructs_lib.queues.strict_yaml import read_file
+
+from constructs_lib.bootstrap import formats, interpolation, lenient_yaml
+from constructs_lib.bootstrap.generate import Options, generate
+
+STDIO = "-"
+
+
+def read_source(path: str) -> formats.Source:
+    """The test steps of a test-pipeline.yaml or of a ci_config.yaml's job directories."""
+    doc, warnings = lenient_yaml.load(read_file(path), path)
+    if not formats.is_ci_config(doc):
+        return formats.single_file(doc, warnings)
+    config = formats.ci_config(doc, warnings)
+    root = repository_root(path)
+    job_files = []
+    problems: list[Problem] = []
+    for job_dir, line in config.job_dirs:
+        directory = os.path.join(root, job_dir)
+        if not os.path.isdir(directory):
+            problems.append(Problem(path, line, "job_dirs", f"{job_dir!r} is not a directory under the repository root {root}"))
+            continue
+        for file in _yaml_files(directory):
+            relative = os.path.relpath(file, root).replace(os.sep, "/")
+            try:
+                job_doc, job_warnings = lenient_yaml.load(read_file(file), file)
+            except LoadError as err:
+                problems.extend(err.problems)
+                continue
+            job_files.append((job_doc, relative, job_warnings))
+    if problems:
+        raise LoadError(problems)
+    return formats.current_layout(config, job_files)
+
+
+def repository_root(config_path: str) -> str:
+    """The parent of the `.buildkite` directory that holds the ci_config.yaml."""
+    directory = os.path.dirname(os.path.abspath(config_path))
+    while True:
+        if os.path.basename(directory) == ".buildkite":
+            root = os.path.dirname(directory)
+            # Keep the form the path was given in, for readable problem lines.
+            given = os.path.dirname(os.path.dirname(config_path))
+            return given if os.path.abspath(given or ".") == root else root
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            raise LoadError([Problem(config_path, 0, "", "a ci_config.yaml must be inside the repository's .buildkite directory")])
+        directory = parent
+
+
+def _yaml_files(directory: str) -> list[str]:
+    return sorted(os.path.join(base, f) for base, _, files in os.walk(directory) for f in files if f.endswith(".yaml"))
+
+
+def read_changed_files(path: Optional[str]) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
+    """The changed paths, and a warning for each name that is not UTF-8.
+
+    One path per line, or NUL-separated (`git diff -z`) when the data holds a
+    NUL: only then can a name hold a newline. A name that is not UTF-8 is
+    kept with its bad bytes written `\\xNN`, so that it still matches the
+    folders it lies in.
+    """
+    if path is None:
+        return (), ()
+    display = "<stdin>" if path == STDIO else path
+    if path == STDIO:
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as err:
+            raise LoadError([Problem(display, 0, "", f"cannot read: {err.strerror}")]) from None
+    separator = b"\0" if b"\0" in data else b"\n"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        names, warnings = [], []
+        for number, raw in enumerate(data.split(separator), 1):
+            try:
+                names.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                name = raw.decode("utf-8", "backslashreplace")
+                names.append(name)
+                warnings.append(Problem(display, number, "", f"changed file name {name!r} is not UTF-8; matched as written here"))
+        return _clean(names, separator), tuple(warnings)
+    return _clean(text.split(separator.decode()), separator), ()
+
+
+def _clean(names: list[str], separator: bytes) -> tuple[str, ...]:
+    if separator == b"\0":
+        return tuple(n for n in names if n)
+    return tuple(n.rstrip("\r") for n in names if n.strip())
+
+
+def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m constructs_lib.bootstrap", description=__doc__.splitlines()[0])
+    parser.add_argument("--pipeline", required=True, help="a test-pipeline.yaml, or a ci_config.yaml of the current layout")
+    parser.add_argument("--queues", required=True, help="queues.yaml")
+    parser.add_argument("--changed-files", help="file with one changed path per line, or - for stdin")
+    parser.add_argument("--branch", default="", help="the branch being built")
+    parser.add_argument("--default-branch", default="main", help="the repository's default branch (default: main)")
+    parser.add_argument(
+        "--pull-request", default=os.environ.get("BUILDKITE_PULL_REQUEST"),
+        help="the PR number, or false (default: $BUILDKITE_PULL_REQUEST); a PR is never a default-branch build",
+    )
+    parser.add_argument("--run-all", action="store_true", help="run every step, as if a run-all file changed")
+    parser.add_argument("--nightly", action="store_true", help="nightly build: run every step, optional ones too")
+    parser.add_argument("--no-docs-skip", action="store_true", help="run the tests even when only docs changed")
+    parser.add_argument("--registry", help="image registry (default: the ci_config's, else the reference's)")
+    parser.add_argument("--repository", help="image repository (default: by branch, from the ci_config or the reference)")
+    parser.add_argument("--priority", type=int, help="Buildkite priority of every job")
+    parser.add_argument("--output", help="where to write the pipeline YAML, or - (default: - unless --explain prints)")
+    parser.add_argument("--explain", nargs="?", const=STDIO, help="write the Markdown summary to PATH, or print it (-)")
+    args = parser.parse_args(argv)
+    if args.output is None:
+        args.output = None if args.explain == STDIO else STDIO
+    elif args.output == STDIO and args.explain == STDIO:
+        parser.error("--output - and --explain - would both print; give one of them a file")
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _arguments(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    outputs = [(path, option) for path, option in ((args.output, "--output"), (args.explain, "--explain")) if path and path != STDIO]
+    try:
+        for path, option in outputs:  # before any work: a bad output path writes nothing at all
+            _check_output(path, option)
+        model = load_queues(args.queues)
+        source = read_source(args.pipeline)
+        changed, changed_warnings = read_changed_files(args.changed_files)
+        options = Options(
+            changed_files=changed,
+            branch=args.branch,
+            default_branch=args.default_branch,
+            run_all=args.run_all,
+            nightly=args.nightly,
+            docs_skip=not args.no_docs_skip,
+            registry=args.registry,
+            repository=args.repository,
+            priority=args.priority,
+            pull_request=args.pull_request,
+            # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
+            build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},
+        )
+        result = generate(source, model, options)
+    except LoadError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"{args.pipeline}: the step files need more memory than this machine has; nothing was written", file=sys.stderr)
+        return 2
+    for warning in changed_warnings + result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    texts = {"--output": result.yaml, "--explain": result.explain}
+    try:
+        write_all([(path, texts[option]) for path, option in outputs])
+    except OSError as err:  # a full or read-only disk: every output is as it was
+        print(Problem(err.filename or "output", 0, "", f"cannot write: {err.strerror or err}"), file=sys.stderr)
+        return 2
+    for path, text in ((args.output, result.yaml), (args.explain, result.explain)):
+        if path == STDIO:
+            sys.stdout.write(text)
+    return 0
+
+
+def _check_output(path: str, option: str) -> None:
+    try:
+        check_writable(path)
+    except OSError as err:
+        raise LoadError([Problem(option, 0, "", f"cannot write {path}: {err.strerror or err}")]) from None

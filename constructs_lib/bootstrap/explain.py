@@ -1,0 +1,86 @@
+"""The Markdown summary of a generated pipeline: what runs, what waits, and why.
+
+Posted with `buildkite-agent annotate` in CI and printed with `--explain`
+locally. Pure.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from constructs_lib.queues.problems import Problem
+
+from constructs_lib.bootstrap.plan import Plan
+from constructs_lib.bootstrap.selection import Changes, Request
+from constructs_lib.bootstrap.steps import TestStep
+
+
+def markdown(plan: Plan, change: Changes, request: Request, warnings: Sequence[Problem] = (), excluded: Sequence[TestStep] = ()) -> str:
+    running = [job for job in plan.jobs if plan.runs(job)]
+    blocked = [job for job in plan.jobs if not plan.runs(job)]
+    out = [f"### Pipeline: {len(running)} of {len(plan.jobs)} jobs run, {len(blocked)} wait to be unblocked", ""]
+    out.append(_build_line(change, request))
+    if request.skips_docs(change):
+        out += ["", "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway."]
+    for title, group in (("Runs", running), ("Blocked (unblock to run)", blocked)):
+        if not group:
+            continue
+        out += ["", f"#### {title}", "", "| Step | Queue | Why |", "| --- | --- | --- |"]
+        for job in group:
+            out.append(f"| {_cell(job.label)} | `{plan.queue(job)}` | {_reason(plan.decisions[job.key].reason)} |")
+    out += ["", "#### Jobs per queue", "", "| Queue | Run | Blocked |", "| --- | ---: | ---: |"]
+    for queue, (run, wait) in _per_queue(plan).items():
+        out.append(f"| `{queue}` | {run} | {wait} |")
+    if excluded:
+        labels = ", ".join(_cell(step.label) for step in excluded)
+        out += ["", f"Not part of this pipeline (fast_check_only): {labels}"]
+    if warnings:
+        out += ["", "#### Warnings", ""]
+        out += [f"- {_cell(str(w))}" for w in warnings]
+    return "\n".join(out) + "\n"
+
+
+def _build_line(change: Changes, request: Request) -> str:
+    parts = [f"{len(change.files)} changed file{'s' if len(change.files) != 1 else ''}"]
+    if request.nightly:
+        parts.append("nightly build")
+    if request.run_all:
+        parts.append("run-all requested")
+    elif change.run_all_file:
+        parts.append(f"run-all because `{change.run_all_file[0]}` changed")
+    if request.default_branch:
+        parts.append("default branch")
+    return "; ".join(parts) + "."
+
+
+def _per_queue(plan: Plan) -> dict[str, tuple[int, int]]:
+    counts: dict[str, list[int]] = {}
+    for job in plan.jobs:
+        entry = counts.setdefault(plan.queue(job), [0, 0])
+        entry[0 if plan.runs(job) else 1] += 1
+    return {queue: (run, wait) for queue, (run, wait) in sorted(counts.items())}
+
+
+def _reason(text: str) -> str:
+    """The generator's own Markdown (code spans around paths), kept within its table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+# Backslash-escaped: what makes links, autolinks, emphasis, code and table cells.
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]()!|~:.")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def _cell(text: str) -> str:
+    """Text that reads as itself inside a Markdown table cell: no link, emphasis, HTML or autolink."""
+    out = []
+    for ch in text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _MARKDOWN_PUNCTUATION:
+            out.append("\\" + ch)
+        elif ch in "\r\n" or not ch.isprintable():
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,0 +1,139 @@
+"""The pure core: a repository's test steps and the queue model in, a pipeline out.
+
+    result = generate(source, model, Options(changed_files=files, branch="feature"))
+    result.yaml      # the pipeline to upload (schema-checked)
+    result.explain   # the Markdown summary
+
+Raises LoadError, one problem per line, for anything that must stop the
+bootstrap: key collisions, unroutable steps, a pipeline the schema rejects.
+Nothing is returned half-made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Mapping, Optional
+
+from constructs_lib.queues.model import QueuesFile
+from constructs_lib.queues.problems import LoadError, Problem
+
+from constructs_lib.bootstrap import explain, interpolation, pipeline_schema, render, selection, steps, yaml_writer
+from constructs_lib.bootstrap.formats import Source
+from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, expand
+from constructs_lib.bootstrap.plan import Plan
+from constructs_lib.bootstrap.routing import Route, Unroutable, route
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    changed_files: tuple[str, ...] = ()
+    branch: str = ""
+    default_branch: str = "main"
+    run_all: bool = False
+    nightly: bool = False
+    docs_skip: bool = True
+    registry: Optional[str] = None
+    repository: Optional[str] = None
+    priority: Optional[int] = None
+    # BUILDKITE_PULL_REQUEST: a PR number, or "false"/absent for a branch build.
+    # A PR from a branch named like the default branch is still a PR.
+    pull_request: Optional[str] = None
+    # Values of interpolation.BUILD_VARIABLES (the bootstrap's environment).
+    build_variables: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def is_pull_request(self) -> bool:
+        return self.pull_request not in (None, "", "false")
+
+    @property
+    def on_default_branch(self) -> bool:
+        return bool(self.branch) and self.branch == self.default_branch and not self.is_pull_request
+
+
+@dataclasses.dataclass(frozen=True)
+class Planned:
+    """One job as generated: for the tests and for tools that read the plan."""
+
+    key: str
+    label: str
+    role: str
+    queue: str
+    rule: str
+    runs: bool
+    reason: str
+    runner: str
+    depends_on: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    pipeline: dict
+    yaml: str
+    explain: str
+    warnings: tuple[Problem, ...]
+    plan: tuple[Planned, ...]
+
+
+def generate(source: Source, model: QueuesFile, options: Options = Options()) -> Result:
+    default = options.on_default_branch
+    _check_image_options(options)
+    build = {k: v for k, v in options.build_variables.items() if k in interpolation.BUILD_VARIABLES}
+    image = Image(
+        registry=options.registry or source.images.registry,
+        repository=options.repository or (source.images.main if default else source.images.premerge),
+        branch=options.branch,
+        default_branch=default,
+        commit=_commit(build.get("BUILDKITE_COMMIT")),
+    )
+    expansion = expand(source, model, image)
+    jobs = expansion.jobs
+    routes: dict[str, Route] = {}
+    problems: list[Problem] = []
+    for job in jobs:
+        found = route(job.needs, model)
+        if isinstance(found, Unroutable):
+            problems.append(job.step.origin.problem(f"no declared queue can run {job.label!r}: {found.reason}"))
+        else:
+            routes[job.key] = found
+    if problems:
+        raise LoadError(problems)
+    request = selection.Request(options.run_all, options.nightly, default, options.docs_skip)
+    change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
+    plan = Plan(jobs, routes, selection.decide(jobs, change, request))
+    pipeline = render.render(plan, image, model, options.priority, build)
+    rejected = pipeline_schema.problems(pipeline)
+    if rejected:
+        raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
+    text = yaml_writer.dump(pipeline)
+    warnings = source.warnings + expansion.warnings
+    summary = explain.markdown(plan, change, request, warnings, expansion.excluded)
+    planned = tuple(
+        Planned(
+            job.key, job.label, job.role, routes[job.key].queue, routes[job.key].rule,
+            plan.runs(job), plan.decisions[job.key].reason, job.runner, job.depends_on,
+        )
+        for job in jobs
+    )
+    return Result(pipeline, text, summary, warnings, planned)
+
+
+def _check_image_options(options: Options) -> None:
+    problems = []
+    for flag, value, reader in (("--registry", options.registry, steps.registry), ("--repository", options.repository, steps.repository)):
+        if value is not None:
+            try:
+                reader(value)
+            except steps.FieldError as err:
+                problems.append(Problem(flag, 0, "", str(err)))
+    if problems:
+        raise LoadError(problems)
+
+
+_COMMIT = re.compile(r"[0-9a-f]{7,64}")
+
+
+def _commit(value: Optional[str]) -> str:
+    """The image tag: the commit when it is a commit id (it names images and enters commands)."""
+    if value and _COMMIT.fullmatch(value):
+        return value
+    return COMMIT_VARIABLE

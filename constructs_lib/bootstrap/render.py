@@ -1,0 +1,216 @@
+"""Build the Buildkite pipeline with Buildkite's Python SDK (`buildkite-sdk`).
+
+Each job becomes a command step on its queue, preceded by a block step
+`Run <label>` when it does not run now. Jobs in the CI image run through the
+docker plugin, or through the kubernetes plugin on Kubernetes-backed queues;
+multi-node jobs through the repository's multi-node script; the rest on the
+agent itself.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any, Mapping, Optional
+
+import buildkite_sdk as sdk
+
+from constructs_lib.queues.model import QueuesFile
+
+from constructs_lib.bootstrap import interpolation
+from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
+from constructs_lib.bootstrap.plan import Plan
+from constructs_lib.bootstrap.routing import Route
+from constructs_lib.bootstrap.selection import Decision
+
+DOCKER_PLUGIN = "docker#v5.2.0"
+KUBERNETES_PLUGIN = "kubernetes"
+DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
+HF_HOME = "/root/.cache/huggingface"
+HF_TOKEN_SECRET = "hf-token-secret"  # Kubernetes secret with key `token`
+MULTI_NODE_SCRIPT = "./.buildkite/scripts/run-multi-node-test.sh"
+CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0", "HF_HOME": HF_HOME}
+# Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not.
+LOST_AGENT_RETRIES = (
+    {"exit_status": -1, "limit": 1},
+    {"exit_status": -10, "limit": 1},
+    {"signal_reason": "agent_stop", "limit": 1},
+)
+
+
+def render(plan: Plan, image: Image, model: QueuesFile, priority: Optional[int] = None, build: Optional[Mapping[str, str]] = None) -> dict:
+    """The pipeline as the SDK serializes it (a JSON-ready dict).
+
+    `build` holds the values of interpolation.BUILD_VARIABLES for this build;
+    the pipeline is uploaded without interpolation, so they are resolved here.
+    """
+    variables = {**(build or {}), **_variables(image)}
+    top: list[Any] = []
+    groups: dict[str, list[Any]] = {}
+    for job in plan.jobs:
+        steps = _steps(job, plan.decisions[job.key], plan.routes[job.key], image, model, variables, priority)
+        if job.group:
+            if job.group not in groups:
+                groups[job.group] = []
+                top.append(job.group)  # where the group stands: at its first job
+            groups[job.group].extend(steps)
+        else:
+            top.extend(steps)
+    steps = [{"group": entry, "steps": groups[entry]} if isinstance(entry, str) else entry for entry in top]
+    # One validation of the whole pipeline by the SDK's model: the step classes'
+    # own validators are built lazily, at a cost of ~60 ms per process.
+    pipeline = sdk.Pipeline.model_validate({"steps": steps}).to_dict()
+    pipeline["steps"] = [_readable(step) for step in pipeline["steps"]]
+    return pipeline
+
+
+_FIRST_FIELDS = ("group", "block", "label", "key", "depends_on", "agents")
+
+
+def _readable(step: Any) -> Any:
+    """The SDK writes fields alphabetically; a person reads a step's name first."""
+    if not isinstance(step, dict):
+        return step
+    ordered = {field: step[field] for field in _FIRST_FIELDS if field in step}
+    ordered.update((field, value) for field, value in step.items() if field not in ordered)
+    if isinstance(ordered.get("steps"), list):
+        ordered["steps"] = [_readable(inner) for inner in ordered["steps"]]
+    return ordered
+
+
+def _steps(job: Job, decision: Decision, route: Route, image: Image, model: QueuesFile, variables: dict, priority: Optional[int]) -> list[dict]:
+    step = job.step
+    label = interpolation.resolve(step.label, variables)
+    command: dict[str, Any] = {"label": label, "key": job.key, "agents": {"queue": route.queue}}
+    blocked = not decision.runs
+    out: list[Any] = []
+    if blocked:
+        block: dict[str, Any] = {"block": f"Run {label}", "key": f"block-{job.key}"}
+        if job.depends_on:
+            block["depends_on"] = list(job.depends_on)
+        out.append(block)
+        command["depends_on"] = [f"block-{job.key}"]
+    elif job.depends_on:
+        command["depends_on"] = list(job.depends_on)
+    commands = [_substitute(c, variables) for c in step.commands]
+    if job.runner == CONTAINER:
+        queue = model.queues[route.queue]
+        if queue.kubernetes is not None:
+            command["plugins"] = [{KUBERNETES_PLUGIN: _kubernetes(job, commands, image, route.queue, model)}]
+        else:
+            command["plugins"] = [{DOCKER_PLUGIN: _docker(job, commands, image, queue.accelerator is not None)}]
+    elif job.runner == MULTI_NODE:
+        command["commands"] = [_multi_node(job, image, variables)]
+    elif job.family is not None and job.family.wrapper and job.parent is not None:
+        command["commands"] = [_wrapped(job, commands)]
+    else:
+        # As the current layout's own generator: builds and multi-node scripts choose their directory.
+        if step.working_dir and step.nodes < 2 and not step.label.startswith(BUILD_LABEL_PREFIX):
+            commands.insert(0, f"cd {step.working_dir}")
+        command["commands"] = commands
+    if step.env:
+        command["env"] = {k: interpolation.resolve(v, variables) if isinstance(v, str) else v for k, v in step.env.items()}
+    if step.soft_fail:
+        command["soft_fail"] = step.soft_fail
+    if step.timeout:
+        command["timeout_in_minutes"] = step.timeout
+    if step.parallelism:
+        command["parallelism"] = step.parallelism
+    if priority:
+        command["priority"] = priority
+    command["retry"] = _retry(step.retry)
+    out.append(command)
+    return out
+
+
+def _variables(image: Image) -> dict[str, str]:
+    """Variables the current layout's commands use that the generator fills in."""
+    return {
+        "REGISTRY": image.registry,
+        "REPO": image.repository,
+        "BRANCH": image.branch,
+        "IMAGE_TAG": image.name,
+        "IMAGE_TAG_LATEST": image.latest or "",
+    }
+
+
+def _substitute(command: str, variables: dict[str, str]) -> str:
+    return interpolation.resolve(command, variables, shell=True)
+
+
+def _script(job: Job, commands: list[str]) -> str:
+    working_dir = job.step.working_dir or DEFAULT_WORKING_DIR
+    return "\n".join(["(command nvidia-smi || true)", f"cd {working_dir}", *commands])
+
+
+def _docker(job: Job, commands: list[str], image: Image, gpus: bool) -> dict:
+    options: dict[str, Any] = {
+        "image": image.name,
+        "always-pull": True,
+        "propagate-environment": True,
+        "command": ["bash", "-xec", _script(job, commands)],
+        "environment": [f"{k}={v}" for k, v in CONTAINER_ENV.items()] + ["HF_TOKEN"],
+        "volumes": ["/dev/shm:/dev/shm", f"{HF_HOME}:{HF_HOME}"],
+    }
+    if gpus:
+        options["gpus"] = "all"
+    return options
+
+
+def _kubernetes(job: Job, commands: list[str], image: Image, queue_name: str, model: QueuesFile) -> dict:
+    queue = model.queues[queue_name]
+    container: dict[str, Any] = {
+        "image": image.name,
+        "command": ["bash -xec " + shlex.quote(_script(job, commands))],
+        "env": [{"name": k, "value": v} for k, v in CONTAINER_ENV.items()]
+        + [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token"}}}],
+        "volumeMounts": [{"name": "devshm", "mountPath": "/dev/shm"}, {"name": "hf-cache", "mountPath": HF_HOME}],
+    }
+    if queue.accelerator is not None and job.needs.count:
+        container["resources"] = {"limits": {"nvidia.com/gpu": job.needs.count}}
+    pod: dict[str, Any] = {
+        "containers": [container],
+        "volumes": [
+            {"name": "devshm", "emptyDir": {"medium": "Memory"}},
+            {"name": "hf-cache", "hostPath": {"path": HF_HOME, "type": "DirectoryOrCreate"}},
+        ],
+    }
+    selector = _node_selector(queue_name, model)
+    if selector:
+        pod["nodeSelector"] = selector
+    return {"podSpec": pod}
+
+
+def _node_selector(queue_name: str, model: QueuesFile) -> Optional[dict]:
+    """The GKE node pool's accelerator, when a pool of the optional cluster serves the queue."""
+    gke = model.gcp.gke if model.gcp else None
+    for pool in (gke.node_pools.values() if gke else ()):
+        if pool.queue == queue_name and pool.accelerator_type:
+            return {"cloud.google.com/gke-accelerator": pool.accelerator_type}
+    return None
+
+
+def _multi_node(job: Job, image: Image, variables: dict) -> str:
+    step = job.step
+    nodes = [" && ".join(_substitute(c, variables) for c in node) for node in step.node_commands or ()]
+    words = [MULTI_NODE_SCRIPT, step.working_dir or DEFAULT_WORKING_DIR, str(step.nodes), str(step.count or 1), image.name]
+    return " ".join(words + [shlex.quote(node) for node in nodes])
+
+
+def _wrapped(job: Job, commands: list[str]) -> str:
+    working_dir = job.step.working_dir or DEFAULT_WORKING_DIR
+    script = " && ".join([f"cd {working_dir}", *commands])
+    return f"{job.family.wrapper} {shlex.quote(script)}"
+
+
+def _retry(given: Optional[dict]) -> dict:
+    retry = dict(given or {})
+    automatic = retry.get("automatic")
+    if automatic is True:
+        return retry  # Buildkite's default conditions cover lost agents
+    rules = list(automatic) if isinstance(automatic, list) else []
+    for rule in LOST_AGENT_RETRIES:
+        field = "exit_status" if "exit_status" in rule else "signal_reason"
+        if not any(r.get(field) == rule[field] for r in rules):
+            rules.append(dict(rule))
+    retry["automatic"] = rules
+    return retry

@@ -1,0 +1,555 @@
+"""One test step, as both step-file formats describe it, checked field by field.
+
+Both formats (the single `.buildkite/test-pipeline.yaml` and the job files of
+the current layout) share most field names; a step of either becomes one
+`TestStep`. Each known field has a reader in `FIELDS` that either returns the
+value in normal form or raises `FieldError` with a sentence for a person.
+Invalid values of known fields are problems; unknown fields are warnings, so
+that a field added upstream does not stop CI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Callable, Optional
+
+from constructs_lib.queues.problems import Problem, format_path, kind_of
+from constructs_lib.queues.strict_yaml import Document
+
+# Buildkite's key rule without `$`, `{` and `}`: `pipeline upload` would interpolate them.
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.,]+$")
+# Room for the prefixes the generator adds (`block-`, `amd-`) within Buildkite's 100.
+MAX_KEY_LENGTH = 80
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Image coordinates end up in shell commands: no spaces, quotes or `$`.
+REGISTRY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]+)?(/[A-Za-z0-9._-]+)*$")
+REPOSITORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*$")
+
+
+class FieldError(ValueError):
+    """An invalid value of a known field; the message is for a person."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """Where a step stands: for problems and for the explanation."""
+
+    file: str
+    line: int
+    path: tuple
+
+    def problem(self, message: str, *field: Any) -> Problem:
+        return Problem(self.file, self.line, format_path(self.path + field), message)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Mirror:
+    """A copy of a step on another hardware line (the AMD mirror)."""
+
+    family: str  # what the mirror is called: "amd"
+    hardware: Optional[str] = None  # hardware line to route by (mirror_hardwares value)
+    device: Optional[str] = None  # device to route by (mirror.amd.device)
+    count: Optional[int] = None  # accelerators it needs, when it says
+    commands: Optional[tuple[str, ...]] = None
+    working_dir: Optional[str] = None
+    depends_on: Optional[tuple[str, ...]] = None
+    soft_fail: Any = None
+    timeout: Optional[int] = None
+    dependencies: Optional[tuple[str, ...]] = None  # added to the step's own
+    optional: Optional[bool] = None
+    env: Optional[dict] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TestStep:
+    __test__ = False  # not a pytest class, despite the name
+
+    origin: Origin
+    label: str
+    key: Optional[str] = None
+    commands: tuple[str, ...] = ()
+    node_commands: Optional[tuple[tuple[str, ...], ...]] = None  # one list per node (num_nodes >= 2)
+    working_dir: Optional[str] = None
+    dependencies: Optional[tuple[str, ...]] = None  # source_file_dependencies; None: not given
+    optional: bool = False
+    nightly_only: bool = False
+    autorun_on_main: bool = False
+    fast_check_only: bool = False
+    soft_fail: Any = False
+    parallelism: Optional[int] = None
+    timeout: Optional[int] = None
+    gpu: Optional[str] = None  # accelerator type; None: the fleet's default
+    cpu_only: bool = False
+    device: Optional[str] = None
+    count: Optional[int] = None  # accelerators per node; None: 1
+    nodes: int = 1
+    mirrors: tuple[Mirror, ...] = ()
+    env: Optional[dict] = None
+    retry: Optional[dict] = None
+    depends_on: Optional[tuple[str, ...]] = None
+    no_plugin: bool = False
+    group: Optional[str] = None
+
+
+# -- readers of single values -----------------------------------------------------
+
+
+def string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise FieldError(f"must be a string, not {kind_of(value)}")
+    return value
+
+
+def text(value: Any) -> str:
+    value = string(value)
+    if not value.strip():
+        raise FieldError("must not be empty")
+    return value
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(f"must be true or false, not {kind_of(value)}")
+    return value
+
+
+def count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldError(f"must be a whole number, not {kind_of(value)}")
+    if value < 1:
+        raise FieldError(f"must be at least 1 (got {value})")
+    return value
+
+
+def at_most(limit: int, what: str) -> Callable[[Any], int]:
+    """A reader of counts from 1 to `limit`; `what` says whose limit it is."""
+
+    def read(value: Any) -> int:
+        value = count(value)
+        if value > limit:
+            raise FieldError(f"must be at most {limit} ({what}; got {value})")
+        return value
+
+    return read
+
+
+# What Buildkite and the hardware allow; a larger value is a typo that would
+# build a pipeline of millions of jobs or a wait of years.
+MAX_PARALLELISM = 1000  # jobs of one step
+MAX_TIMEOUT_MINUTES = 10080  # a week
+MAX_ACCELERATORS = 64  # per node: no host has more
+MAX_NODES = 64
+MAX_EXIT_STATUS = 255  # exit statuses are bytes; Buildkite's own are small negatives (-1 lost agent, -10 ...)
+parallelism = at_most(MAX_PARALLELISM, "jobs of one step")
+timeout = at_most(MAX_TIMEOUT_MINUTES, "a week")
+accelerators = at_most(MAX_ACCELERATORS, "accelerators per node")
+nodes = at_most(MAX_NODES, "nodes of one step")
+
+
+def _matching(pattern: re.Pattern, what: str) -> Callable[[Any], str]:
+    """A reader of strings that `pattern` matches; `what` names them in the problem."""
+
+    def read(value: Any) -> str:
+        value = string(value)
+        if not pattern.match(value):
+            raise FieldError(f"{value!r} is not {what}")
+        return value
+
+    return read
+
+
+name = _matching(NAME_PATTERN, "a valid name (letters, digits, '_', '.', '-')")
+registry = _matching(REGISTRY_PATTERN, "an image registry like public.ecr.aws/q9t5s3a7")
+repository = _matching(REPOSITORY_PATTERN, "an image repository name like vllm-ci-test-repo")
+_key_text = _matching(KEY_PATTERN, "a valid step key (letters, digits and _-:.,)")
+
+
+def key(value: Any) -> str:
+    value = _key_text(value)
+    if len(value) > MAX_KEY_LENGTH:
+        raise FieldError(f"takes at most {MAX_KEY_LENGTH} characters (got {len(value)})")
+    return value
+
+
+def strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise FieldError(f"must be a list of strings, not {kind_of(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise FieldError(f"item {i} must be a string, not {kind_of(item)}")
+    return tuple(value)
+
+
+def prefixes(value: Any) -> tuple[str, ...]:
+    value = strings(value)
+    for i, item in enumerate(value):
+        if not item:
+            raise FieldError(f"item {i} is empty; an empty prefix would match every file")
+    return value
+
+
+def commands(value: Any) -> tuple:
+    """A string, a list of strings, or (multi-node) a list of lists of strings."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not value:
+        raise FieldError(f"must be a string or a non-empty list, not {kind_of(value) if value != [] else 'an empty list'}")
+    if all(isinstance(item, list) for item in value):
+        return tuple(strings(item) for item in value)
+    return strings(value)
+
+
+def depends_on(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    items = strings(value)
+    for item in items:
+        key(item)
+    return items
+
+
+def env(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise FieldError(f"must be a mapping of names to values, not {kind_of(value)}")
+    out = {}
+    for name_, item in value.items():
+        if not isinstance(name_, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name_):
+            raise FieldError(f"{name_!r} is not a valid environment variable name")
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise FieldError(f"{name_}: must be a string or number, not {kind_of(item)}")
+        out[name_] = item if isinstance(item, str) else str(item)
+    return out
+
+
+_SIGNAL_REASONS = {
+    "*", "none", "agent_incompatible", "agent_refused", "agent_stop", "cancel",
+    "process_run_error", "signature_rejected", "stack_error",
+}
+
+
+def _is_status(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_EXIT_STATUS <= value <= MAX_EXIT_STATUS
+
+
+def _exit_status(value: Any) -> None:
+    if value == "*" or _is_status(value):
+        return
+    if isinstance(value, list) and value and all(_is_status(v) for v in value):
+        return
+    raise FieldError(f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS}, a list of them, or '*'")
+
+
+def _retry_rule(rule: Any) -> dict:
+    if not isinstance(rule, dict):
+        raise FieldError(f"automatic rules must be mappings, not {kind_of(rule)}")
+    for field, value in rule.items():
+        if field == "exit_status":
+            _exit_status(value)
+        elif field == "limit":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+                raise FieldError("limit must be a whole number from 0 to 10")
+        elif field == "signal":
+            string(value)
+        elif field == "signal_reason":
+            if value not in _SIGNAL_REASONS:
+                raise FieldError(f"signal_reason must be one of {', '.join(sorted(_SIGNAL_REASONS))}")
+        else:
+            raise FieldError(f"unknown automatic retry field {field!r}")
+    return dict(rule)
+
+
+def retry(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise FieldError(f"must be a mapping (automatic, manual), not {kind_of(value)}")
+    out: dict = {}
+    for field, item in value.items():
+        if field == "automatic":
+            if isinstance(item, bool):
+                out[field] = item
+            elif isinstance(item, list):
+                out[field] = [_retry_rule(rule) for rule in item]
+            else:
+                out[field] = [_retry_rule(item)]
+        elif field == "manual":
+            if isinstance(item, bool):
+                out[field] = item
+            elif isinstance(item, dict) and set(item) <= {"allowed", "permit_on_passed", "reason"}:
+                out[field] = dict(item)
+            else:
+                raise FieldError("manual must be true, false or a mapping of allowed, permit_on_passed, reason")
+        else:
+            raise FieldError(f"unknown retry field {field!r} (automatic, manual)")
+    return out
+
+
+def soft_fail(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and value:
+        for rule in value:
+            if not isinstance(rule, dict) or set(rule) != {"exit_status"}:
+                raise FieldError("must be true, false or a list of {exit_status: N}")
+            status = rule["exit_status"]
+            if status != "*" and not _is_status(status):
+                raise FieldError(f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS} or '*'")
+        return [dict(rule) for rule in value]
+    raise FieldError(f"must be true, false or a list of {{exit_status: N}}, not {kind_of(value)}")
+
+
+def never_matches(prefix: str) -> Optional[str]:
+    """Why a source_file_dependencies entry matches no path git lists, if it cannot."""
+    pattern = prefix[1:] if prefix.startswith("!") else prefix
+    if pattern != pattern.strip():
+        return "it begins or ends with white space"
+    if pattern.startswith("/"):
+        return "changed files are relative to the repository root"
+    if pattern.startswith("./") or ".." in pattern.split("/"):
+        return "changed files are written without ./ and .. parts"
+    return None
+
+
+# Field name -> reader. Both formats share the table: the current layout kept the
+# single-file names and added its own (key, device, num_devices, mirror, ...).
+Reader = Callable[[Any], Any]
+FIELDS: dict[str, Reader] = {
+    "label": text,
+    "key": key,
+    "command": commands,
+    "commands": commands,
+    "working_dir": text,
+    "source_file_dependencies": prefixes,
+    "optional": flag,
+    "soft_fail": soft_fail,
+    "parallelism": parallelism,
+    "num_gpus": accelerators,
+    "num_devices": accelerators,
+    "num_nodes": nodes,
+    "gpu": name,
+    "device": name,
+    "no_gpu": flag,
+    "mirror_hardwares": strings,
+    "mirror": lambda value: value,  # read by `_mirror`, which knows its parts
+    "fast_check": flag,
+    "fast_check_only": flag,
+    "torch_nightly": flag,
+    "timeout_in_minutes": timeout,
+    "autorun_on_main": flag,
+    "nightly": flag,
+    "amd_gpus": accelerators,
+    "env": env,
+    "retry": retry,
+    "depends_on": depends_on,
+    "no_plugin": flag,
+}
+
+_MIRROR_FIELDS: dict[str, Reader] = {
+    "device": name,
+    "commands": commands,
+    "command": commands,
+    "working_dir": text,
+    "depends_on": depends_on,
+    "soft_fail": soft_fail,
+    "timeout_in_minutes": timeout,
+    "source_file_dependencies": prefixes,
+    "optional": flag,
+    "env": env,
+    "num_devices": accelerators,
+    "num_gpus": accelerators,
+}
+
+# Mirror lines of `mirror_hardwares` that name the same hardware family.
+MIRROR_LINE_FAMILIES = {"amd": "amd", "amdexperimental": "amd", "amdproduction": "amd"}
+# Mirrors of the current layout's `mirror:` block that the generator does not run.
+IGNORED_MIRRORS = {"torch_nightly"}
+
+
+class StepReader:
+    """Reads the steps of one loaded file, collecting problems and warnings."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self._unknown: dict[str, list[int]] = {}
+
+    def problem(self, path: tuple, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def warn(self, path: tuple, message: str) -> None:
+        self.warnings.append(self.doc.problem(path, message))
+
+    def unknown(self, path: tuple, field: Any) -> None:
+        # One warning per unknown field and file: a whole file may carry it on every step.
+        self._unknown.setdefault(str(field), []).append(self.doc.line_of(path + (str(field),)))
+
+    def finish(self) -> None:
+        for field, lines in self._unknown.items():
+            where = f"{len(lines)} steps, first" if len(lines) > 1 else "step"
+            self.warnings.append(
+                Problem(self.doc.file, lines[0], "", f"unknown step field {field!r} ({where} at line {lines[0]}); ignored")
+            )
+        self._unknown = {}
+
+    def read(self, raw: Any, path: tuple, group: Optional[str] = None, extra_dependencies: tuple[str, ...] = ()) -> Optional[TestStep]:
+        if not isinstance(raw, dict):
+            self.problem(path, f"a step must be a mapping, not {kind_of(raw)}")
+            return None
+        values, ok = self._fields(raw, FIELDS, path, self.unknown)
+        if "label" not in raw or raw["label"] is None:
+            self.problem(path, "a step needs a label")
+            return None
+        return self._build(values, path, group, extra_dependencies) if ok else None
+
+    def _fields(self, raw: dict, readers: dict[str, Reader], path: tuple, unknown: Callable[[tuple, Any], None]) -> tuple[dict, bool]:
+        """Each known field read into normal form; (values, whether all were valid)."""
+        values: dict[str, Any] = {}
+        ok = True
+        for field, value in raw.items():
+            reader = readers.get(field) if isinstance(field, str) else None
+            if reader is None:
+                unknown(path, field)
+                continue
+            if value is None:
+                continue  # `field:` with nothing after it: not given, as upstream reads it
+            try:
+                values[field] = reader(value)
+            except FieldError as err:
+                self.problem(path + (field,), str(err))
+                ok = False
+        return values, ok
+
+    def _build(self, values: dict, path: tuple, group: Optional[str], extra: tuple[str, ...]) -> Optional[TestStep]:
+        origin = Origin(self.doc.file, self.doc.line_of(path), path)
+        ok = True
+        if "command" in values and "commands" in values:
+            self.problem(path + ("command",), "give either command or commands, not both")
+            ok = False
+        given = values.get("commands", values.get("command"))
+        if given is None:
+            self.problem(path, "a step needs command or commands")
+            return None
+        field = "commands" if "commands" in values else "command"
+        nodes = values.get("num_nodes", 1)
+        no_plugin = values.get("no_plugin", False)
+        nested = bool(given) and isinstance(given[0], tuple)
+        node_commands = None
+        if nested:
+            if nodes < 2 or no_plugin:
+                self.problem(path + (field,), "lists of command lists are for num_nodes of 2 or more")
+                ok = False
+            elif len(given) != nodes:
+                self.problem(path + (field,), f"num_nodes is {nodes}: give one command list per node (got {len(given)})")
+                ok = False
+            node_commands = given
+            flat = tuple(command for node in given for command in node)
+        else:
+            flat = given
+            if nodes >= 2 and not no_plugin:
+                self.problem(path + (field,), f"num_nodes is {nodes}: give one command list per node, or set no_plugin and run them yourself")
+                ok = False
+        if values.get("no_gpu") and ("gpu" in values or "device" in values):
+            other = "gpu" if "gpu" in values else "device"
+            self.problem(path + ("no_gpu",), f"no_gpu contradicts {other}: {values[other]}")
+            ok = False
+        if "device" in values and "gpu" in values and values["gpu"] != values["device"]:
+            self.warn(path + ("gpu",), f"ignored: device {values['device']!r} decides where the step runs")
+        amount = values.get("num_devices", values.get("num_gpus"))
+        if "num_devices" in values and "num_gpus" in values and values["num_devices"] != values["num_gpus"]:
+            self.warn(path + ("num_gpus",), f"ignored: num_devices ({values['num_devices']}) decides")
+        dependencies = values.get("source_file_dependencies")
+        for index, entry in enumerate(dependencies or ()):
+            why = never_matches(entry)
+            if why:
+                self.warn(path + ("source_file_dependencies", index), f"{entry!r} can never match a changed file: {why}")
+        if extra:
+            dependencies = (dependencies or ()) + extra
+        mirrors = self._mirrors(values, path)
+        if not ok or mirrors is None:
+            return None
+        return TestStep(
+            origin=origin,
+            label=values["label"],
+            key=values.get("key"),
+            commands=flat,
+            node_commands=node_commands,
+            working_dir=values.get("working_dir"),
+            dependencies=dependencies,
+            optional=values.get("optional", False),
+            nightly_only=values.get("nightly", False),
+            autorun_on_main=values.get("autorun_on_main", False),
+            fast_check_only=values.get("fast_check_only", False),
+            soft_fail=values.get("soft_fail", False),
+            parallelism=values.get("parallelism"),
+            timeout=values.get("timeout_in_minutes"),
+            gpu=None if "device" in values else values.get("gpu"),
+            cpu_only=values.get("no_gpu", False),
+            device=values.get("device"),
+            count=amount,
+            nodes=nodes,
+            mirrors=mirrors,
+            env=values.get("env"),
+            retry=values.get("retry"),
+            depends_on=values.get("depends_on"),
+            no_plugin=no_plugin,
+            group=group,
+        )
+
+    def _mirrors(self, values: dict, path: tuple) -> Optional[tuple[Mirror, ...]]:
+        mirrors: dict[str, Mirror] = {}
+        for line in values.get("mirror_hardwares", ()):
+            family = MIRROR_LINE_FAMILIES.get(line, line)
+            if family not in mirrors:
+                mirrors[family] = Mirror(family=family, hardware=line, count=values.get("amd_gpus") if family == "amd" else None)
+        block = values.get("mirror")
+        if block is None:
+            return tuple(mirrors.values())
+        if not isinstance(block, dict):
+            self.problem(path + ("mirror",), f"must be a mapping of hardware names to settings, not {kind_of(block)}")
+            return None
+        ok = True
+        for family, settings in block.items():
+            where = path + ("mirror", str(family))
+            if family in IGNORED_MIRRORS:
+                continue
+            if not isinstance(family, str) or not NAME_PATTERN.match(family):
+                self.problem(where, f"{family!r} is not a valid mirror name")
+                ok = False
+                continue
+            mirror = self._mirror(family, settings, where)
+            if mirror is None:
+                ok = False
+            else:
+                mirrors[family] = mirror
+        return tuple(mirrors.values()) if ok else None
+
+    def _mirror(self, family: str, settings: Any, where: tuple) -> Optional[Mirror]:
+        if settings is None:
+            settings = {}
+        if not isinstance(settings, dict):
+            self.problem(where, f"must be a mapping, not {kind_of(settings)}")
+            return None
+        values, ok = self._fields(settings, _MIRROR_FIELDS, where, lambda at, field: self.warn(at + (str(field),), "unknown mirror field; ignored"))
+        given = values.get("commands", values.get("command"))
+        if given is not None and given and isinstance(given[0], tuple):
+            self.problem(where + ("commands",), "a mirror takes a list of commands")
+            ok = False
+        if not ok:
+            return None
+        return Mirror(
+            family=family,
+            hardware=None if "device" in values else family,
+            device=values.get("device"),
+            count=values.get("num_devices", values.get("num_gpus")),
+            commands=given,
+            working_dir=values.get("working_dir"),
+            depends_on=values.get("depends_on"),
+            soft_fail=values.get("soft_fail"),
+            timeout=values.get("timeout_in_minutes"),
+            dependencies=values.get("source_file_dependencies"),
+            optional=values.get("optional"),
+            env=values.get("env"),
+        )

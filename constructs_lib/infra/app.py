@@ -1,0 +1,76 @@
+"""Compose the stacks for a queue model and synthesize them atomically.
+
+Each entry of STACK_BUILDERS adds the stacks of one platform when the model
+declares it; a platform that is not declared costs nothing, not even the
+import of its provider binding.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Callable
+
+from cdktf import App
+
+from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.infra import output_folder
+from constructs_lib.queues import stack_ids
+from constructs_lib.queues.model import AwsQueue, QueuesFile
+
+
+def _aws_stacks(app: App, model: QueuesFile) -> None:
+    queues = model.hosted("aws")
+    if not queues:
+        return
+    from constructs_lib.infra.stacks.aws_region_stack import AwsRegionStack
+    from constructs_lib.infra.stacks.aws_state_stack import AwsStateStack
+
+    AwsStateStack(app, stack_ids.AWS_STATE, model=model)
+    by_region: dict[str, dict[str, AwsQueue]] = {}
+    for name, queue in queues.items():
+        by_region.setdefault(ecp.region(model, queue.aws), {})[name] = queue.aws
+    for region, region_queues in sorted(by_region.items()):
+        AwsRegionStack(app, stack_ids.aws_region(region), model=model, region=region, queues=region_queues)
+
+
+def _gcp_stacks(app: App, model: QueuesFile) -> None:
+    gcp = model.gcp
+    tpu_queues = model.hosted("tpu")
+    gke_enabled = bool(gcp and gcp.gke and gcp.gke.enabled)
+    if gcp is None or not (tpu_queues or gke_enabled):
+        return
+    from constructs_lib.infra.stacks import gcp_state_stack
+
+    gcp_state_stack.GcpStateStack(app, stack_ids.GCP_STATE, model=model)
+    if tpu_queues:
+        from constructs_lib.infra.stacks import gcp_tpu_stack
+
+        gcp_tpu_stack.GcpTpuStack(app, stack_ids.GCP_TPU, model=model)
+    if gke_enabled:
+        from constructs_lib.infra.stacks import gcp_gke_stack
+
+        gcp_gke_stack.GcpGkeStack(app, stack_ids.GCP_GKE, model=model)
+
+
+STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_aws_stacks, _gcp_stacks]
+
+
+def build(model: QueuesFile, outdir: str) -> App:
+    # Provider schemas are not fetched at synth: everything is prebuilt.
+    app = App(outdir=outdir, skip_validation=False)
+    for add_stacks in STACK_BUILDERS:
+        add_stacks(app, model)
+    return app
+
+
+def synth(model: QueuesFile, outdir: str | os.PathLike) -> None:
+    """Synthesize into a locked folder beside `outdir`, then swap it in.
+
+    The caller has checked with `output_folder.check` that `outdir` may be
+    replaced. A failure at any point leaves `outdir` exactly as it was.
+    """
+    target = pathlib.Path(outdir).absolute()
+    with output_folder.staged(target) as staging:
+        build(model, str(staging)).synth()
+        output_folder.commit(staging, target)

@@ -1,0 +1,125 @@
+"""AwsRegionStack: every AWS queue of one region and the base they share."""
+
+from __future__ import annotations
+
+from cdktf import S3Backend, TerraformOutput, TerraformStack
+from constructs import Construct
+
+from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.infra.aws.agent_secrets import AgentSecrets
+from constructs_lib.infra.aws.ci_access_policy import CiAccessPolicy
+from constructs_lib.infra.aws.elastic_ci_queue import ElasticCiQueue
+from constructs_lib.infra.aws.encryption_key import EncryptionKey, ServiceGrant
+from constructs_lib.infra.aws.private_bucket import PrivateBucket
+from constructs_lib.infra.aws.shared_network import SharedNetwork
+from constructs_lib.infra.aws.stack_events import StackEvents, topic_name
+from constructs_lib.infra.aws.vpc_flow_log import FlowLogTarget, log_group_name
+from constructs_lib.queues.model import AwsQueue, QueuesFile
+from constructs_lib.infra.jsii.providers import aws
+from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
+
+TAGS = {"ManagedBy": "buildkite-ci-toolkit"}
+# Build-cache objects older than this are removed: a cache refills itself.
+CACHE_EXPIRE_DAYS = 30
+
+
+class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
+    def __init__(self, scope: Construct, id: str, *, model: QueuesFile, region: str, queues: dict[str, AwsQueue]):
+        super().__init__(scope, id)
+        settings = model.aws
+        aws.AwsProvider(self, "aws", region=region, default_tags=[{"tags": TAGS}])
+        # No `encrypt = true`: it makes the backend ask for SSE-S3 on every write,
+        # overriding the state bucket's default encryption with the state stack's
+        # KMS key. Left unset, every state object is encrypted with that key.
+        S3Backend(
+            self,
+            bucket=settings.state.bucket,
+            key=f"{id}/terraform.tfstate",
+            region=ecp.state_region(model),
+            dynamodb_table=settings.state.lock_table,
+        )
+        name = f"buildkite-{region}"
+        identity = aws.DataAwsCallerIdentity(self, "account")
+        partition = aws.DataAwsPartition(self, "partition")
+        account, arn_partition = identity.account_id, partition.partition
+        key = EncryptionKey(
+            self,
+            "key",
+            alias=name,
+            description=f"Buildkite CI in {region}: agent tokens, HF token, flow logs, stack events",
+            account_id=account,
+            partition=arn_partition,
+            services=(
+                ServiceGrant(
+                    "CloudWatchLogsEncryptsFlowLogs",
+                    f"logs.{region}.amazonaws.com",
+                    "aws:logs:arn",
+                    f"arn:{arn_partition}:logs:{region}:{account}:log-group:{log_group_name(name)}",
+                ),
+                ServiceGrant(
+                    "CloudFormationPublishesStackEvents",
+                    "cloudformation.amazonaws.com",
+                    "aws:sns:topicArn",
+                    f"arn:{arn_partition}:sns:{region}:{account}:{topic_name(name)}",
+                ),
+            ),
+        )
+        network = SharedNetwork(
+            self,
+            "network",
+            network=settings.networks[region],
+            name=name,
+            flow_logs=FlowLogTarget(
+                kms_key_arn=key.arn, key_policy=key.policy, account_id=account, partition=arn_partition, region=region
+            ),
+        )
+        secrets = AgentSecrets(
+            self,
+            "secrets",
+            token_paths=[ecp.token_path(model, q) for q in queues.values()],
+            hf_secret_name=settings.hf_token_secret,
+            name=name,
+            kms_key_alias=key.alias_name,
+            kms_key_arn=key.arn,
+        )
+        events = StackEvents(self, "stack-events", name=name, kms_key_arn=key.arn)
+        TerraformOutput(self, "stack-events-topic", value=events.arn)
+        repository_arns = [
+            f"arn:{arn_partition}:ecr:{settings.region}:{account}:repository/{repo}" for repo in settings.image_repositories
+        ]
+        cache_arn = None
+        if settings.build_cache_bucket:
+            cache_arn = f"arn:{arn_partition}:s3:::{settings.build_cache_bucket}"
+            if region == settings.region:
+                PrivateBucket(
+                    self, "build-cache", bucket=settings.build_cache_bucket, noncurrent_days=1, expire_days=CACHE_EXPIRE_DAYS
+                )
+
+        for queue_name, queue in queues.items():
+            scope = queue_scope(self, queue_name)
+            construct = ElasticCiQueue(
+                scope,
+                MAIN,
+                model=model,
+                queue_name=queue_name,
+                queue=queue,
+                vpc_id=network.vpc_id,
+                subnet_ids=network.subnet_ids,
+                security_group_id=network.security_group.id,
+                token_kms_key_id=key.key_id,
+                notification_arns=[events.arn],
+            )
+            CiAccessPolicy(
+                scope,
+                "access",
+                name=f"{ecp.stack_name(queue_name)}-ci-access",
+                role_name=construct.instance_role_name,
+                repository_arns=repository_arns,
+                cache_bucket_arn=cache_arn,
+                hf_secret_arn=secrets.hf_token.arn,
+                hf_secret_key_arn=key.arn,
+                region=region,
+                builder=queue.builder,
+                needs_hf_token=queue.needs_hf_token,
+            )
+            TerraformOutput(scope, "stack-id", value=construct.stack.id)

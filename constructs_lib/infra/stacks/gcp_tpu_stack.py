@@ -1,0 +1,72 @@
+"""GcpTpuStack: every TPU queue's fleet, their private network, service account, secrets and disk keys."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from constructs_lib.queues import gcp_names as names
+from constructs_lib.infra.gcp.agent_secrets import AgentSecrets
+from constructs_lib.infra.gcp.disk_encryption import DiskEncryption
+from constructs_lib.infra.gcp.private_network import PrivateNetwork, SubnetSpec
+from constructs_lib.infra.gcp.service_account import ServiceAccount
+from constructs_lib.infra.gcp.tpu_fleet import TpuFleet
+from constructs_lib.queues.model import QueuesFile
+from constructs_lib.infra.jsii.providers import google_beta_provider
+from constructs_lib.infra.stacks.gcp_stack import LABELS, GcpStack
+from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
+
+# What an agent machine may do besides reading its two secrets: write its logs and metrics.
+AGENT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"]
+
+
+class GcpTpuStack(KeepsQueueAddresses, GcpStack):
+    def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
+        super().__init__(scope, id, model=model)
+        gcp = self.gcp
+        fleets = {name: queue.tpu for name, queue in model.hosted("tpu").items()}
+        regions = sorted({names.zone_region(f.zone) for f in fleets.values()})
+        network = PrivateNetwork(
+            self, "network", name=gcp.network.name, subnets={r: SubnetSpec(gcp.network.subnets[r]) for r in regions}
+        )
+        agents = ServiceAccount(
+            self,
+            "agents",
+            project=gcp.project,
+            account_id=names.TPU_AGENT_ACCOUNT,
+            display_name="Buildkite TPU agents: read the agent and HF token secrets",
+            roles=AGENT_ROLES,
+        )
+        secrets = AgentSecrets(
+            self,
+            "secrets",
+            project=gcp.project,
+            secret_ids={"agent_token": gcp.secrets.agent_token, "hf_token": gcp.secrets.hf_token},
+            reader=agents.member,
+        )
+        disk_keys = DiskEncryption(
+            self, "disk-encryption", project=gcp.project, network=gcp.network.name, regions=regions, labels={"purpose": "agent-disks"}
+        )
+        beta = None
+        if any(f.architecture == "vm" for f in fleets.values()):
+            beta = google_beta_provider(self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS)
+        for queue_name, fleet in fleets.items():
+            region = names.zone_region(fleet.zone)
+            scope = queue_scope(self, queue_name)
+            tpus = TpuFleet(
+                scope,
+                MAIN,
+                project=gcp.project,
+                queue_name=queue_name,
+                fleet=fleet,
+                secrets=gcp.secrets,
+                network=network.network,
+                subnetwork_id=network.subnets[region].id,
+                service_account_email=agents.email,
+                disk_key=disk_keys.keys[region],
+                beta_provider=beta,
+                # The agents read their secrets at boot: grant access first.
+                depends_on=secrets.grants,
+            )
+            TerraformOutput(scope, "tpus", value=tpus.tpu_names)
+        TerraformOutput(self, "agent-service-account", value=agents.email)

@@ -1,0 +1,110 @@
+"""The Elastic CI Stack parameters of an AWS queue, from the queue model.
+
+Pure: no cdktf. The construct adds only what the infrastructure decides (VPC,
+subnets, security group); everything else is decided here, where the loader
+can check it against the pinned stack version's catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from constructs_lib.queues.model import AwsQueue, AwsQueueOptions, QueuesFile
+from constructs_lib.queues.stack_catalog import render
+
+TEMPLATE_URL = "https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack.yml"
+
+# Used where neither the queue nor aws.queue_defaults says otherwise. IMDSv2
+# and root-volume encryption are on: the reference fleet ran without either.
+BUILTIN_OPTIONS = AwsQueueOptions(
+    root_volume_size=250,
+    ecr_plugin=True,
+    docker_userns_remap=False,
+    terminate_after_job=True,
+    imdsv2_required=True,
+    root_volume_encrypted=True,
+    ecr_access="readonly",
+)
+
+# queue option -> (stack parameter, how the value is written)
+OPTION_PARAMETERS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "root_volume_size": ("RootVolumeSize", render),
+    "ecr_plugin": ("EnableECRPlugin", render),
+    "docker_userns_remap": ("EnableDockerUserNamespaceRemap", render),
+    "terminate_after_job": ("BuildkiteTerminateInstanceAfterJob", render),
+    "imdsv2_required": ("IMDSv2Tokens", lambda on: "required" if on else "optional"),
+    "root_volume_encrypted": ("RootVolumeEncrypted", render),
+    "ecr_access": ("ECRAccessPolicy", render),
+}
+
+
+def stack_name(queue_name: str) -> str:
+    """CloudFormation stack name of a queue: letters, digits and hyphens."""
+    return "bk-" + re.sub(r"[^A-Za-z0-9-]", "-", queue_name)
+
+
+# The Elastic CI Stack names its instance role `${AWS::StackName}-Role`
+# (InstanceRoleName left empty, as the toolkit leaves it); IAM allows 64.
+MAX_IAM_ROLE_NAME = 64
+
+
+def instance_role_name(queue_name: str) -> str:
+    return f"{stack_name(queue_name)}-Role"
+
+
+def option(model: QueuesFile, queue: AwsQueue, name: str) -> Any:
+    for source in (queue, model.aws.queue_defaults if model.aws else None, BUILTIN_OPTIONS):
+        value = getattr(source, name, None) if source is not None else None
+        if value is not None:
+            return value
+    return None
+
+
+def region(model: QueuesFile, queue: AwsQueue) -> str:
+    return queue.region or model.aws.region
+
+
+def state_region(model: QueuesFile) -> str:
+    """Where the Terraform state bucket and lock table are."""
+    return model.aws.state.region or model.aws.region
+
+
+def version(model: QueuesFile, queue: AwsQueue) -> str:
+    return queue.stack_version or model.aws.stack_version
+
+
+def token_path(model: QueuesFile, queue: AwsQueue) -> str:
+    return queue.agent_token_path or model.aws.agent_token_path
+
+
+def template_url(stack_version: str) -> str:
+    return TEMPLATE_URL.format(version=stack_version)
+
+
+def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str, str]:
+    """Every parameter except VpcId, Subnets and SecurityGroupIds, as strings."""
+    params = {
+        "BuildkiteQueue": queue_name,
+        "MinSize": str(queue.min_size),
+        "MaxSize": str(queue.max_size),
+        "InstanceTypes": ",".join(queue.instance_types),
+        "BuildkiteAgentTokenParameterStorePath": token_path(model, queue),
+    }
+    if queue.image_id:
+        params["ImageId"] = queue.image_id
+    for name, (parameter, write) in OPTION_PARAMETERS.items():
+        params[parameter] = write(option(model, queue, name))
+    for overrides in (model.aws.queue_defaults.parameters, queue.parameters):
+        params.update({k: render(v) for k, v in overrides.items()})
+    return dict(sorted(params.items()))
+
+
+def overrides(model: QueuesFile, queue: AwsQueue) -> dict[str, tuple[tuple[str, ...], Any]]:
+    """Overrides to check against the catalog, with the key path each came from."""
+    found: dict[str, tuple[tuple[str, ...], Any]] = {}
+    for name, value in model.aws.queue_defaults.parameters.items():
+        found[name] = (("aws", "queue_defaults", "parameters", name), value)
+    for name, value in queue.parameters.items():
+        found[name] = (("parameters", name), value)
+    return found

@@ -1,0 +1,291 @@
+"""The queue model: what `queues.yaml` may say, as typed, validated data.
+
+Pure data and validation. Nothing here imports cdktf: the CI bootstrap loads
+this model on small agents. Shape and types are checked by pydantic (strict:
+no `"1"` for 1, no `true` for 1, no 6.2 for "6.2"); rules that span fields
+live in `constructs_lib.queues.rules`, so each problem can name its own key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# What each string pattern means, so that a mismatch can be explained in words.
+PATTERN_NAMES: dict[str, str] = {}
+
+
+def _pattern(regex: str, what: str) -> type[str]:
+    PATTERN_NAMES[regex] = what
+    return Annotated[str, StringConstraints(pattern=regex)]  # type: ignore[return-value]
+
+
+# A Buildkite queue tag value; also the seed of stack and resource names.
+QueueName = _pattern(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "queue name (letters, digits, '_', '.', '-'; at most 63)")
+InstanceType = _pattern(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z]+[0-9]*[a-z]*$", "EC2 instance type like g6.4xlarge")
+StackVersion = _pattern(r"^v[0-9]+\.[0-9]+\.[0-9]+$", "stack version like v6.71.1")
+AwsRegion = _pattern(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", "AWS region like us-west-2")
+SsmPath = _pattern(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token")
+AmiId = _pattern(r"^ami-[0-9a-f]{8,17}$", "AMI id like ami-0123456789abcdef0")
+Cidr = Annotated[str, StringConstraints(min_length=1, max_length=43)]
+GcpRegion = _pattern(r"^[a-z]+-[a-z]+[0-9]+$", "GCP region like us-central1")
+GcpZone = _pattern(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$", "GCP zone like us-central1-a (a region is not a zone)")
+GcpMachineType = _pattern(r"^[a-z][a-z0-9]*-[a-z0-9-]+$", "GCE machine type like g2-standard-8")
+GcpAccelerator = _pattern(r"^nvidia-[a-z0-9-]+$", "GCE accelerator type like nvidia-l4")
+TpuType = _pattern(r"^v[0-9]+[a-z]*(litepod)?-[0-9]+$", "TPU accelerator type like v4-8 or v5litepod-1")
+Name = _pattern(r"^[a-z][a-z0-9-]{0,62}$", "lower-case name (letters, digits, '-')")
+Token = _pattern(r"^[a-z0-9][a-z0-9_-]*$", "lower-case token (letters, digits, '_', '-')")
+DeviceName = _pattern(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "device name")
+SoftwareVersion = _pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "TPU software version")
+VpcId = _pattern(r"^vpc-[0-9a-f]{8,17}$", "VPC id like vpc-0123456789abcdef0")
+SubnetId = _pattern(r"^subnet-[0-9a-f]{8,17}$", "subnet id like subnet-0123456789abcdef0")
+S3Bucket = _pattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "S3 bucket name")
+DynamoTable = _pattern(r"^[A-Za-z0-9_.-]{3,255}$", "DynamoDB table name")
+SecretName = _pattern(r"^[A-Za-z0-9/_+=.@-]{1,512}$", "Secrets Manager secret name")
+EcrRepository = _pattern(r"^[a-z0-9][a-z0-9._/-]*$", "ECR repository name")
+GcsBucket = _pattern(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name")
+GcsLocation = _pattern(r"^[A-Za-z0-9-]+$", "GCS location like US")
+GcpProject = _pattern(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")
+# GKE's Google Groups for RBAC: the umbrella group must have exactly this name, in the Workspace or Cloud Identity domain.
+GkeSecurityGroup = _pattern(
+    r"^gke-security-groups@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+    "Google Group gke-security-groups@<your domain> (GKE requires that name)",
+)
+GceImage = _pattern(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")
+ParameterValue = Union[str, int, bool]
+
+# Upper bounds of what the clouds allow (or what a fleet of this toolkit could
+# ever mean): checked before anything is built from the value.
+MAX_AGENT_INSTANCES = 1000  # per Elastic CI Stack (its auto scaling group)
+MAX_TPUS = 256  # per fleet: each becomes named resources
+MAX_POOL_NODES = 1000  # GKE's limit of nodes per node pool and zone
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Accelerator(_Strict):
+    """Accelerators each agent of a queue offers."""
+
+    type: Token = Field(
+        description="Accelerator kind as steps name it: l4, a100, h100, h200, b200, mi325, tpu, ..."
+    )
+    count: int = Field(ge=1, le=16, description="Accelerators per agent.")
+
+
+class QueueRouting(_Strict):
+    """How the bootstrap places test steps on this queue."""
+
+    general: bool = Field(True, description="Take any step whose needs fit. False: only pinned labels, named devices and hardware lines.")
+    labels: list[str] = Field([], description="Step labels always sent to this queue.")
+    devices: list[DeviceName] = Field(
+        [], description="Device names of the tested repository's step files (`device:`) served by this queue."
+    )
+    hardware: list[Token] = Field(
+        [], description="Hardware lines (mirrors, hardware test groups) served by this queue: amd, neuron, tpu, ..."
+    )
+
+
+class AwsQueueOptions(_Strict):
+    """Options that every AWS queue shares unless it says otherwise."""
+
+    root_volume_size: Optional[int] = Field(None, ge=10, le=16384, description="Root volume size in GB.")
+    ecr_plugin: Optional[bool] = Field(None, description="Enable the Elastic CI Stack's ECR plugin.")
+    docker_userns_remap: Optional[bool] = Field(None, description="Docker user-namespace remap; off for docker-in-docker.")
+    terminate_after_job: Optional[bool] = Field(None, description="Terminate each instance after one job.")
+    imdsv2_required: Optional[bool] = Field(None, description="Require IMDSv2 tokens (safe default: true).")
+    root_volume_encrypted: Optional[bool] = Field(None, description="Encrypt the root volume (safe default: true).")
+    ecr_access: Optional[Literal["none", "readonly", "poweruser", "full"]] = Field(
+        None, description="The stack's own ECRAccessPolicy."
+    )
+    parameters: dict[str, ParameterValue] = Field(
+        default_factory=dict, description="Further Elastic CI Stack parameters, checked against the pinned version's catalog."
+    )
+
+
+class AwsQueue(AwsQueueOptions):
+    """A queue served by one Buildkite Elastic CI Stack."""
+
+    instance_types: list[InstanceType] = Field(min_length=1, max_length=4)
+    min_size: int = Field(0, ge=0, le=MAX_AGENT_INSTANCES)
+    max_size: int = Field(ge=0, le=MAX_AGENT_INSTANCES)
+    region: Optional[AwsRegion] = None
+    stack_version: Optional[StackVersion] = None
+    agent_token_path: Optional[SsmPath] = None
+    image_id: Optional[AmiId] = Field(None, description="AMI; the stack's own image when absent.")
+    builder: bool = Field(False, description="May push CI images and write the build cache.")
+    needs_hf_token: bool = Field(False, description="May read the HF token secret.")
+
+
+class TpuFleet(_Strict):
+    """TPUs on GCP with Buildkite agents."""
+
+    count: int = Field(description="Number of TPUs.", le=MAX_TPUS)
+    zone: GcpZone
+    accelerator_type: TpuType
+    software_version: SoftwareVersion = Field(
+        description="node: the TPU Node's TensorFlow/PyTorch version (e.g. pytorch-2.0); vm: the TPU VM runtime (e.g. v2-alpha-tpuv5-lite)."
+    )
+    architecture: Literal["node", "vm"] = Field(
+        "node", description="node: google_tpu_node plus an agent host VM each; vm: TPU VMs (v5e, v6e, v7x) running the agent."
+    )
+    host_machine_type: GcpMachineType = Field("e2-standard-4", description="Agent host VM (architecture node).")
+    host_image: GceImage = Field("debian-cloud/debian-12", description="Agent host boot image (architecture node).")
+    data_disk_gb: int = Field(500, ge=10, le=65536, description="Persistent SSD used as Docker's data root.")
+    data_disk_type: Optional[Literal["pd-ssd", "pd-balanced", "hyperdisk-balanced"]] = Field(
+        None, description="Data disk type; default pd-ssd, hyperdisk-balanced for v6e and v7x (which support only Hyperdisk)."
+    )
+    cidr_block: Optional[Cidr] = Field(
+        None, description="Architecture node: a block holding one /29 per TPU (a /26 for 8), outside the region's subnet."
+    )
+    preemptible: bool = False
+
+
+class KubernetesQueue(_Strict):
+    """A queue whose jobs run as pods (Buildkite agent-stack-k8s)."""
+
+    cluster: Optional[str] = Field(None, description="Cluster the agent stack runs in; the optional GKE cluster when absent.")
+
+    def runs_on(self, cluster: str) -> bool:
+        """Whether the agent stack runs in `cluster` (the GKE cluster's name)."""
+        return self.cluster in (None, cluster)
+
+
+class ExternalQueue(_Strict):
+    """A queue hosted elsewhere: routed to, never synthesized."""
+
+    operator: Optional[str] = Field(None, description="Who runs it.")
+
+
+class Queue(_Strict):
+    description: Optional[str] = None
+    accelerator: Optional[Accelerator] = Field(None, description="Absent: CPU only.")
+    routing: QueueRouting = Field(default_factory=QueueRouting)
+    aws: Optional[AwsQueue] = Field(None, description="Hosted by an Elastic CI Stack on AWS.")
+    tpu: Optional[TpuFleet] = Field(None, description="Hosted by a TPU fleet on GCP.")
+    kubernetes: Optional[KubernetesQueue] = Field(None, description="Hosted on Kubernetes.")
+    external: Optional[ExternalQueue] = Field(None, description="Hosted elsewhere.")
+
+    @property
+    def platform(self) -> str:
+        for name in HOSTINGS:
+            if getattr(self, name) is not None:
+                return name
+        return "none"
+
+
+HOSTINGS = ("aws", "tpu", "kubernetes", "external")
+
+
+class ExistingVpc(_Strict):
+    vpc_id: VpcId
+    subnet_ids: list[SubnetId] = Field(min_length=1)
+
+
+class AwsRegionNetwork(_Strict):
+    """The shared network of one region: a new VPC, or an existing one."""
+
+    vpc_cidr: Optional[Cidr] = None
+    zones: int = Field(3, ge=1, le=6, description="Availability zones to spread subnets over.")
+    existing_vpc: Optional[ExistingVpc] = None
+
+
+class AwsState(_Strict):
+    bucket: S3Bucket
+    lock_table: DynamoTable
+    region: Optional[AwsRegion] = None
+
+
+class Aws(_Strict):
+    region: AwsRegion
+    stack_version: StackVersion = "v6.71.1"
+    agent_token_path: SsmPath
+    hf_token_secret: SecretName
+    image_repositories: list[EcrRepository] = Field(
+        [], description="ECR repositories of the CI images: every queue pulls, builders push."
+    )
+    build_cache_bucket: Optional[S3Bucket] = None
+    state: AwsState
+    networks: dict[AwsRegion, AwsRegionNetwork] = Field(description="Shared network per region used by a queue.")
+    queue_defaults: AwsQueueOptions = Field(default_factory=AwsQueueOptions)
+
+
+class GkeNodePool(_Strict):
+    queue: QueueName
+    machine_type: GcpMachineType
+    accelerator_type: Optional[GcpAccelerator] = None
+    accelerator_count: int = Field(0, ge=0, le=16)
+    min_nodes: int = Field(0, ge=0, le=MAX_POOL_NODES)
+    max_nodes: int = Field(ge=0, le=MAX_POOL_NODES)
+    zones: list[GcpZone] = Field(min_length=1)
+    disk_size_gb: int = Field(200, ge=10, le=65536)
+
+
+class Gke(_Strict):
+    enabled: bool = False
+    name: Name = "ci"
+    region: GcpRegion
+    release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
+    master_cidr: Cidr = Field("172.16.0.0/28", description="Control plane range of the private cluster (a /28).")
+    subnet_cidr: Cidr = Field("10.50.0.0/20", description="Node subnet of the cluster's network.")
+    pods_cidr: Cidr = Field("10.64.0.0/14", description="Secondary range for pods.")
+    services_cidr: Cidr = Field("10.50.16.0/20", description="Secondary range for services.")
+    authorized_networks: list[Cidr] = Field(
+        [], description="CIDRs that may reach the control plane's public endpoint (operators running helm/kubectl); none by default."
+    )
+    rbac_security_group: Optional[GkeSecurityGroup] = Field(
+        None,
+        description="Google Groups for RBAC: the gke-security-groups@<domain> group whose member groups RBAC bindings may name "
+        "(needs a Google Workspace or Cloud Identity domain); off when absent.",
+    )
+    node_pools: dict[Name, GkeNodePool] = Field(default_factory=dict)
+
+
+class GcpSecrets(_Strict):
+    agent_token: Name = Field(description="Secret Manager secret holding the Buildkite agent token.")
+    hf_token: Name = Field(description="Secret Manager secret holding the HF token.")
+
+
+class GcpState(_Strict):
+    bucket: GcsBucket
+    location: GcsLocation = "US"
+
+
+class GcpNetwork(_Strict):
+    """The private network of the TPU agents: no external IPs, Cloud NAT for egress."""
+
+    name: Name = "buildkite-agents"
+    subnets: dict[GcpRegion, Cidr] = Field(
+        default_factory=dict, description="Subnet per region that has TPU fleets, e.g. us-central1: 10.40.0.0/20."
+    )
+
+
+class Gcp(_Strict):
+    project: GcpProject
+    region: GcpRegion
+    state: GcpState
+    secrets: GcpSecrets
+    network: GcpNetwork = Field(default_factory=GcpNetwork)
+    gke: Optional[Gke] = None
+
+
+class Routing(_Strict):
+    default_gpu: Token = Field(
+        description="Accelerator a step gets when it asks for GPUs without naming a type."
+    )
+
+
+class QueuesFile(_Strict):
+    """The whole of queues.yaml."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="queues.yaml")
+
+    aws: Optional[Aws] = None
+    gcp: Optional[Gcp] = None
+    routing: Routing
+    queues: dict[QueueName, Queue] = Field(min_length=1)
+
+    def hosted(self, platform: str) -> dict[str, Queue]:
+        return {name: q for name, q in self.queues.items() if q.platform == platform}

@@ -1,0 +1,367 @@
+"""Rules of queues.yaml that span several keys.
+
+Each check yields `(key path, message)`; the loader turns the path into a
+line. Pure: no files, no cdktf.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterator
+
+from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.queues import gcp_names
+from constructs_lib.queues import aws_network, places, stack_catalog
+from constructs_lib.queues.model import HOSTINGS, QueuesFile
+from constructs_lib.queues.problems import format_path
+
+Finding = tuple[tuple, str]
+
+
+def check(model: QueuesFile) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in (
+        _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
+        _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing,
+    ):
+        findings.extend(rule(model))
+    return findings
+
+
+def _hosting(model: QueuesFile) -> Iterator[Finding]:
+    for name, queue in model.queues.items():
+        given = [h for h in HOSTINGS if getattr(queue, h) is not None]
+        if len(given) != 1:
+            what = "none" if not given else " and ".join(given)
+            yield ("queues", name), f"needs exactly one of {', '.join(HOSTINGS)} to say how it is hosted (got {what})"
+
+
+def _min_max(path: tuple, low: int, high: int, low_key: str, high_key: str) -> Iterator[Finding]:
+    if low > high:
+        yield path + (high_key,), f"must be >= {low_key} ({high} < {low})"
+
+
+def _sizes(model: QueuesFile) -> Iterator[Finding]:
+    for name, queue in model.hosted("aws").items():
+        yield from _min_max(("queues", name, "aws"), queue.aws.min_size, queue.aws.max_size, "min_size", "max_size")
+    if model.gcp and model.gcp.gke:
+        for pool_name, pool in model.gcp.gke.node_pools.items():
+            path = ("gcp", "gke", "node_pools", pool_name)
+            yield from _min_max(path, pool.min_nodes, pool.max_nodes, "min_nodes", "max_nodes")
+
+
+def _stack_names(model: QueuesFile) -> Iterator[Finding]:
+    # IAM names are case-insensitive: stacks that differ only by case would share their roles' names.
+    seen: dict[str, str] = {}
+    for name in model.hosted("aws"):
+        stack = ecp.stack_name(name)
+        role = ecp.instance_role_name(name)
+        if len(role) > ecp.MAX_IAM_ROLE_NAME:
+            yield ("queues", name), (
+                f"gives the Elastic CI Stack's instance role the name {role} ({len(role)} characters; IAM's limit is "
+                f"{ecp.MAX_IAM_ROLE_NAME}); shorten the queue name to at most {ecp.MAX_IAM_ROLE_NAME - len(role) + len(name)}"
+            )
+        if stack.lower() in seen:
+            yield ("queues", name), f"gives the stack name {stack}, as queue {seen[stack.lower()]} does (IAM names ignore case); rename one"
+        else:
+            seen[stack.lower()] = name
+
+
+def _aws_places(model: QueuesFile) -> Iterator[Finding]:
+    if model.aws is None:
+        return
+    regions = [(("aws", "region"), model.aws.region)]
+    if model.aws.state.region:
+        regions.append((("aws", "state", "region"), model.aws.state.region))
+    regions += [(("aws", "networks", region), region) for region in model.aws.networks]
+    regions += [(("queues", name, "aws", "region"), q.aws.region) for name, q in model.hosted("aws").items() if q.aws.region]
+    for path, region in regions:
+        problem = places.aws_region_problem(region)
+        if problem:
+            yield path, problem
+
+
+def _gcp_places(model: QueuesFile) -> Iterator[Finding]:
+    found: list[tuple[tuple, str | None]] = []
+    if model.gcp is not None:
+        found.append((("gcp", "region"), places.gcp_region_problem(model.gcp.region)))
+        found += [(("gcp", "network", "subnets", r), places.gcp_region_problem(r)) for r in model.gcp.network.subnets]
+        gke = model.gcp.gke
+        if gke is not None:
+            found.append((("gcp", "gke", "region"), places.gcp_region_problem(gke.region)))
+            for pool_name, pool in gke.node_pools.items():
+                found += [(("gcp", "gke", "node_pools", pool_name, "zones", i), places.gcp_zone_problem(z)) for i, z in enumerate(pool.zones)]
+    for name, queue in model.hosted("tpu").items():
+        found.append((("queues", name, "tpu", "zone"), places.gcp_zone_problem(queue.tpu.zone)))
+    for path, problem in found:
+        if problem:
+            yield path, problem
+
+
+def _helm_releases(model: QueuesFile) -> Iterator[Finding]:
+    """agent-stack-k8s releases of the GKE-hosted queues: DNS labels of at most 53, one per queue."""
+    if not (model.gcp and model.gcp.gke):
+        return
+    owners: dict[str, str] = {}
+    for name, queue in model.hosted("kubernetes").items():
+        if not queue.kubernetes.runs_on(model.gcp.gke.name):
+            continue
+        release = gcp_names.helm_release(name)
+        if len(release) > gcp_names.MAX_HELM_RELEASE:
+            yield ("queues", name), f"gives the helm release name {release} ({len(release)} characters; helm's limit is {gcp_names.MAX_HELM_RELEASE})"
+        other = owners.setdefault(release, name)
+        if other != name:
+            yield ("queues", name), f"gives the helm release name {release}, as queue {other} does (names are lower-cased, '_' made '-'); rename one"
+
+
+def _aws(model: QueuesFile) -> Iterator[Finding]:
+    aws_queues = model.hosted("aws")
+    if aws_queues and model.aws is None:
+        first = next(iter(aws_queues))
+        yield ("queues", first, "aws"), "AWS queues need the top-level aws section (region, state, networks, token path)"
+        return
+    for name, queue in aws_queues.items():
+        region = ecp.region(model, queue.aws)
+        if region not in model.aws.networks:
+            path = ("queues", name, "aws", "region") if queue.aws.region else ("queues", name)
+            yield path, f"region {region} has no entry under aws.networks"
+
+
+def _catalog(model: QueuesFile) -> Iterator[Finding]:
+    if model.aws is None:
+        return
+    known = stack_catalog.versions()
+    reported: set = set()
+    for name, queue in model.hosted("aws").items():
+        version = ecp.version(model, queue.aws)
+        catalog = stack_catalog.load(version)
+        base = ("queues", name, "aws")
+        if catalog is None:
+            path = base + ("stack_version",) if queue.aws.stack_version else ("aws", "stack_version")
+            yield path, f"no parameter catalog for Elastic CI Stack {version} (have {', '.join(known)}); add it with scripts/make_stack_catalog.py"
+            continue
+        overrides = ecp.overrides(model, queue.aws)
+        for parameter, (path, value) in overrides.items():
+            full = path if path[0] == "aws" else base + path
+            for message in catalog.check(parameter, value):
+                if (full, message) not in reported:
+                    reported.add((full, message))
+                    yield full, message
+        # Values the toolkit writes from typed options must suit the version too.
+        params = ecp.parameters(model, name, queue.aws)
+        for option, (parameter, _) in ecp.OPTION_PARAMETERS.items():
+            if parameter in overrides:
+                continue
+            for message in catalog.check(parameter, params[parameter]):
+                if parameter not in catalog.parameters:
+                    message = f"Elastic CI Stack {version} has no {parameter} parameter"
+                yield base + (option,), message
+
+
+def _cidr(path: tuple, text: str | None) -> Iterator[Finding]:
+    if text is None:
+        return
+    try:
+        ipaddress.ip_network(text, strict=True)
+    except ValueError as err:
+        yield path, f"invalid CIDR {text!r}: {err}"
+
+
+def _ipv4(path: tuple, text: str | None, low: int, high: int, what: str) -> Iterator[Finding]:
+    """An IPv4 block from /low to /high (invalid text is reported by _cidr)."""
+    net = _parse_cidr(text)
+    if net is None:
+        return
+    if net.version != 4:
+        yield path, f"{what} takes an IPv4 block (got {net})"
+    elif not low <= net.prefixlen <= high:
+        yield path, f"{what} is a /{low} to /{high} (got /{net.prefixlen})"
+
+
+def _networks(model: QueuesFile) -> Iterator[Finding]:
+    if model.aws is None:
+        return
+    for region, network in model.aws.networks.items():
+        path = ("aws", "networks", region)
+        if (network.vpc_cidr is None) == (network.existing_vpc is None):
+            yield path, "needs exactly one of vpc_cidr (a new VPC) or existing_vpc"
+        yield from _cidr(path + ("vpc_cidr",), network.vpc_cidr)
+        vpc = list(_ipv4(path + ("vpc_cidr",), network.vpc_cidr, aws_network.MIN_VPC_PREFIX, aws_network.MAX_VPC_PREFIX, "an AWS VPC"))
+        yield from vpc
+        block = _parse_cidr(network.vpc_cidr)
+        if not vpc and block is not None:
+            room = aws_network.subnet_count(block)
+            if room < network.zones:
+                yield path + ("zones",), (
+                    f"{block} holds {room} subnet(s) of /{aws_network.subnet_prefix(block)}, fewer than the {network.zones} zones; "
+                    f"use a /{aws_network.MAX_VPC_PREFIX - (network.zones - 1).bit_length()} or larger, or fewer zones"
+                )
+
+
+def _parse_cidr(text: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=True) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _overlaps(ranges: list[tuple[tuple, str | None]]) -> Iterator[Finding]:
+    """Each range that overlaps one declared before it (invalid ones are reported by _cidr)."""
+    seen: list[tuple[tuple, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for path, text in ranges:
+        net = _parse_cidr(text)
+        if net is None:
+            continue
+        for other_path, other in seen:
+            if net.version == other.version and net.overlaps(other):
+                yield path, f"{net} overlaps {format_path(other_path)} ({other})"
+                break
+        seen.append((path, net))
+
+
+def _tpu(model: QueuesFile) -> Iterator[Finding]:
+    tpu_queues = model.hosted("tpu")
+    if tpu_queues and model.gcp is None:
+        yield ("queues", next(iter(tpu_queues)), "tpu"), "TPU queues need the top-level gcp section (project, region, state, secrets)"
+    for name, queue in tpu_queues.items():
+        path = ("queues", name, "tpu")
+        fleet = queue.tpu
+        if fleet.count < 1:
+            yield path + ("count",), f"must be at least 1 (got {fleet.count})"
+            continue
+        yield from _cidr(path + ("cidr_block",), fleet.cidr_block)
+        generation = gcp_names.generation(fleet.accelerator_type)
+        runtime = bool(gcp_names.TPU_VM_RUNTIME.match(fleet.software_version))
+        if fleet.architecture == "vm":
+            if fleet.cidr_block:
+                yield path + ("cidr_block",), "applies to architecture node only"
+            if not runtime:
+                yield path + ("software_version",), (
+                    f"{fleet.software_version!r} is not a TPU VM runtime; architecture vm takes one such as v2-alpha-tpuv5-lite or tpu-ubuntu2204-base"
+                )
+        else:
+            if generation not in gcp_names.NODE_GENERATIONS:
+                yield path + ("accelerator_type",), f"{fleet.accelerator_type} exists only as a TPU VM; set architecture: vm"
+            if runtime:
+                yield path + ("software_version",), (
+                    f"{fleet.software_version!r} is a TPU VM runtime; a TPU Node takes a TensorFlow or PyTorch version such as 2.12.0 or pytorch-2.0 (or set architecture: vm)"
+                )
+            if fleet.cidr_block is None:
+                yield path, "architecture node needs cidr_block: a block with one /29 per TPU (a /26 for 8)"
+            else:
+                block = _parse_cidr(fleet.cidr_block)
+                need = gcp_names.node_blocks_needed(max(fleet.count, 1))
+                if block is not None and block.prefixlen > need:
+                    yield path + ("cidr_block",), f"holds {2 ** max(gcp_names.SUBNET_PREFIX - block.prefixlen, 0)} /29 block(s) but the fleet has {fleet.count} TPU Nodes; use a /{need}"
+        if gcp_names.data_disk_type(fleet).startswith("pd-") and generation in gcp_names.HYPERDISK_ONLY:
+            yield path + ("data_disk_type",), f"{fleet.accelerator_type} supports only hyperdisk-balanced data disks"
+        if model.gcp is not None:
+            region = gcp_names.zone_region(fleet.zone)
+            if region not in model.gcp.network.subnets:
+                yield path + ("zone",), f"region {region} has no subnet under gcp.network.subnets"
+
+
+def _tpu_names(model: QueuesFile) -> Iterator[Finding]:
+    owners: dict[str, str] = {}
+    for name, queue in model.hosted("tpu").items():
+        for resource in gcp_names.fleet_names(name, queue.tpu):
+            if len(resource) > gcp_names.MAX_NAME:
+                yield ("queues", name), f"gives the GCP resource name {resource} ({len(resource)} characters; the limit is 63); shorten the queue name"
+                break
+            other = owners.setdefault(resource, name)
+            if other != name:
+                yield ("queues", name), f"gives the GCP resource name {resource}, as queue {other} does; rename one"
+                break
+
+
+def _gcp_cidrs(model: QueuesFile) -> Iterator[Finding]:
+    """Subnets and TPU Node blocks of the agent network: valid, and disjoint."""
+    if model.gcp is None:
+        return
+    ranges = [(("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()]
+    for path, cidr in ranges:
+        yield from _cidr(path, cidr)
+        yield from _ipv4(path, cidr, 8, 29, "a GCP subnet")
+    for name, queue in model.hosted("tpu").items():
+        if queue.tpu.architecture == "node":
+            ranges.append((("queues", name, "tpu", "cidr_block"), queue.tpu.cidr_block))
+    yield from _overlaps(ranges)
+
+
+def _gcp_names(model: QueuesFile) -> Iterator[Finding]:
+    """Names derived from the network and cluster names must fit GCP's limits."""
+    if model.gcp is None:
+        return
+    network = model.gcp.network.name
+    derived = [gcp_names.deny_ingress_name(network)] + [gcp_names.subnet_name(network, r) for r in model.gcp.network.subnets]
+    longest = max(derived, key=len)
+    if len(longest) > gcp_names.MAX_NAME:
+        yield ("gcp", "network", "name"), f"gives the resource name {longest} ({len(longest)} characters; the limit is 63)"
+    gke = model.gcp.gke
+    if gke is None:
+        return
+    if len(gke.name) > gcp_names.MAX_CLUSTER_NAME:
+        yield ("gcp", "gke", "name"), f"takes at most {gcp_names.MAX_CLUSTER_NAME} characters (got {len(gke.name)})"
+    else:
+        subnet = gcp_names.subnet_name(gcp_names.gke_network_name(gke.name), gke.region)
+        if len(subnet) > gcp_names.MAX_NAME:
+            yield ("gcp", "gke", "name"), f"gives the subnet name {subnet} ({len(subnet)} characters; the limit is 63)"
+    for pool_name in gke.node_pools:
+        if len(pool_name) > gcp_names.MAX_CLUSTER_NAME:
+            yield ("gcp", "gke", "node_pools", pool_name), f"a node pool name takes at most {gcp_names.MAX_CLUSTER_NAME} characters (got {len(pool_name)})"
+
+
+def _gke(model: QueuesFile) -> Iterator[Finding]:
+    if not (model.gcp and model.gcp.gke):
+        return
+    gke = model.gcp.gke
+    base = ("gcp", "gke")
+    ranges = [(base + (key,), getattr(gke, key)) for key in ("master_cidr", "subnet_cidr", "pods_cidr", "services_cidr")]
+    for path, cidr in ranges:
+        yield from _cidr(path, cidr)
+        yield from _ipv4(path, cidr, 8, 29, "a GKE range")
+    master = _parse_cidr(gke.master_cidr)
+    if master is not None and master.prefixlen != 28:
+        yield base + ("master_cidr",), f"must be a /28 (got /{master.prefixlen})"
+    yield from _overlaps(ranges)
+    for i, cidr in enumerate(gke.authorized_networks):
+        yield from _cidr(base + ("authorized_networks", i), cidr)
+        net = _parse_cidr(cidr)
+        if net is not None and net.prefixlen < (8 if net.version == 4 else 32):
+            yield base + ("authorized_networks", i), (
+                f"{net} would open the control plane to {'the whole internet' if net.prefixlen == 0 else 'a large part of the internet'}; "
+                "list the operators' own ranges"
+            )
+    for pool_name, pool in gke.node_pools.items():
+        path = base + ("node_pools", pool_name)
+        queue = model.queues.get(pool.queue)
+        if queue is None:
+            yield path + ("queue",), f"no queue named {pool.queue!r} is declared"
+        elif queue.kubernetes is None:
+            yield path + ("queue",), f"queue {pool.queue!r} is not Kubernetes-backed (it is hosted by {queue.platform})"
+        elif not queue.kubernetes.runs_on(gke.name):
+            yield path + ("queue",), f"queue {pool.queue!r} runs on cluster {queue.kubernetes.cluster!r}, not on {gke.name!r}"
+        elif queue.accelerator is not None and pool.accelerator_type is not None:
+            wanted = queue.accelerator
+            if wanted.type not in pool.accelerator_type.split("-"):
+                yield path + ("accelerator_type",), f"{pool.accelerator_type} does not match queue {pool.queue}'s accelerator {wanted.type}"
+            elif pool.accelerator_count < wanted.count:
+                yield path + ("accelerator_count",), f"queue {pool.queue} runs jobs with {wanted.count} {wanted.type} but the pool's nodes have {pool.accelerator_count}"
+        if (pool.accelerator_type is None) != (pool.accelerator_count == 0):
+            yield path, "accelerator_type and accelerator_count go together"
+        for i, zone in enumerate(pool.zones):
+            if gcp_names.zone_region(zone) != gke.region:
+                yield path + ("zones", i), f"zone {zone} is not in the cluster's region {gke.region}"
+
+
+def _routing(model: QueuesFile) -> Iterator[Finding]:
+    owners: dict[tuple[str, str], str] = {}
+    for name, queue in model.queues.items():
+        for kind in ("labels", "devices"):
+            for i, value in enumerate(getattr(queue.routing, kind)):
+                other = owners.setdefault((kind, value), name)
+                if other != name:
+                    yield ("queues", name, "routing", kind, i), f"{value!r} is already routed to queue {other}"
+    offered = {q.accelerator.type for q in model.queues.values() if q.accelerator}
+    if model.routing.default_gpu not in offered:
+        yield ("routing", "default_gpu"), f"no queue offers accelerator {model.routing.default_gpu!r}"

@@ -1,0 +1,81 @@
+"""Small builders shared by the generator's tests: hand-written inputs, no ../shared."""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+import textwrap
+
+from constructs_lib.queues.loader import load_queues, parse_queues
+from constructs_lib.queues.model import QueuesFile
+
+from constructs_lib.bootstrap import formats, lenient_yaml
+from constructs_lib.bootstrap.generate import Options, Result, generate
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+QUEUES = REPO / "queues.yaml"
+PIPELINE = "test-pipeline.yaml"
+
+
+@functools.lru_cache(maxsize=None)
+def default_queues() -> QueuesFile:
+    return load_queues(QUEUES)
+
+
+def queues(text: str) -> QueuesFile:
+    """A queues.yaml of a test's own; `routing.default_gpu` defaults to l4."""
+    text = textwrap.dedent(text)
+    if "routing:\n  default_gpu" not in text:
+        text = "routing:\n  default_gpu: l4\n" + text
+    return parse_queues(text.encode(), "queues.yaml")
+
+
+def single(text: str, file: str = PIPELINE) -> formats.Source:
+    doc, warnings = lenient_yaml.load(textwrap.dedent(text).encode(), file)
+    return formats.single_file(doc, warnings)
+
+
+def run(text: str, model: QueuesFile | None = None, **options) -> Result:
+    return generate(single(text), model or default_queues(), Options(**options))
+
+
+def planned(result: Result) -> dict:
+    """Planned jobs by label."""
+    return {job.label: job for job in result.plan}
+
+
+def steps_of(pipeline: dict) -> list[dict]:
+    """Every step, group members included, in order."""
+    out = []
+    for step in pipeline["steps"]:
+        out.append(step)
+        out.extend(step.get("steps", []) if "group" in step else [])
+    return out
+
+
+def step(pipeline: dict, key: str) -> dict:
+    return next(s for s in steps_of(pipeline) if s.get("key") == key)
+
+
+def layout(root: pathlib.Path, files: dict[str, str]) -> pathlib.Path:
+    """Write a repository's `.buildkite` tree; returns the ci_config.yaml path."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root / ".buildkite" / "ci_config.yaml"
+
+
+CI_CONFIG = """\
+    job_dirs:
+      - ".buildkite/test_areas"
+    run_all_patterns:
+      - "setup.py"
+      - "docker/Dockerfile"
+    run_all_exclude_patterns:
+      - "docker/Dockerfile."
+    registries: registry.example.com
+    repositories:
+      main: ci-main
+      premerge: ci-premerge
+"""

@@ -1,0 +1,178 @@
+"""The rendered pipeline: plugins by hosting, multi-node, retries, mirrors, hardware and image steps."""
+
+from __future__ import annotations
+
+import shlex
+
+from constructs_lib.bootstrap.render import DOCKER_PLUGIN, KUBERNETES_PLUGIN, LOST_AGENT_RETRIES
+
+from .helpers import default_queues, queues, run, step, steps_of
+
+STEPS = """\
+steps:
+- label: GPU test
+  working_dir: /vllm-workspace/tests/distributed
+  parallelism: 3
+  soft_fail: true
+  timeout_in_minutes: 45
+  commands:
+  - pytest -v -s a.py
+  - pytest -v -s b.py
+- label: CPU test
+  no_gpu: true
+  command: pytest cpu
+- label: A100 test
+  gpu: a100
+  num_gpus: 4
+  command: pytest big
+- label: Two nodes
+  num_gpus: 2
+  num_nodes: 2
+  commands:
+  - [node0 a, node0 b]
+  - [node1 a]
+- label: Mirrored
+  mirror_hardwares: [amdexperimental]
+  working_dir: /vllm-workspace/tests
+  commands: [pytest -m 'not slow' x]
+"""
+
+
+def pipeline(**options) -> dict:
+    return run(STEPS, run_all=True, **options).pipeline
+
+
+def plugin(step_: dict, name: str) -> dict:
+    (only,) = step_["plugins"]
+    return only[name]
+
+
+def test_docker_plugin_for_queues_not_on_kubernetes():
+    gpu = plugin(step(pipeline(), "gpu-test"), DOCKER_PLUGIN)
+    assert gpu["image"] == "public.ecr.aws/q9t5s3a7/vllm-ci-test-repo:$BUILDKITE_COMMIT"
+    assert gpu["gpus"] == "all"
+    assert gpu["propagate-environment"] is True
+    assert "HF_TOKEN" in gpu["environment"]  # by name: the value comes from the agent
+    assert "/dev/shm:/dev/shm" in gpu["volumes"]
+    assert any(v.endswith(":/root/.cache/huggingface") for v in gpu["volumes"])
+    script = gpu["command"][-1]
+    assert "cd /vllm-workspace/tests/distributed\npytest -v -s a.py\npytest -v -s b.py" in script
+
+
+def test_cpu_only_steps_get_no_gpus():
+    assert "gpus" not in plugin(step(pipeline(), "cpu-test"), DOCKER_PLUGIN)
+
+
+def test_kubernetes_plugin_with_gpu_limits_on_kubernetes_backed_queues():
+    a100 = step(pipeline(), "a100-test")
+    assert a100["agents"] == {"queue": "a100-queue"}
+    assert default_queues().queues["a100-queue"].kubernetes is not None
+    pod = plugin(a100, KUBERNETES_PLUGIN)["podSpec"]
+    (container,) = pod["containers"]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == 4
+    assert container["image"].endswith(":$BUILDKITE_COMMIT")
+    token = next(e for e in container["env"] if e["name"] == "HF_TOKEN")
+    assert "secretKeyRef" in token["valueFrom"]
+    # The optional GKE cluster's a100 pool serves this queue: select its nodes.
+    assert pod["nodeSelector"] == {"cloud.google.com/gke-accelerator": "nvidia-tesla-a100"}
+
+
+def test_multi_node_steps_run_the_multi_node_script_without_a_plugin():
+    two = step(pipeline(), "two-nodes")
+    assert "plugins" not in two
+    (command,) = two["commands"]
+    words = shlex.split(command)
+    assert words[0] == "./.buildkite/scripts/run-multi-node-test.sh"
+    assert words[1:4] == ["/vllm-workspace/tests", "2", "2"]
+    assert words[4].endswith(":$BUILDKITE_COMMIT")
+    assert words[5:] == ["node0 a && node0 b", "node1 a"]
+
+
+def test_parallelism_soft_fail_timeout_and_priority():
+    gpu = step(pipeline(priority=5), "gpu-test")
+    assert (gpu["parallelism"], gpu["soft_fail"], gpu["timeout_in_minutes"], gpu["priority"]) == (3, True, 45, 5)
+    assert "priority" not in step(pipeline(), "gpu-test")
+
+
+def test_every_command_step_retries_lost_agents():
+    for s in steps_of(pipeline()):
+        if "agents" in s:
+            rules = s["retry"]["automatic"]
+            for wanted in LOST_AGENT_RETRIES:
+                assert wanted in rules, (s["key"], wanted)
+    reasons = [r.get("signal_reason") for r in LOST_AGENT_RETRIES]
+    assert "agent_stop" in reasons
+
+
+def test_a_given_retry_keeps_its_rules():
+    text = "steps:\n- label: R\n  command: x\n  retry:\n    automatic:\n      - exit_status: -1\n        limit: 3\n      - exit_status: 1\n        limit: 1\n"
+    rules = step(run(text).pipeline, "r")["retry"]["automatic"]
+    assert {"exit_status": -1, "limit": 3} in rules and {"exit_status": 1, "limit": 1} in rules
+    assert {"exit_status": -1, "limit": 1} not in rules
+    assert {"exit_status": -10, "limit": 1} in rules
+
+
+def test_amd_mirror_group():
+    groups = {s["group"]: s["steps"] for s in pipeline()["steps"] if "group" in s}
+    amd = groups["AMD Tests"]
+    assert [s["key"] for s in amd] == ["image-build-amd", "amd-mirrored"]
+    build, mirror = amd
+    assert build["agents"] == {"queue": "amd-cpu"}
+    assert mirror["agents"] == {"queue": "amd"}
+    assert mirror["depends_on"] == ["image-build-amd"]
+    words = shlex.split(mirror["commands"][0])
+    assert words[:2] == ["bash", ".buildkite/scripts/hardware_ci/run-amd-test.sh"]
+    assert words[2] == "cd /vllm-workspace/tests && pytest -m 'not slow' x"
+
+
+def test_hardware_steps_for_each_declared_hardware_line():
+    groups = {s["group"]: s["steps"] for s in pipeline()["steps"] if "group" in s}
+    hardware = {s["key"]: s["agents"]["queue"] for s in groups["Hardware Tests"] if "agents" in s}
+    lines = {line: name for name, q in default_queues().queues.items() for line in q.routing.hardware}
+    for line in ("neuron", "intel-cpu", "intel-gpu", "ppc64le", "tpu"):
+        assert hardware[f"hardware-{line}"] == lines[line]
+
+
+def test_no_hardware_steps_for_lines_nobody_declares():
+    model = queues(
+        """\
+        aws:
+          region: us-west-2
+          agent_token_path: /buildkite/agent-token
+          hf_token_secret: ci/hf-token
+          state: {bucket: vllm-ci-terraform-state, lock_table: vllm-ci-terraform-locks}
+          networks:
+            us-west-2: {vpc_cidr: 10.20.0.0/16}
+        queues:
+          cpu: {aws: {instance_types: [r6in.large], max_size: 2, builder: true}}
+          gpu: {accelerator: {type: l4, count: 1}, external: {}}
+        """
+    )
+    result = run(STEPS.replace("  gpu: a100\n  num_gpus: 4\n", "").replace("  num_gpus: 2\n  num_nodes: 2\n", "  num_nodes: 1\n").replace(
+        "  commands:\n  - [node0 a, node0 b]\n  - [node1 a]\n", "  command: x\n"), model, run_all=True)
+    assert not any(job.role == "hardware" for job in result.plan)
+    assert not any(job.role == "mirror" for job in result.plan)
+    assert any("no queue declares hardware 'amdexperimental'" in str(w) for w in result.warnings)
+
+
+def test_image_build_skips_an_existing_image_and_every_test_depends_on_it():
+    p = pipeline(branch="main")
+    build = step(p, "image-build")
+    assert build["agents"] == {"queue": "cpu_queue"}
+    script = "\n".join(build["commands"])
+    assert "docker manifest inspect public.ecr.aws/q9t5s3a7/vllm-ci-postmerge-repo:$BUILDKITE_COMMIT" in script
+    assert "exit 0" in script
+    assert "vllm-ci-postmerge-repo:latest" in script  # the default branch also moves :latest
+    for s in steps_of(p):
+        if s.get("key") in ("gpu-test", "cpu-test", "a100-test", "two-nodes", "mirrored"):
+            assert s["depends_on"] == ["image-build"]
+
+
+def test_registry_and_repository_can_be_given():
+    gpu = plugin(step(pipeline(registry="123.dkr.ecr.us-west-2.amazonaws.com", repository="ci"), "gpu-test"), DOCKER_PLUGIN)
+    assert gpu["image"] == "123.dkr.ecr.us-west-2.amazonaws.com/ci:$BUILDKITE_COMMIT"
+
+
+def test_fields_are_ordered_for_a_reader():
+    gpu = step(pipeline(), "gpu-test")
+    assert list(gpu)[:3] == ["label", "key", "depends_on"]

@@ -1,0 +1,135 @@
+"""Every shared fixture x every scenario: a schema-valid pipeline, unique keys, declared queues.
+
+The fixtures are the real step files of ../shared (31 single-file versions and
+the 2026 repository layout). Two single-file versions give two steps the same
+label; the reference generator turned those into duplicate keys, which
+Buildkite rejects. Here they stop the bootstrap, and the test checks that the
+problem names two steps whose labels really are the same.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from constructs_lib.queues.problems import LoadError
+
+from constructs_lib.bootstrap import pipeline_schema
+from constructs_lib.bootstrap.cli import read_source
+from constructs_lib.bootstrap.generate import Options, generate
+from tests.conftest import shared_files, shared_path
+
+from .helpers import default_queues, steps_of
+
+SCENARIOS = {
+    "run-all": Options(run_all=True, branch="feature"),
+    "vllm-core": Options(changed_files=("vllm/core/scheduler.py",), branch="feature"),
+    "docs-only": Options(changed_files=("docs/source/index.md", "README.md"), branch="feature"),
+    "default-branch": Options(changed_files=("vllm/core/scheduler.py",), branch="main"),
+    "nightly": Options(nightly=True, branch="main"),
+}
+PLAIN_CHECKED = {"vllm-project__vllm__30ebe0dc3c24.yaml", "ci_config.yaml"}
+PLAIN = jsonschema.Draft7Validator(json.load(open(pipeline_schema.schema_path(), encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=None)
+def source_of(path: str):
+    return read_source(path)
+
+
+@functools.lru_cache(maxsize=None)
+def generated(path: str, scenario: str):
+    """The result for (file, scenario), or the LoadError it raised."""
+    try:
+        return generate(source_of(path), default_queues(), SCENARIOS[scenario])
+    except LoadError as err:
+        return err
+
+
+def check(path, scenario: str):
+    result = generated(str(path), scenario)
+    if isinstance(result, LoadError):
+        assert_same_labels(result)
+        return None
+    pipeline = result.pipeline
+    assert yaml.load(result.yaml, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == pipeline
+    if scenario == "run-all" and Path(path).name in PLAIN_CHECKED:
+        # The plain validator too, not only the generator's own fast check (which
+        # test_pipeline_schema holds to the plain verdict); slow, so for the largest.
+        PLAIN.validate(pipeline)
+    steps = steps_of(pipeline)
+    keys = [s["key"] for s in steps if "key" in s]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    declared = set(default_queues().queues)
+    commands = [s for s in steps if "block" not in s and "group" not in s]
+    assert commands and all(s["agents"]["queue"] in declared for s in commands)
+    assert all(set(s.get("depends_on", [])) <= set(keys) for s in steps)
+    blocked = {s["key"] for s in commands if any(d.startswith("block-") for d in s.get("depends_on", []))}
+    if scenario == "nightly":
+        assert not blocked
+    if scenario == "docs-only":
+        assert blocked == {s["key"] for s in commands}
+    return result
+
+
+def assert_same_labels(err: LoadError) -> None:
+    """The only acceptable failure: two steps of one file whose labels give one key."""
+    for problem in err.problems:
+        found = re.search(r"gets key '([^']+)', as step .* at (.+):(\d+) does", problem.message)
+        assert found, str(problem)
+        lines = open(problem.file, encoding="utf-8").read().splitlines()
+        labels = [_label(lines[line - 1]) for line in (problem.line, int(found.group(3)))]
+        assert labels[0] and _normal(labels[0]) == _normal(labels[1]), (str(problem), labels)
+
+
+def _label(line: str) -> str:
+    found = re.match(r"\s*-?\s*label:\s*(.*?)\s*(#.*)?$", line)
+    return yaml.safe_load(found.group(1)) if found else ""
+
+
+def _normal(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("path", shared_files("vllm-test-pipelines", "*.yaml"))
+def test_single_file_versions(path, scenario):
+    check(path, scenario)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_current_layout(scenario):
+    result = check(shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml"), scenario)
+    assert result is not None  # the current layout has no colliding labels
+
+
+@pytest.mark.parametrize("path", shared_files("vllm-test-pipelines", "*.yaml"))
+def test_selection_against_the_raw_files(path):
+    """Steps whose dependency prefixes the changed file run; the rest of the dependent ones wait."""
+    changed = "vllm/core/scheduler.py"
+    result = generated(str(path), "vllm-core")
+    if isinstance(result, LoadError):
+        return  # colliding labels: checked above
+    raw = yaml.safe_load(open(path, encoding="utf-8")) or {}
+    runs = {job.label: job.runs for job in result.plan if job.role == "test"}
+    for step in raw.get("steps", []):
+        if step.get("fast_check_only") or step.get("optional") or step.get("nightly"):
+            continue
+        deps = step.get("source_file_dependencies")
+        expected = deps is None or any(changed.startswith(d) for d in deps)
+        assert runs[step["label"]] == expected, step["label"]
+
+
+def test_every_step_of_every_fixture_routes():
+    paths = [p.values[0] for p in shared_files("vllm-test-pipelines", "*.yaml") if p.values[0] is not None]
+    paths.append(shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml"))
+    for path in paths:
+        result = generated(str(path), "nightly")
+        if isinstance(result, LoadError):
+            assert all("gets key" in p.message for p in result.problems), result

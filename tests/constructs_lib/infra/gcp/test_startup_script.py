@@ -1,0 +1,101 @@
+"""The TPU agents' boot script: rendered from repository templates, names only, shellcheck-clean."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from constructs_lib.infra.gcp import startup_script
+from tests.conftest import skip
+from tests.constructs_lib.infra.gcp.boots import agent_boot
+
+NODE = agent_boot(queue="tpu", tpu="bk-tpu-0", zone="us-central1-a", accelerator_type="v3-8", architecture="node")
+VM = agent_boot(queue="tpu_v6e", tpu="bk-tpu-v6e-2", zone="us-east5-b", accelerator_type="v6e-1", architecture="vm")
+
+
+def shellcheck_or_skip() -> str:
+    path = shutil.which("shellcheck")
+    if path is None:
+        skip("shellcheck is not installed (Debian package shellcheck; `make tools` installs it)")
+    return path
+
+
+@pytest.mark.parametrize("name", ["node", "vm", "hook", "template", "hook-template"])
+def test_scripts_pass_shellcheck(name, tmp_path):
+    shellcheck = shellcheck_or_skip()
+    text = {
+        "node": lambda: startup_script.render(NODE),
+        "vm": lambda: startup_script.render(VM),
+        "hook": startup_script.environment_hook,
+        "template": lambda: startup_script.AGENT_TEMPLATE.read_text(),
+        "hook-template": lambda: startup_script.HOOK_TEMPLATE.read_text(),
+    }[name]()
+    script = tmp_path / f"{name}.sh"
+    script.write_text(text)
+    result = subprocess.run([shellcheck, "--severity=style", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_placeholder_is_rendered_with_names_only():
+    script = startup_script.render(NODE)
+    assert "@@" not in script
+    assert "readonly QUEUE=tpu\n" in script
+    assert "readonly TPU_NAME=bk-tpu-0\n" in script
+    assert "readonly TPU_ZONE=us-central1-a\n" in script
+    assert "readonly AGENT_TOKEN_SECRET=buildkite-agent-token\n" in script
+    assert "readonly HF_TOKEN_SECRET=hf-token\n" in script
+    assert "readonly PROJECT=vllm-ci-infra\n" in script
+    assert "readonly DATA_DISKS=(/dev/disk/by-id/google-docker-data)\n" in script
+    assert "readonly DATA_DISKS=(/dev/disk/by-id/google-persistent-disk-1 /dev/nvme0n2 /dev/sdb)\n" in startup_script.render(VM)
+
+
+def test_agent_install_is_pinned_and_signed():
+    script = startup_script.render(NODE)
+    assert f"readonly BUILDKITE_KEY_FINGERPRINT={startup_script.BUILDKITE_KEY_FINGERPRINT}\n" in script
+    assert startup_script.BUILDKITE_KEY_FINGERPRINT == "32A37959C2FA5C3C99EFBC32A79206696452D198"
+    # The key is checked against the pinned fingerprint before apt trusts it.
+    assert '[[ $primary != "$BUILDKITE_KEY_FINGERPRINT" ]]' in script
+    assert "deb [signed-by=%s] https://apt.buildkite.com/buildkite-agent stable main" in script
+    # Nothing downloaded is ever piped into a shell.
+    assert not re.search(r"\|\s*(sudo\s+)?(ba|z|da)?sh\b", script)
+    assert "get.docker.com" not in script and "rustup" not in script
+
+
+def test_tokens_stay_out_of_the_environment_file_and_world_readable_files():
+    script = startup_script.render(NODE)
+    hook = startup_script.environment_hook()
+    assert "/etc/environment" not in script.replace("(nor into /etc/environment)", "")
+    assert not re.search(r"chmod\s+[0-7]?[0-7][0-7][2367]\b|chmod\s+\S*o\+w|777", script + hook)
+    # Secret files are created under umask 077, then opened to the agent's group only.
+    assert "umask 077" in script and "chmod 0640" in script
+    # The HF token reaches jobs through the agent's environment hook, which reads it from that file.
+    assert 'cat >"$AGENT_DIR/hooks/environment.new" <<\'HOOK\'' in script
+    assert hook.rstrip("\n") in script
+    assert "export HF_TOKEN" in hook
+    assert f"hf_token_file={startup_script.HF_TOKEN_FILE}\n" in hook
+
+
+def test_tpu_name_and_zone_reach_the_agent_environment():
+    script = startup_script.render(NODE)
+    assert "Environment=TPU_NAME=%s" in script and "Environment=TPU_ZONE=%s" in script
+    assert "tags=\"queue=%s\"" in script and 'name="%s"\\n\' "$AGENT_NAME"' in script
+
+
+@pytest.mark.parametrize("field, value", [("queue", "tpu; rm -rf /"), ("tpu_name", "$(id)"), ("project", "a b"), ("hf_token_secret", "x'y")])
+def test_values_that_could_break_out_of_the_script_are_refused(field, value):
+    import dataclasses
+
+    with pytest.raises(ValueError, match="cannot be rendered"):
+        startup_script.render(dataclasses.replace(NODE, **{field: value}))
+
+
+def test_terraform_template_syntax_is_escaped():
+    assert startup_script.for_terraform('a "${x}" %{if} $y') == 'a "$${x}" %%{if} $y'
+    metadata = startup_script.instance_metadata(NODE, **{"tpu-ip-address": "10.0.0.2"})
+    assert metadata["startup-script"] == startup_script.for_terraform(startup_script.render(NODE))
+    assert "${" not in metadata["startup-script"].replace("$${", "")
+    assert metadata["enable-oslogin"] == "TRUE" and metadata["block-project-ssh-keys"] == "TRUE"
+    assert metadata["tpu-ip-address"] == "10.0.0.2"
