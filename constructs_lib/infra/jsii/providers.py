@@ -40,6 +40,27 @@ from typing import Any
 
 EAGER_ENV = "CI_TOOLKIT_EAGER_PROVIDERS"
 SLIM_ENV = "CI_TOOLKIT_SLIM_ASSEMBLIES"
+# The slim path replaces jsii's `kernel.load` while `<package>._jsii` is
+# imported: an internal of jsii, checked against this release only. Another
+# jsii turns the slim path off (one note), so that a jsii that stopped
+# calling it cannot turn it off silently or break a synth.
+TESTED_JSII = "1.142.0"
+_noted: set[str] = set()
+
+
+def slim_off_reason() -> str | None:
+    """Why the slim assemblies are not used in this process, or None when they are."""
+    if os.environ.get(SLIM_ENV) == "0":
+        return f"{SLIM_ENV}=0"
+    import importlib.metadata
+
+    try:
+        installed = importlib.metadata.version("jsii")
+    except importlib.metadata.PackageNotFoundError:
+        return "jsii's version is unknown"
+    if installed != TESTED_JSII:
+        return f"jsii {installed} is installed; the slim assemblies were tested with jsii {TESTED_JSII} only"
+    return None
 
 # class name -> resource module, per binding. Add a line to use a new resource.
 # Structs inside lists must be passed as these classes (a plain dict inside a
@@ -170,8 +191,12 @@ class _Binding:
             bare.__package__ = package
             bare.__file__ = spec.origin
             sys.modules[package] = bare
-            if os.environ.get(SLIM_ENV) != "0":
+            reason = slim_off_reason()
+            if reason is None:
                 self._load_slim_assembly(pathlib.Path(spec.submodule_search_locations[0]))
+            elif not reason.startswith(SLIM_ENV) and reason not in _noted:
+                _noted.add(reason)
+                print(f"note: loading the full provider assemblies: {reason}", file=sys.stderr)
         return importlib.import_module(f"{package}.{module}")
 
     def _load_slim_assembly(self, package_dir: pathlib.Path) -> None:

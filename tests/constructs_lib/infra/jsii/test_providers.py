@@ -120,3 +120,37 @@ def test_as_cdktf_synth_runs_it_the_output_goes_to_cdktf_outdir(tmp_path, defaul
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert all_files(tmp_path / "cdktf-synth-out") == all_files(default_synth)
+
+
+def test_the_slim_path_is_on_for_the_tested_jsii_only(monkeypatch):
+    from constructs_lib.infra.jsii import providers
+
+    monkeypatch.delenv(providers.SLIM_ENV, raising=False)
+    assert providers.slim_off_reason() is None  # the lock's jsii is the tested one
+    monkeypatch.setattr(providers, "TESTED_JSII", "0.0.1")
+    assert "the slim assemblies were tested with jsii 0.0.1 only" in providers.slim_off_reason()
+
+
+FALLBACK = textwrap.dedent(
+    """
+    import sys
+    from constructs_lib.infra.jsii import providers
+    providers.TESTED_JSII = "0.0.1"  # as if another jsii were installed
+    from constructs_lib.infra.app import synth
+    from constructs_lib.queues.loader import load_queues
+    synth(load_queues("queues.yaml"), sys.argv[1])
+    """
+)
+
+
+@pytest.mark.slow
+def test_another_jsii_loads_the_full_assemblies_with_one_note(tmp_path, default_synth):
+    from scripts import synth_process
+
+    done = subprocess.run([sys.executable, "-c", FALLBACK, str(tmp_path / "out")], cwd=REPO, env=synth_process.environment(),
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "note: loading the full provider assemblies: jsii 1.142.0 is installed; the slim assemblies were tested with jsii 0.0.1 only"
+    ]
+    assert all_files(tmp_path / "out") == all_files(default_synth)
