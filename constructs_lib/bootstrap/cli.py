@@ -11,6 +11,7 @@ path). Outputs are written whole or not at all (temporary file, then rename).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from typing import Optional, Sequence
@@ -20,7 +21,7 @@ from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.problems import LoadError, Problem
 from constructs_lib.queues.strict_yaml import read_file
 
-from constructs_lib.bootstrap import formats, interpolation, lenient_yaml
+from constructs_lib.bootstrap import checkout_paths, formats, interpolation, lenient_yaml
 from constructs_lib.bootstrap.generate import Options, generate
 
 STDIO = "-"
@@ -28,6 +29,22 @@ STDIO = "-"
 
 def read_source(path: str) -> formats.Source:
     """The test steps of a test-pipeline.yaml or of a ci_config.yaml's job directories."""
+    return dataclasses.replace(_read_steps(path), present=checkout_files(path))
+
+
+def checkout_files(step_file: str) -> Optional[frozenset[str]]:
+    """Which of the paths the generator's commands name the tested checkout holds (None: no checkout)."""
+    directory = os.path.dirname(os.path.abspath(step_file))
+    while os.path.basename(directory) != ".buildkite":
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+    root = os.path.dirname(directory)
+    return frozenset(p for p in checkout_paths.ALL_PATHS if os.path.isfile(os.path.join(root, p)))
+
+
+def _read_steps(path: str) -> formats.Source:
     doc, warnings = lenient_yaml.load(read_file(path), path)
     if not formats.is_ci_config(doc):
         return formats.single_file(doc, warnings)

@@ -47,6 +47,8 @@ class Source:
     run_all_exclude: tuple[str, ...] = ()
     images: Images = Images()
     warnings: tuple[Problem, ...] = ()
+    # Which of checkout_paths.ALL_PATHS the tested checkout holds; None: the checkout is unknown.
+    present: Optional[frozenset[str]] = None
 
 
 @dataclasses.dataclass(frozen=True)

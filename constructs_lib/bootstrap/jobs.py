@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Optional
+import shlex
+from typing import Optional, Sequence
 
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
-from constructs_lib.bootstrap import keys
+from constructs_lib.bootstrap import checkout_paths, keys
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
 from constructs_lib.bootstrap.routing import Needs
 from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
@@ -38,18 +39,18 @@ class HardwareTest:
 
     line: str
     label: str
-    command: str
+    script: str  # a name of checkout_paths.PATHS
     optional: bool = False
     timeout: Optional[int] = None
 
 
 # The reference template's hardware steps, one per hardware line.
 HARDWARE_TESTS = (
-    HardwareTest("neuron", "Neuron Test", "bash .buildkite/scripts/hardware_ci/run-neuron-test.sh"),
-    HardwareTest("intel-cpu", "Intel CPU Test", "bash .buildkite/scripts/hardware_ci/run-cpu-test.sh"),
-    HardwareTest("intel-gpu", "Intel GPU Test", "bash .buildkite/scripts/hardware_ci/run-xpu-test.sh"),
-    HardwareTest("ppc64le", "IBM Power(ppc64le) CPU Test", "bash .buildkite/scripts/hardware_ci/run-cpu-test-ppc64le.sh", optional=True),
-    HardwareTest("tpu", "TPU V1 Test", "bash .buildkite/scripts/hardware_ci/run-tpu-v1-test.sh", timeout=180),
+    HardwareTest("neuron", "Neuron Test", "neuron-test"),
+    HardwareTest("intel-cpu", "Intel CPU Test", "intel-cpu-test"),
+    HardwareTest("intel-gpu", "Intel GPU Test", "intel-gpu-test"),
+    HardwareTest("ppc64le", "IBM Power(ppc64le) CPU Test", "ppc64le-test", optional=True),
+    HardwareTest("tpu", "TPU V1 Test", "tpu-test", timeout=180),
 )
 
 AMD_IMAGE = "rocm/vllm-ci:$BUILDKITE_COMMIT"
@@ -75,6 +76,19 @@ class Image:
         return f"{self.registry}/{self.repository}:{self.commit}"
 
     @property
+    def torch_nightly(self) -> str:
+        """The image of the torch-nightly jobs (TORCH_NIGHTLY=1)."""
+        return f"{self.name}-torch-nightly"
+
+    def torch_nightly_build_commands(self, dockerfile: str) -> tuple[str, ...]:
+        name = self.torch_nightly
+        return (
+            f"docker build --file {dockerfile} --build-arg max_jobs=16 --build-arg buildkite_commit=$BUILDKITE_COMMIT "
+            f"--build-arg USE_SCCACHE=1 --tag {name} --target test --progress plain .",
+            f"docker push {name}",
+        )
+
+    @property
     def latest(self) -> Optional[str]:
         return f"{self.registry}/{self.repository}:latest" if self.default_branch else None
 
@@ -95,12 +109,31 @@ class Image:
 
 @dataclasses.dataclass(frozen=True)
 class MirrorFamily:
-    """How a family of mirrors is labelled, built and run."""
+    """How a family of mirrors is labelled, built and run; `{name}` stands for a checkout path."""
 
     title: str
     device: Optional[str]  # device of its image build (falls back to the hardware line)
     build_commands: tuple[str, ...]
     wrapper: Optional[str]  # script that runs the commands in the family's image
+
+    def in_checkout(self, present: Optional[frozenset[str]]) -> tuple["MirrorFamily", list[checkout_paths.Resolved]]:
+        """The family with its paths filled in for this checkout, and the paths it looked for."""
+        found: list[checkout_paths.Resolved] = []
+
+        def fill(text: str) -> str:
+            for name in checkout_paths.PATHS:
+                if "{" + name + "}" in text:
+                    resolved = checkout_paths.resolve(name, present)
+                    found.append(resolved)
+                    if resolved.path is None:
+                        return f"bash -c {shlex.quote(resolved.missing_command())}"
+                    text = text.replace("{" + name + "}", resolved.path)
+            return text
+
+        filled = dataclasses.replace(
+            self, build_commands=tuple(fill(c) for c in self.build_commands), wrapper=fill(self.wrapper) if self.wrapper else None
+        )
+        return filled, found
 
 
 MIRROR_FAMILIES = {
@@ -110,12 +143,15 @@ MIRROR_FAMILIES = {
         build_commands=(
             "docker build --build-arg max_jobs=16 --build-arg REMOTE_VLLM=1 "
             "--build-arg ARG_PYTORCH_ROCM_ARCH='gfx90a;gfx942' --build-arg VLLM_BRANCH=$BUILDKITE_COMMIT "
-            f"--tag {AMD_IMAGE} -f docker/Dockerfile.rocm --target test --no-cache --progress plain .",
+            f"--tag {AMD_IMAGE} -f {{rocm-dockerfile}} --target test --no-cache --progress plain .",
             f"docker push {AMD_IMAGE}",
         ),
-        wrapper="bash .buildkite/scripts/hardware_ci/run-amd-test.sh",
+        wrapper="bash {amd-test}",
     ),
 }
+TORCH_NIGHTLY = "torch-nightly"
+TORCH_NIGHTLY_GROUP = "vllm against torch nightly"
+TORCH_NIGHTLY_BUILD_KEY = f"{IMAGE_BUILD_KEY}-{TORCH_NIGHTLY}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +168,8 @@ class Job:
     # Single-file steps without source_file_dependencies always run; the current
     # layout gives every step its job file as a dependency instead.
     always_without_dependencies: bool = True
+    image: Optional[str] = None  # the image its container runs, when not the build's CI image
+    multi_node_script: Optional[str] = checkout_paths.PATHS["multi-node"][0]  # None: the checkout has none
 
     @property
     def label(self) -> str:
@@ -145,39 +183,59 @@ class Expansion:
     excluded: tuple[TestStep, ...]  # fast_check_only steps: not part of this pipeline
 
 
-def expand(source: Source, model: QueuesFile, image: Image) -> Expansion:
-    """All jobs of the build. LoadError names key collisions and unknown depends_on keys."""
+def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool = False) -> Expansion:
+    """All jobs of the build. LoadError names key collisions and unknown depends_on keys.
+
+    With `torch_nightly` (TORCH_NIGHTLY=1), every step marked torch_nightly
+    also runs, soft-failing, in an image built against torch nightly.
+    """
     single = source.kind == SINGLE_FILE
     given = {s.key for s in source.steps if s.key}
     warnings: list[Problem] = []
     excluded = tuple(s for s in source.steps if s.fast_check_only)
     tests: list[Job] = []
     mirrors: list[Job] = []
+    nightly_torch: list[Job] = []
     families: dict[str, Origin] = {}
     declared = {line for q in model.queues.values() for line in q.routing.hardware}
     undeclared: dict[tuple[str, str], int] = {}
+    looked_for: dict[str, tuple[checkout_paths.Resolved, Origin]] = {}
+    multi_node = checkout_paths.resolve("multi-node", source.present)
+    derived = _derived_keys(source.steps, given, warnings)
     for step in source.steps:
         if step.fast_check_only:
             continue
-        job = _test_job(step, source, model)
+        job = _test_job(step, source, model, derived.get(id(step)))
+        if job.runner == MULTI_NODE:
+            looked_for.setdefault("multi-node", (multi_node, step.origin))
+            job = dataclasses.replace(job, multi_node_script=multi_node.path)
         tests.append(job)
+        if torch_nightly and step.torch_nightly:
+            nightly_torch.append(_torch_nightly_job(job, image))
         for mirror in step.mirrors:
             if mirror.device is None and mirror.hardware not in declared:
                 undeclared.setdefault((step.origin.file, mirror.hardware), step.origin.line)
                 continue
-            mirrors.append(_mirror_job(job, mirror))
             families.setdefault(mirror.family, step.origin)
+            spec = _family_in_checkout(mirror.family, source, step.origin, looked_for)
+            mirrors.append(_mirror_job(job, mirror, spec))
     for (file, line_name), line in undeclared.items():
         warnings.append(Problem(file, line, "", f"no queue declares hardware {line_name!r} (routing.hardware); its mirrors are left out"))
     builds = [_image_build(source, image)] if single and IMAGE_BUILD_KEY not in given else []
     # A family's image build opens the family's group, after the tests.
     family_builds = [
-        _family_build(family, MIRROR_FAMILIES[family], origin)
+        _family_build(family, _family_in_checkout(family, source, origin, looked_for), origin)
         for family, origin in families.items()
         if family in MIRROR_FAMILIES and f"{IMAGE_BUILD_KEY}-{family}" not in given
     ]
-    hardware = [_hardware_job(test, source) for test in HARDWARE_TESTS if single and test.line in declared]
-    jobs = tuple(builds + tests + family_builds + mirrors + hardware)
+    hardware = [_hardware_job(test, source, looked_for) for test in HARDWARE_TESTS if single and test.line in declared]
+    if nightly_torch and TORCH_NIGHTLY_BUILD_KEY not in given:
+        nightly_torch.insert(0, _torch_nightly_build(source, image, looked_for))
+    for resolved, origin in looked_for.values():
+        if resolved.path is None:
+            wanted = " or ".join(checkout_paths.PATHS[resolved.name])
+            warnings.append(Problem(origin.file, origin.line, "", f"this checkout has no {wanted}: the jobs that run it fail saying so"))
+    jobs = tuple(builds + tests + family_builds + mirrors + hardware + nightly_torch)
     given_keys = [(job.key, job.label, job.step.origin) for job in jobs]
     # Block keys too: a step may wait behind one. Not for keys that collide already.
     counts = collections.Counter(job.key for job in jobs)
@@ -203,9 +261,42 @@ def needs_of(step: TestStep, model: QueuesFile, builder: bool = False) -> Needs:
     return Needs(step.label, step.gpu or model.routing.default_gpu, amount)
 
 
-def _test_job(step: TestStep, source: Source, model: QueuesFile) -> Job:
+def _derived_keys(steps: Sequence[TestStep], given: set, warnings: list[Problem]) -> dict[int, str]:
+    """Keys of the steps without one, from their labels; a repeated label gets `-2`, `-3`, ... by order."""
+    taken = set(given)
+    first: dict[str, TestStep] = {}
+    out: dict[int, str] = {}
+    for step in steps:
+        if step.key or step.fast_check_only:
+            continue
+        base = keys.derive(step.label)
+        key, n = base, 1
+        while key in taken:
+            n += 1
+            key = f"{base}-{n}"
+        if key != base:
+            other = first.get(base)
+            why = f"the step at {other.origin} derives the same key" if other else f"a step's own key is {base!r}"
+            warnings.append(step.origin.problem(f"step {step.label!r} gets the key {key!r}: {why}"))
+        first.setdefault(base, step)
+        taken.add(key)
+        out[id(step)] = key
+    return out
+
+
+def _family_in_checkout(family: str, source: Source, origin: Origin, looked_for: dict) -> Optional[MirrorFamily]:
+    spec = MIRROR_FAMILIES.get(family)
+    if spec is None:
+        return None
+    filled, found = spec.in_checkout(source.present)
+    for resolved in found:
+        looked_for.setdefault(resolved.name, (resolved, origin))
+    return filled
+
+
+def _test_job(step: TestStep, source: Source, model: QueuesFile, derived_key: Optional[str] = None) -> Job:
     single = source.kind == SINGLE_FILE
-    key = step.key or keys.derive(step.label)
+    key = step.key or derived_key or keys.derive(step.label)
     builds_image = step.label.startswith(BUILD_LABEL_PREFIX)
     if step.no_plugin or builds_image:
         runner = HOST
@@ -229,8 +320,7 @@ def _test_job(step: TestStep, source: Source, model: QueuesFile) -> Job:
     )
 
 
-def _mirror_job(parent: Job, mirror: Mirror) -> Job:
-    spec = MIRROR_FAMILIES.get(mirror.family)
+def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorFamily]) -> Job:
     title = spec.title if spec else mirror.family
     step = parent.step
     dependencies = step.dependencies
@@ -256,6 +346,8 @@ def _mirror_job(parent: Job, mirror: Mirror) -> Job:
         gpu=None,
         env=env or None,
         mirrors=(),
+        agent_tags=None,  # the parent's tags are for its own hardware
+        torch_nightly=False,
     )
     build = f"{IMAGE_BUILD_KEY}-{mirror.family}"
     depends = mirror.depends_on if mirror.depends_on is not None else ((build,) if spec else ())
@@ -285,7 +377,35 @@ def _family_build(family: str, spec: MirrorFamily, origin: Origin) -> Job:
     return Job(BUILD, step, f"{IMAGE_BUILD_KEY}-{family}", needs, HOST, group=f"{spec.title} Tests", family=spec)
 
 
-def _hardware_job(test: HardwareTest, source: Source) -> Job:
+def _hardware_job(test: HardwareTest, source: Source, looked_for: dict) -> Job:
     origin = Origin(source.file, 1, ())
-    step = TestStep(origin, test.label, commands=(test.command,), optional=test.optional, soft_fail=True, timeout=test.timeout)
+    resolved = checkout_paths.resolve(test.script, source.present)
+    looked_for.setdefault(test.script, (resolved, origin))
+    command = f"bash {resolved.path}" if resolved.path else resolved.missing_command()
+    step = TestStep(origin, test.label, commands=(command,), optional=test.optional, soft_fail=True, timeout=test.timeout)
     return Job(HARDWARE, step, f"hardware-{test.line}", Needs(step.label, hardware=test.line), HOST, group="Hardware Tests")
+
+
+def _torch_nightly_build(source: Source, image: Image, looked_for: dict) -> Job:
+    origin = Origin(source.file, 1, ())
+    resolved = checkout_paths.resolve("torch-nightly-dockerfile", source.present)
+    looked_for.setdefault(resolved.name, (resolved, origin))
+    commands = image.torch_nightly_build_commands(resolved.path) if resolved.path else (resolved.missing_command(),)
+    step = TestStep(origin, f"{BUILD_LABEL_PREFIX} build image torch nightly", commands=commands, soft_fail=True, timeout=360,
+                    env={"DOCKER_BUILDKIT": "1"})
+    return Job(BUILD, step, TORCH_NIGHTLY_BUILD_KEY, Needs(step.label, builder=True), HOST, group=TORCH_NIGHTLY_GROUP)
+
+
+def _torch_nightly_job(parent: Job, image: Image) -> Job:
+    """The parent step again, soft-failing, in the image built against torch nightly."""
+    step = dataclasses.replace(parent.step, label=f"Torch Nightly {parent.step.label}", key=None, soft_fail=True, mirrors=(), torch_nightly=False)
+    return dataclasses.replace(
+        parent,
+        step=step,
+        key=f"{TORCH_NIGHTLY}-{parent.key}",
+        needs=dataclasses.replace(parent.needs, label=step.label),
+        depends_on=(TORCH_NIGHTLY_BUILD_KEY,),
+        group=TORCH_NIGHTLY_GROUP,
+        parent=parent.key,
+        image=image.torch_nightly,
+    )

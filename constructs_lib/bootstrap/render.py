@@ -16,7 +16,7 @@ import buildkite_sdk as sdk
 
 from constructs_lib.queues.model import QueuesFile
 
-from constructs_lib.bootstrap import interpolation
+from constructs_lib.bootstrap import checkout_paths, interpolation
 from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route
@@ -27,7 +27,6 @@ KUBERNETES_PLUGIN = "kubernetes"
 DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
 HF_HOME = "/root/.cache/huggingface"
 HF_TOKEN_SECRET = "hf-token-secret"  # Kubernetes secret with key `token`
-MULTI_NODE_SCRIPT = "./.buildkite/scripts/run-multi-node-test.sh"
 CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0", "HF_HOME": HF_HOME}
 # Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not.
 LOST_AGENT_RETRIES = (
@@ -80,7 +79,8 @@ def _readable(step: Any) -> Any:
 def _steps(job: Job, decision: Decision, route: Route, image: Image, model: QueuesFile, variables: dict, priority: Optional[int]) -> list[dict]:
     step = job.step
     label = interpolation.resolve(step.label, variables)
-    command: dict[str, Any] = {"label": label, "key": job.key, "agents": {"queue": route.queue}}
+    agents = {"queue": route.queue, **(step.agent_tags or {})}
+    command: dict[str, Any] = {"label": label, "key": job.key, "agents": agents}
     blocked = not decision.runs
     out: list[Any] = []
     if blocked:
@@ -94,10 +94,11 @@ def _steps(job: Job, decision: Decision, route: Route, image: Image, model: Queu
     commands = [_substitute(c, variables) for c in step.commands]
     if job.runner == CONTAINER:
         queue = model.queues[route.queue]
+        container_image = job.image or image.name
         if queue.kubernetes is not None:
-            command["plugins"] = [{KUBERNETES_PLUGIN: _kubernetes(job, commands, image, route.queue, model)}]
+            command["plugins"] = [{KUBERNETES_PLUGIN: _kubernetes(job, commands, container_image, route.queue, model)}]
         else:
-            command["plugins"] = [{DOCKER_PLUGIN: _docker(job, commands, image, queue.accelerator is not None)}]
+            command["plugins"] = [{DOCKER_PLUGIN: _docker(job, commands, container_image, queue.accelerator is not None)}]
     elif job.runner == MULTI_NODE:
         command["commands"] = [_multi_node(job, image, variables)]
     elif job.family is not None and job.family.wrapper and job.parent is not None:
@@ -117,6 +118,8 @@ def _steps(job: Job, decision: Decision, route: Route, image: Image, model: Queu
         command["parallelism"] = step.parallelism
     if priority:
         command["priority"] = priority
+    for field, value in (step.passthrough or {}).items():
+        command[field] = interpolation.resolve(value, variables) if isinstance(value, str) else value
     command["retry"] = _retry(step.retry)
     out.append(command)
     return out
@@ -142,9 +145,9 @@ def _script(job: Job, commands: list[str]) -> str:
     return "\n".join(["(command nvidia-smi || true)", f"cd {working_dir}", *commands])
 
 
-def _docker(job: Job, commands: list[str], image: Image, gpus: bool) -> dict:
+def _docker(job: Job, commands: list[str], image: str, gpus: bool) -> dict:
     options: dict[str, Any] = {
-        "image": image.name,
+        "image": image,
         "always-pull": True,
         "propagate-environment": True,
         "command": ["bash", "-xec", _script(job, commands)],
@@ -156,10 +159,10 @@ def _docker(job: Job, commands: list[str], image: Image, gpus: bool) -> dict:
     return options
 
 
-def _kubernetes(job: Job, commands: list[str], image: Image, queue_name: str, model: QueuesFile) -> dict:
+def _kubernetes(job: Job, commands: list[str], image: str, queue_name: str, model: QueuesFile) -> dict:
     queue = model.queues[queue_name]
     container: dict[str, Any] = {
-        "image": image.name,
+        "image": image,
         "command": ["bash -xec " + shlex.quote(_script(job, commands))],
         "env": [{"name": k, "value": v} for k, v in CONTAINER_ENV.items()]
         + [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token"}}}],
@@ -192,7 +195,9 @@ def _node_selector(queue_name: str, model: QueuesFile) -> Optional[dict]:
 def _multi_node(job: Job, image: Image, variables: dict) -> str:
     step = job.step
     nodes = [" && ".join(_substitute(c, variables) for c in node) for node in step.node_commands or ()]
-    words = [MULTI_NODE_SCRIPT, step.working_dir or DEFAULT_WORKING_DIR, str(step.nodes), str(step.count or 1), image.name]
+    if job.multi_node_script is None:
+        return checkout_paths.Resolved("multi-node", None).missing_command()
+    words = [f"./{job.multi_node_script}", step.working_dir or DEFAULT_WORKING_DIR, str(step.nodes), str(step.count or 1), image.name]
     return " ".join(words + [shlex.quote(node) for node in nodes])
 
 

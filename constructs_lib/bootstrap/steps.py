@@ -93,6 +93,9 @@ class TestStep:
     depends_on: Optional[tuple[str, ...]] = None
     no_plugin: bool = False
     group: Optional[str] = None
+    torch_nightly: bool = False  # also runs against torch nightly (TORCH_NIGHTLY=1 builds)
+    agent_tags: Optional[dict] = None  # agent tags beyond the queue the generator routes to
+    passthrough: Optional[dict] = None  # Buildkite fields written to the step as given (PASSTHROUGH)
 
 
 # -- readers of single values -----------------------------------------------------
@@ -312,6 +315,51 @@ def never_matches(prefix: str) -> Optional[str]:
     return None
 
 
+def agent_tags(value: Any) -> dict:
+    """`agents:` of a step: tag -> value, as Buildkite's agent targeting takes them."""
+    if not isinstance(value, dict):
+        raise FieldError(f"must be a mapping of agent tags, not {kind_of(value)}")
+    out = {}
+    for tag, item in value.items():
+        if not isinstance(tag, str) or not NAME_PATTERN.match(tag):
+            raise FieldError(f"{tag!r} is not a valid agent tag name")
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise FieldError(f"{tag}: must be a string or number, not {kind_of(item)}")
+        out[tag] = item if isinstance(item, str) else str(item)
+    return out
+
+
+def string_or_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    return list(strings(value))
+
+
+def flag_or_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    return text(value)
+
+
+def as_given(value: Any) -> Any:
+    """Written to the step as it is; Buildkite's pipeline schema checks it."""
+    return value
+
+
+# Buildkite step fields written to the command step as given (the pipeline
+# schema checks every one before anything is uploaded).
+PASSTHROUGH: dict[str, Callable[[Any], Any]] = {
+    "concurrency": at_most(MAX_PARALLELISM, "jobs at once"),
+    "concurrency_group": text,
+    "artifact_paths": string_or_strings,
+    "notify": as_given,
+    "cancel_on_build_failing": flag,
+    "allow_dependency_failure": flag,
+    "if": text,
+    "skip": flag_or_text,
+}
+
+
 # Field name -> reader. Both formats share the table: the current layout kept the
 # single-file names and added its own (key, device, num_devices, mirror, ...).
 Reader = Callable[[Any], Any]
@@ -344,6 +392,8 @@ FIELDS: dict[str, Reader] = {
     "retry": retry,
     "depends_on": depends_on,
     "no_plugin": flag,
+    "agents": agent_tags,
+    **PASSTHROUGH,
 }
 
 _MIRROR_FIELDS: dict[str, Reader] = {
@@ -496,7 +546,22 @@ class StepReader:
             depends_on=values.get("depends_on"),
             no_plugin=no_plugin,
             group=group,
+            torch_nightly=bool(values.get("torch_nightly")) or self._has_torch_nightly_mirror(values),
+            agent_tags=self._agent_tags(values, path),
+            passthrough={f: values[f] for f in PASSTHROUGH if f in values} or None,
         )
+
+    def _agent_tags(self, values: dict, path: tuple) -> Optional[dict]:
+        tags = dict(values.get("agents") or {})
+        if "queue" in tags:
+            self.warn(path + ("agents", "queue"), f"ignored: the generator routes the step to a queue of queues.yaml (not {tags['queue']!r})")
+            del tags["queue"]
+        return tags or None
+
+    @staticmethod
+    def _has_torch_nightly_mirror(values: dict) -> bool:
+        block = values.get("mirror")
+        return isinstance(block, dict) and "torch_nightly" in block
 
     def _mirrors(self, values: dict, path: tuple) -> Optional[tuple[Mirror, ...]]:
         mirrors: dict[str, Mirror] = {}
