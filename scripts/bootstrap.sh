@@ -8,8 +8,9 @@
 #   PIPELINE_FILE   the test steps (default: .buildkite/ci_config.yaml when it
 #                   exists, else .buildkite/test-pipeline.yaml)
 #   QUEUES_FILE     queues.yaml (default: the one beside this toolkit)
-#   RUN_ALL=1       run every step; NIGHTLY=1: nightly build (optional steps too)
-#   DOCS_ONLY_SKIP=0  run the tests even when only docs changed
+#   RUN_ALL=1, NIGHTLY=1, TORCH_NIGHTLY=1, DOCS_ONLY_DISABLE=1, NOAUTO=1,
+#   PRIORITY=HIGH, VLLM_CI_ONLY_STEP_KEYS='["key"]', PULL_REQUEST_LABELS=a,b
+#                   the controls of vLLM's generator (the README lists them)
 #   CI_REGISTRY, CI_REPOSITORY  where the CI image goes (default: the step files')
 #   CI_BOOTSTRAP    the generator command (default: ci-bootstrap, from
 #                   `pip install <this toolkit's checkout>`)
@@ -84,9 +85,11 @@ fi
 args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-files"
   --branch "$branch" --default-branch "$default_branch" --pull-request "$pull_request"
   --output "$work/pipeline.yaml" --explain "$work/explain.md")
+# RUN_ALL, NIGHTLY, TORCH_NIGHTLY, DOCS_ONLY_DISABLE, NOAUTO, PRIORITY,
+# VLLM_CI_ONLY_STEP_KEYS and PULL_REQUEST_LABELS reach the generator through
+# the environment, as vLLM's generator reads them.
 [[ "$run_all" == 1 ]] && args+=(--run-all)
-[[ "${NIGHTLY:-0}" == 1 ]] && args+=(--nightly)
-[[ "${DOCS_ONLY_SKIP:-1}" == 0 ]] && args+=(--no-docs-skip)
+[[ -n "${PRIORITY:-}" ]] && args+=(--priority "$PRIORITY")
 [[ -n "${CI_REGISTRY:-}" ]] && args+=(--registry "$CI_REGISTRY")
 [[ -n "${CI_REPOSITORY:-}" ]] && args+=(--repository "$CI_REPOSITORY")
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
+import re
 import sys
 from typing import Optional, Sequence
 
@@ -22,7 +24,7 @@ from constructs_lib.queues.problems import LoadError, Problem
 from constructs_lib.queues.strict_yaml import read_file
 
 from constructs_lib.bootstrap import checkout_paths, formats, interpolation, lenient_yaml
-from constructs_lib.bootstrap.generate import Options, generate
+from constructs_lib.bootstrap.generate import RUN_ALL_LABEL, Options, generate
 
 STDIO = "-"
 
@@ -141,12 +143,25 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         "--pull-request", default=os.environ.get("BUILDKITE_PULL_REQUEST"),
         help="the PR number, or false (default: $BUILDKITE_PULL_REQUEST); a PR is never a default-branch build",
     )
-    parser.add_argument("--run-all", action="store_true", help="run every step, as if a run-all file changed")
-    parser.add_argument("--nightly", action="store_true", help="nightly build: run every step, optional ones too")
-    parser.add_argument("--no-docs-skip", action="store_true", help="run the tests even when only docs changed")
+    env = os.environ
+    parser.add_argument("--run-all", action="store_true", default=env.get("RUN_ALL") == "1",
+                        help="run every step that is not optional, as if a run-all file changed (RUN_ALL=1)")
+    parser.add_argument("--nightly", action="store_true", default=env.get("NIGHTLY") == "1",
+                        help="nightly build: run every step, optional ones too (NIGHTLY=1)")
+    parser.add_argument("--torch-nightly", action="store_true", default=env.get("TORCH_NIGHTLY") == "1",
+                        help="run everything, and the torch_nightly steps on a torch-nightly image too (TORCH_NIGHTLY=1)")
+    parser.add_argument("--no-docs-skip", action="store_true", default=env.get("DOCS_ONLY_DISABLE") == "1",
+                        help="run the tests even when only docs changed (DOCS_ONLY_DISABLE=1)")
+    parser.add_argument("--noauto", action="store_true", default=env.get("NOAUTO") == "1",
+                        help="every step waits behind a block step (NOAUTO=1)")
+    parser.add_argument("--only-step-keys", default=env.get(ONLY_KEYS_ENV),
+                        help=f"a JSON array of step keys: only these run, with what they need ({ONLY_KEYS_ENV})")
+    parser.add_argument("--pr-labels", default=env.get("PULL_REQUEST_LABELS", ""),
+                        help=f"the PR's labels, comma-separated; {RUN_ALL_LABEL} runs everything (PULL_REQUEST_LABELS)")
     parser.add_argument("--registry", help="image registry (default: the ci_config's, else the reference's)")
     parser.add_argument("--repository", help="image repository (default: by branch, from the ci_config or the reference)")
-    parser.add_argument("--priority", type=int, help="Buildkite priority of every job")
+    parser.add_argument("--priority", default=env.get("PRIORITY"),
+                        help=f"Buildkite priority of every job: a whole number, or HIGH ({HIGH_PRIORITY}) (PRIORITY)")
     parser.add_argument("--output", help="where to write the pipeline YAML, or - (default: - unless --explain prints)")
     parser.add_argument("--explain", nargs="?", const=STDIO, help="write the Markdown summary to PATH, or print it (-)")
     args = parser.parse_args(argv)
@@ -155,6 +170,40 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     elif args.output == STDIO and args.explain == STDIO:
         parser.error("--output - and --explain - would both print; give one of them a file")
     return args
+
+
+ONLY_KEYS_ENV = "VLLM_CI_ONLY_STEP_KEYS"
+HIGH_PRIORITY = 1  # PRIORITY=HIGH: ahead of every job of priority 0, Buildkite's default
+_STEP_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def only_keys(value: Optional[str]) -> Optional[frozenset[str]]:
+    """VLLM_CI_ONLY_STEP_KEYS as vLLM's generator reads it: a non-empty JSON array of distinct step keys."""
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, list) or not parsed or not all(isinstance(k, str) and _STEP_KEY.match(k) for k in parsed):
+        raise LoadError([Problem(ONLY_KEYS_ENV, 0, "", "must be a non-empty JSON array of step keys, like [\"a-key\", \"b-key\"]")])
+    if len(set(parsed)) != len(parsed):
+        raise LoadError([Problem(ONLY_KEYS_ENV, 0, "", "names a step key twice")])
+    return frozenset(parsed)
+
+
+def priority(value: Optional[str]) -> Optional[int]:
+    if value is None or value == "":
+        return None
+    if value.upper() == "HIGH":
+        return HIGH_PRIORITY
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not -1000 <= number <= 1000:
+        raise LoadError([Problem("PRIORITY", 0, "", f"{value!r} is not HIGH or a whole number from -1000 to 1000")])
+    return number
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -183,7 +232,11 @@ def _run(args: argparse.Namespace) -> int:
             docs_skip=not args.no_docs_skip,
             registry=args.registry,
             repository=args.repository,
-            priority=args.priority,
+            priority=priority(args.priority),
+            torch_nightly=args.torch_nightly,
+            noauto=args.noauto,
+            only_keys=only_keys(args.only_step_keys),
+            pr_labels=tuple(label.strip() for label in args.pr_labels.split(",") if label.strip()),
             pull_request=args.pull_request,
             # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
             build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},

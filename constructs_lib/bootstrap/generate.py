@@ -24,6 +24,10 @@ from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, expand
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route, Unroutable, route
 
+# The PR label that runs every test, as vLLM's generator reads it.
+RUN_ALL_LABEL = "ready-run-all-tests"
+
+
 @dataclasses.dataclass(frozen=True)
 class Options:
     changed_files: tuple[str, ...] = ()
@@ -35,6 +39,10 @@ class Options:
     registry: Optional[str] = None
     repository: Optional[str] = None
     priority: Optional[int] = None
+    torch_nightly: bool = False  # TORCH_NIGHTLY=1: run everything, and the torch_nightly steps on torch nightly too
+    noauto: bool = False  # NOAUTO=1: every job waits behind a block step
+    only_keys: Optional[frozenset[str]] = None  # VLLM_CI_ONLY_STEP_KEYS
+    pr_labels: tuple[str, ...] = ()  # the PR's labels: ready-run-all-tests runs everything, nightly steps too
     # BUILDKITE_PULL_REQUEST: a PR number, or "false"/absent for a branch build.
     # A PR from a branch named like the default branch is still a PR.
     pull_request: Optional[str] = None
@@ -85,7 +93,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         default_branch=default,
         commit=_commit(build.get("BUILDKITE_COMMIT")),
     )
-    expansion = expand(source, model, image)
+    expansion = expand(source, model, image, torch_nightly=options.torch_nightly)
     jobs = expansion.jobs
     routes: dict[str, Route] = {}
     problems: list[Problem] = []
@@ -97,7 +105,21 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
             routes[job.key] = found
     if problems:
         raise LoadError(problems)
-    request = selection.Request(options.run_all, options.nightly, default, options.docs_skip)
+    labelled = RUN_ALL_LABEL in options.pr_labels
+    request = selection.Request(
+        run_all=options.run_all or options.torch_nightly or labelled,
+        nightly=options.nightly or labelled,
+        default_branch=default,
+        docs_skip=options.docs_skip,
+        noauto=options.noauto,
+        only_keys=options.only_keys,
+    )
+    if options.only_keys is not None:
+        known = {job.key for job in jobs}
+        for unknown in sorted(options.only_keys - known):
+            expansion = dataclasses.replace(
+                expansion, warnings=expansion.warnings + (Problem("VLLM_CI_ONLY_STEP_KEYS", 0, "", f"no step has the key {unknown!r}"),)
+            )
     change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
     plan = Plan(jobs, routes, selection.decide(jobs, change, request))
     pipeline = render.render(plan, image, model, options.priority, build)

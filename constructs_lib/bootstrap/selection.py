@@ -1,7 +1,9 @@
 """Which jobs run now and which wait behind a block step. Pure.
 
-A step runs when one of its `source_file_dependencies` is a string prefix of a
-changed file (the format's documentation calls them prefixes). The changed
+A step runs when a changed file counts for it: the file starts with one of its
+`source_file_dependencies` and with none of its `!`-prefixed ones (an
+exclusion carves a subtree with CI of its own out of a broad include, as in
+vLLM's generator: `vllm/` with `!vllm/distributed/kv_transfer/`). The changed
 files are sorted once; the files a prefix starts then stand in one run of that
 order, found by binary search. Selection costs the sort plus a search per
 distinct dependency, instead of comparing every dependency of every step with
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import re
 from typing import Iterable, Optional, Sequence
 
 from constructs_lib.bootstrap.jobs import BUILD, Job
@@ -73,7 +76,9 @@ class Request:
     run_all: bool = False
     nightly: bool = False
     default_branch: bool = False
-    docs_skip: bool = True  # a docs-only change blocks the tests
+    docs_skip: bool = True  # a docs-only change blocks the tests it does not concern
+    noauto: bool = False  # NOAUTO=1: every job waits to be unblocked
+    only_keys: Optional[frozenset[str]] = None  # VLLM_CI_ONLY_STEP_KEYS: these run (with what they need), the rest wait
 
     def skips_docs(self, change: "Changes") -> bool:
         """Whether this build blocks the tests because only documentation changed."""
@@ -84,6 +89,14 @@ class Request:
 class Decision:
     runs: bool
     reason: str
+
+
+_DOCS_FOLDER = re.compile(r"(^|[_-])docs$")
+
+
+def builds_docs(working_dir: Optional[str]) -> bool:
+    """Whether a working directory lies in a documentation folder (`docs`, `test_docs`, ...)."""
+    return bool(working_dir) and any(_DOCS_FOLDER.search(part) for part in working_dir.split("/"))
 
 
 def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, Decision]:
@@ -105,22 +118,37 @@ def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, 
 
 def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], docs_only: bool, request: Request) -> Decision:
     step = job.step
+    if request.noauto:
+        return Decision(False, "NOAUTO: every step waits to be unblocked")
+    if request.only_keys is not None:
+        if job.key in request.only_keys:
+            return Decision(True, "named in VLLM_CI_ONLY_STEP_KEYS")
+        return Decision(False, "not named in VLLM_CI_ONLY_STEP_KEYS")
     if request.nightly:
         return Decision(True, "nightly build")
-    if docs_only:
-        return Decision(False, "docs-only change: tests skipped")
     if job.role == BUILD:
         if step.optional:
             return Decision(False, "optional image build: runs nightly or when a running step needs it")
+        if docs_only:
+            return Decision(False, "docs-only change: runs when a running step needs it")
         return Decision(True, "image build")
-    if step.nightly_only:
-        return Decision(False, "nightly only")
     if step.autorun_on_main and request.default_branch:
         return Decision(True, "autorun_on_main on the default branch")
     if step.optional:
         return Decision(False, "optional: runs in nightly builds")
     if run_all:
-        return Decision(True, run_all)
+        return Decision(True, run_all)  # nightly-only steps too: run-all runs every step that is not optional
+    if step.nightly_only:
+        return Decision(False, "nightly only")
+    if docs_only:
+        # The steps the docs change concerns still run: those whose own dependencies
+        # match it, and one without dependencies that works in a docs folder (the docs build).
+        if match:
+            path, prefix = match
+            return Decision(True, f"`{path}` matches `{prefix}`")
+        if step.dependencies is None and builds_docs(step.working_dir):
+            return Decision(True, "docs-only change: the step works in the docs folder")
+        return Decision(False, "docs-only change: tests skipped")
     if step.dependencies is None:
         if job.always_without_dependencies:
             return Decision(True, "no source_file_dependencies: always runs")
@@ -131,16 +159,24 @@ def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], 
     return Decision(False, "no changed file matches its source_file_dependencies")
 
 
+def split_dependencies(dependencies: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(includes, exclusions) of a step's source_file_dependencies: `!x/` excludes `x/`."""
+    includes = tuple(d for d in dependencies if not d.startswith("!"))
+    exclusions = tuple(d[1:] for d in dependencies if d.startswith("!") and d[1:])
+    return includes, exclusions
+
+
 def _matches(jobs: Sequence[Job], paths: SortedPaths) -> dict[str, tuple[str, str]]:
-    """Per job key, the first changed file one of its dependencies prefixes, and that dependency."""
-    first: dict[str, Optional[str]] = {}
+    """Per job key, the first changed file that counts for it, and the dependency it matches."""
+    first: dict[tuple[str, tuple[str, ...]], Optional[str]] = {}
     matched: dict[str, tuple[str, str]] = {}
     for job in jobs:
         best = None
-        for prefix in job.step.dependencies or ():
-            if prefix not in first:
-                first[prefix] = paths.first(prefix)
-            path = first[prefix]
+        includes, exclusions = split_dependencies(job.step.dependencies or ())
+        for prefix in includes:
+            if (prefix, exclusions) not in first:
+                first[prefix, exclusions] = paths.first(prefix, exclusions)
+            path = first[prefix, exclusions]
             if path is not None and (best is None or path < best[0]):
                 best = (path, prefix)
         if best is not None:

@@ -34,6 +34,12 @@ steps:
   autorun_on_main: true
   source_file_dependencies: [vllm/model_executor]
   command: pytest eval
+- label: Documentation Build
+  source_file_dependencies: [docs/]
+  command: make -C docs html
+- label: Broad but not kv
+  source_file_dependencies: [vllm/, "!vllm/distributed/kv_transfer/", "!vllm/lora"]
+  command: pytest broad
 - label: Fast only
   fast_check_only: true
   command: pytest fast
@@ -74,11 +80,39 @@ def test_a_step_that_does_not_run_waits_behind_a_block_step():
     assert step(result.pipeline, "kernels")["depends_on"] == ["block-kernels"]
 
 
-def test_optional_and_nightly_only_steps_wait_unless_nightly():
-    normal = runs(changed_files=("vllm/a.py",), run_all=True)
+def test_optional_steps_wait_unless_nightly_and_run_all_runs_nightly_only_ones():
+    normal = runs(changed_files=("vllm/a.py",))
     assert not normal["Optional"] and not normal["Nightly only"]
+    run_all = runs(changed_files=("vllm/a.py",), run_all=True)
+    assert not run_all["Optional"] and run_all["Nightly only"]  # run-all runs every step that is not optional
     nightly = runs(nightly=True)
     assert all(nightly.values())
+
+
+def test_an_exclusion_carves_a_subtree_out_of_a_broad_include():
+    assert not runs(changed_files=("vllm/distributed/kv_transfer/nixl/worker.py",))["Broad but not kv"]
+    assert not runs(changed_files=("vllm/lora/layers.py", "vllm/lora_x.py"))["Broad but not kv"]  # "!vllm/lora" covers both
+    assert runs(changed_files=("vllm/distributed/kv_transfer/x.py", "vllm/core/y.py"))["Broad but not kv"]
+    assert runs(changed_files=("vllm/distributed/parallel_state.py",))["Broad but not kv"]
+
+
+def test_noauto_makes_every_job_wait():
+    result = run(STEPS, changed_files=("vllm/core/x.py",), noauto=True)
+    assert not any(job.runs for job in result.plan)
+    assert {job.reason for job in result.plan} == {"NOAUTO: every step waits to be unblocked"}
+
+
+def test_only_step_keys_run_with_what_they_need_and_nothing_else():
+    result = run(STEPS, changed_files=("vllm/core/x.py",), only_keys=frozenset({"kernels", "no-such-step"}))
+    running = {job.key for job in result.plan if job.runs}
+    assert running == {"kernels", "image-build"}
+    assert [str(w) for w in result.warnings] == ["VLLM_CI_ONLY_STEP_KEYS: no step has the key 'no-such-step'"]
+
+
+def test_the_run_all_label_runs_everything_nightly_steps_too():
+    labelled = runs(changed_files=("vllm/core/x.py",), pr_labels=("documentation", "ready-run-all-tests"))
+    assert all(labelled.values())
+    assert not runs(changed_files=("vllm/core/x.py",), pr_labels=("documentation",))["Kernels"]
 
 
 def test_autorun_on_main_runs_on_the_default_branch_only():
@@ -110,11 +144,15 @@ def test_run_all_exclude_patterns_win():
     assert changes(["csrc/cpu/x.cpp", "csrc/cuda/y.cu"], include, exclude).run_all_file == ("csrc/cuda/y.cu", "csrc/")
 
 
-def test_docs_only_change_skips_the_tests_and_says_so():
+def test_docs_only_change_skips_the_tests_it_does_not_concern_and_says_so():
     result = run(STEPS, changed_files=("docs/index.md", "README.md"))
-    assert not any(job.runs for job in result.plan)
+    running = {job.label for job in result.plan if job.runs}
+    # The docs build is the step the change concerns: it runs, with the image it needs.
+    assert running == {"Documentation Build", ":docker: build image"}
     assert "Docs-only change" in result.explain
-    assert {job.reason for job in result.plan} == {"docs-only change: tests skipped"}
+    reasons = {job.label: job.reason for job in result.plan}
+    assert reasons["Core"] == reasons["Always"] == "docs-only change: tests skipped"
+    assert reasons["Documentation Build"] == "`docs/index.md` matches `docs/`"
 
 
 def test_docs_only_skip_can_be_switched_off():

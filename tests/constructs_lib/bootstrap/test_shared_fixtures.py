@@ -3,8 +3,8 @@
 The fixtures are the real step files of ../shared (31 single-file versions and
 the 2026 repository layout). Two single-file versions give two steps the same
 label; the reference generator turned those into duplicate keys, which
-Buildkite rejects. Here they stop the bootstrap, and the test checks that the
-problem names two steps whose labels really are the same.
+Buildkite rejects. Here the later step's key gets a suffix, with a warning
+that the test checks names two steps whose labels really are the same.
 """
 
 from __future__ import annotations
@@ -54,9 +54,8 @@ def generated(path: str, scenario: str):
 
 def check(path, scenario: str):
     result = generated(str(path), scenario)
-    if isinstance(result, LoadError):
-        assert_same_labels(result)
-        return None
+    assert not isinstance(result, LoadError), str(result)
+    assert_same_labels(result.warnings)
     pipeline = result.pipeline
     assert yaml.load(result.yaml, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == pipeline
     if scenario == "run-all" and Path(path).name in PLAIN_CHECKED:
@@ -74,15 +73,24 @@ def check(path, scenario: str):
     if scenario == "nightly":
         assert not blocked
     if scenario == "docs-only":
-        assert blocked == {s["key"] for s in commands}
+        # Only the docs build (and the image it needs) runs; every test waits.
+        running = {s["key"] for s in commands} - blocked
+        docs = {s["key"] for s in commands if "docs" in s["key"] or "documentation" in s["key"]}
+        builds = {key for key in running if key.startswith("image-build")}
+        assert running <= docs | builds, sorted(running - docs)
+        assert running & docs or not docs
     return result
 
 
-def assert_same_labels(err: LoadError) -> None:
-    """The only acceptable failure: two steps of one file whose labels give one key."""
-    for problem in err.problems:
-        found = re.search(r"gets key '([^']+)', as step .* at (.+):(\d+) does", problem.message)
-        assert found, str(problem)
+REPEATED = re.compile(r"step .* gets the key '([^']+)': the step at (.+):(\d+) derives the same key")
+
+
+def assert_same_labels(warnings) -> None:
+    """Each repeated-label warning names two steps of one file whose labels really give one key."""
+    for problem in warnings:
+        found = REPEATED.search(problem.message)
+        if not found:
+            continue
         lines = open(problem.file, encoding="utf-8").read().splitlines()
         labels = [_label(lines[line - 1]) for line in (problem.line, int(found.group(3)))]
         assert labels[0] and _normal(labels[0]) == _normal(labels[1]), (str(problem), labels)
@@ -106,7 +114,7 @@ def test_single_file_versions(path, scenario):
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_current_layout(scenario):
     result = check(shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml"), scenario)
-    assert result is not None  # the current layout has no colliding labels
+    assert not [w for w in result.warnings if REPEATED.search(w.message)]  # the current layout repeats no label
 
 
 @pytest.mark.parametrize("path", shared_files("vllm-test-pipelines", "*.yaml"))
@@ -114,16 +122,15 @@ def test_selection_against_the_raw_files(path):
     """Steps whose dependency prefixes the changed file run; the rest of the dependent ones wait."""
     changed = "vllm/core/scheduler.py"
     result = generated(str(path), "vllm-core")
-    if isinstance(result, LoadError):
-        return  # colliding labels: checked above
     raw = yaml.safe_load(open(path, encoding="utf-8")) or {}
-    runs = {job.label: job.runs for job in result.plan if job.role == "test"}
-    for step in raw.get("steps", []):
+    runs = {job.key: job.runs for job in result.plan if job.role == "test"}
+    keys = [job.key for job in result.plan if job.role == "test"]
+    for key, step in zip(keys, [s for s in raw.get("steps", []) if not s.get("fast_check_only")]):
         if step.get("fast_check_only") or step.get("optional") or step.get("nightly"):
             continue
         deps = step.get("source_file_dependencies")
         expected = deps is None or any(changed.startswith(d) for d in deps)
-        assert runs[step["label"]] == expected, step["label"]
+        assert runs[key] == expected, step["label"]
 
 
 def test_every_step_of_every_fixture_routes():
@@ -131,5 +138,4 @@ def test_every_step_of_every_fixture_routes():
     paths.append(shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml"))
     for path in paths:
         result = generated(str(path), "nightly")
-        if isinstance(result, LoadError):
-            assert all("gets key" in p.message for p in result.problems), result
+        assert not isinstance(result, LoadError), result
