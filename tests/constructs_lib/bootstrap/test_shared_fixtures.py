@@ -139,3 +139,13 @@ def test_every_step_of_every_fixture_routes():
     for path in paths:
         result = generated(str(path), "nightly")
         assert not isinstance(result, LoadError), result
+
+
+@pytest.mark.parametrize("name", ["neuralmagic__neural-magic-vllm__87ad0cb3a482.yaml", "vllm-project__vllm__ab1af6aa3e8c.yaml"])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_fixtures_that_repeat_a_label_give_valid_pipelines(name, scenario):
+    result = check(shared_path("vllm-test-pipelines", name), scenario)
+    repeated = [w for w in result.warnings if REPEATED.search(w.message)]
+    assert repeated, "the fixture repeats a label: its later step gets a suffixed key, with a warning"
+    keys = {s.get("key") for s in steps_of(result.pipeline)}
+    assert all(REPEATED.search(w.message).group(1) in keys for w in repeated)
