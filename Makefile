@@ -49,10 +49,12 @@ cdktf: setup cdktf-cli
 synth: setup
 	$(RUN) python main.py
 
-# Everything, as CI runs it: with the CDKTF CLI installed, so that its check
+# Everything, as CI runs it: the type checker (mypy, configured in
+# pyproject.toml), then the tests with the CDKTF CLI installed, so that its check
 # runs; the checkov gate, the secret scan, the fuzzers and terraform against a
 # local AWS API are tests too (tests/security).
 test: setup cdktf-cli
+	$(RUN) python -m mypy
 	$(RUN) python -m pytest
 
 # The checkov gate alone, over the default queues.yaml and the all-features

@@ -104,7 +104,7 @@ def measure(cmd: list[str], env: dict[str, str], cwd: pathlib.Path = REPO) -> tu
         peak = max(peak, tree_rss_kib(process.pid))
         time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - start
-    stderr = process.stderr.read().decode(errors="replace")
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     if process.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed (exit {process.returncode}):\n{stderr}")
     return wall, peak / 1024

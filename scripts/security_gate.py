@@ -212,17 +212,17 @@ def run_checkov(files: list[tuple[pathlib.Path, str]], command: Optional[list[st
         results = report.get("results", {})
         for outcome in ("passed_checks", "failed_checks"):
             for check in results.get(outcome, []):
-                file = _match_file(check.get("file_abs_path", ""), evaluated)
-                if file is None:
+                matched = _match_file(check.get("file_abs_path", ""), evaluated)
+                if matched is None:
                     raise GateError(f"checkov reported {check['check_id']} for a file it was not given: {check.get('file_abs_path')}")
-                evaluated[file] += 1
+                evaluated[matched] += 1
                 if outcome == "failed_checks":
                     findings.add(
                         Finding(
                             check=check["check_id"],
-                            resource=resource_name(documents[file], check["resource"]),
+                            resource=resource_name(documents[matched], check["resource"]),
                             title=check.get("check_name", ""),
-                            source=labels[file],
+                            source=labels[matched],
                         )
                     )
     return Scan(sorted(findings), evaluated, version)

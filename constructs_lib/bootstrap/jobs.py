@@ -198,7 +198,7 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     nightly_torch: list[Job] = []
     families: dict[str, Origin] = {}
     declared = {line for q in model.queues.values() for line in q.routing.hardware}
-    undeclared: dict[tuple[str, str], int] = {}
+    undeclared: dict[tuple[str, Optional[str]], int] = {}
     looked_for: dict[str, tuple[checkout_paths.Resolved, Origin]] = {}
     multi_node = checkout_paths.resolve("multi-node", source.present)
     derived = _derived_keys(source.steps, given, warnings)
@@ -224,9 +224,9 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     builds = [_image_build(source, image)] if single and IMAGE_BUILD_KEY not in given else []
     # A family's image build opens the family's group, after the tests.
     family_builds = [
-        _family_build(family, _family_in_checkout(family, source, origin, looked_for), origin)
+        _family_build(family, spec, origin)
         for family, origin in families.items()
-        if family in MIRROR_FAMILIES and f"{IMAGE_BUILD_KEY}-{family}" not in given
+        if f"{IMAGE_BUILD_KEY}-{family}" not in given and (spec := _family_in_checkout(family, source, origin, looked_for)) is not None
     ]
     hardware = [_hardware_job(test, source, looked_for) for test in HARDWARE_TESTS if single and test.line in declared]
     if nightly_torch and TORCH_NIGHTLY_BUILD_KEY not in given:

@@ -221,7 +221,8 @@ def _multi_node(job: Job, image: Image, variables: dict) -> str:
 def _wrapped(job: Job, commands: list[str]) -> str:
     working_dir = job.step.working_dir or DEFAULT_WORKING_DIR
     script = " && ".join([f"cd {working_dir}", *commands])
-    return f"{job.family.wrapper} {shlex.quote(script)}"
+    wrapper = job.family.wrapper if job.family else None
+    return f"{wrapper} {shlex.quote(script)}"
 
 
 def _retry(given: Optional[dict]) -> dict:

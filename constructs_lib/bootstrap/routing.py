@@ -91,13 +91,13 @@ def _general(needs: Needs, model: QueuesFile) -> Union[Route, Unroutable]:
             if queue.accelerator is None:
                 return Route(name, "CPU only")
         return Unroutable("no general queue without accelerators runs CPU-only steps")
-    offering = [(name, q) for name, q in general if q.accelerator and q.accelerator.type == needs.accelerator]
-    fitting = [(name, q) for name, q in offering if q.accelerator.count >= needs.count]
+    offering = [(name, q.accelerator.count) for name, q in general if q.accelerator and q.accelerator.type == needs.accelerator]
+    fitting = [(name, count) for name, count in offering if count >= needs.count]
     if fitting:
         # min() keeps the first of equals: ties go to the first declared queue.
-        name, queue = min(fitting, key=lambda item: item[1].accelerator.count)
+        name, _ = min(fitting, key=lambda item: item[1])
         return Route(name, f"{needs.count} x {needs.accelerator}: fewest per agent that fit")
     if offering:
-        largest = max(q.accelerator.count for _, q in offering)
+        largest = max(count for _, count in offering)
         return Unroutable(f"needs {needs.count} x {needs.accelerator} on one host; general queues offer at most {largest}")
     return Unroutable(f"no general queue offers accelerator {needs.accelerator!r}")

@@ -96,7 +96,7 @@ _DOCS_FOLDER = re.compile(r"(^|[_-])docs$")
 
 def builds_docs(working_dir: Optional[str]) -> bool:
     """Whether a working directory lies in a documentation folder (`docs`, `test_docs`, ...)."""
-    return bool(working_dir) and any(_DOCS_FOLDER.search(part) for part in working_dir.split("/"))
+    return working_dir is not None and any(_DOCS_FOLDER.search(part) for part in working_dir.split("/"))
 
 
 def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, Decision]:

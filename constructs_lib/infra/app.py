@@ -20,7 +20,7 @@ from constructs_lib.queues.model import AwsQueue, QueuesFile
 
 
 def _aws_stacks(app: App, model: QueuesFile) -> None:
-    queues = model.hosted("aws")
+    queues = model.aws_queues()
     if not queues:
         return
     from constructs_lib.infra.stacks.aws_region_stack import AwsRegionStack
@@ -29,7 +29,7 @@ def _aws_stacks(app: App, model: QueuesFile) -> None:
     AwsStateStack(app, stack_ids.AWS_STATE, model=model)
     by_region: dict[str, dict[str, AwsQueue]] = {}
     for name, queue in queues.items():
-        by_region.setdefault(ecp.region(model, queue.aws), {})[name] = queue.aws
+        by_region.setdefault(ecp.region(model, queue), {})[name] = queue
     for region, region_queues in sorted(by_region.items()):
         AwsRegionStack(app, stack_ids.aws_region(region), model=model, region=region, queues=region_queues)
 

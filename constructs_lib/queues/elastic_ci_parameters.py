@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from constructs_lib.queues.model import AwsQueue, AwsQueueOptions, QueuesFile
+from constructs_lib.queues.model import Aws, AwsQueue, AwsQueueOptions, QueuesFile
 from constructs_lib.queues.stack_catalog import render
 
 TEMPLATE_URL = "https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack.yml"
@@ -61,21 +61,29 @@ def option(model: QueuesFile, queue: AwsQueue, name: str) -> Any:
     return None
 
 
+def settings(model: QueuesFile) -> Aws:
+    """The top-level aws section; the loader refuses AWS queues without one."""
+    if model.aws is None:
+        raise ValueError("queues.yaml has no aws section")
+    return model.aws
+
+
 def region(model: QueuesFile, queue: AwsQueue) -> str:
-    return queue.region or model.aws.region
+    return queue.region or settings(model).region
 
 
 def state_region(model: QueuesFile) -> str:
     """Where the Terraform state bucket and lock table are."""
-    return model.aws.state.region or model.aws.region
+    aws = settings(model)
+    return aws.state.region or aws.region
 
 
 def version(model: QueuesFile, queue: AwsQueue) -> str:
-    return queue.stack_version or model.aws.stack_version
+    return queue.stack_version or settings(model).stack_version
 
 
 def token_path(model: QueuesFile, queue: AwsQueue) -> str:
-    return queue.agent_token_path or model.aws.agent_token_path
+    return queue.agent_token_path or settings(model).agent_token_path
 
 
 def template_url(stack_version: str) -> str:
@@ -95,7 +103,7 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
         params["ImageId"] = queue.image_id
     for name, (parameter, write) in OPTION_PARAMETERS.items():
         params[parameter] = write(option(model, queue, name))
-    for overrides in (model.aws.queue_defaults.parameters, queue.parameters):
+    for overrides in (settings(model).queue_defaults.parameters, queue.parameters):
         params.update({k: render(v) for k, v in overrides.items()})
     return dict(sorted(params.items()))
 
@@ -103,7 +111,7 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
 def overrides(model: QueuesFile, queue: AwsQueue) -> dict[str, tuple[tuple[str, ...], Any]]:
     """Overrides to check against the catalog, with the key path each came from."""
     found: dict[str, tuple[tuple[str, ...], Any]] = {}
-    for name, value in model.aws.queue_defaults.parameters.items():
+    for name, value in settings(model).queue_defaults.parameters.items():
         found[name] = (("aws", "queue_defaults", "parameters", name), value)
     for name, value in queue.parameters.items():
         found[name] = (("parameters", name), value)

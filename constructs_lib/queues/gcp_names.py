@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from constructs_lib.queues.model import TpuFleet
+from constructs_lib.queues.model import Gcp, Gke, QueuesFile, TpuFleet
 
 MAX_NAME = 63
 MAX_CLUSTER_NAME = 40  # GKE clusters and node pools
@@ -73,12 +73,28 @@ def data_disk_type(fleet: TpuFleet) -> str:
     return "hyperdisk-balanced" if generation(fleet.accelerator_type) in HYPERDISK_ONLY else "pd-ssd"
 
 
+def settings(model: "QueuesFile") -> "Gcp":
+    """The top-level gcp section; the loader refuses GCP-hosted queues without one."""
+    if model.gcp is None:
+        raise ValueError("queues.yaml has no gcp section")
+    return model.gcp
+
+
+def gke_settings(model: "QueuesFile") -> "Gke":
+    gcp = settings(model)
+    if gcp.gke is None:
+        raise ValueError("queues.yaml has no gcp.gke section")
+    return gcp.gke
+
+
 def zone_region(zone: str) -> str:
     return zone.rsplit("-", 1)[0]
 
 
 def node_cidr(fleet: TpuFleet, index: int) -> str:
     """The /29 of the fleet's block that TPU Node `index` uses."""
+    if fleet.cidr_block is None:
+        raise ValueError("a TPU Node fleet has a cidr_block (the loader refuses one without)")
     block = ipaddress.ip_network(fleet.cidr_block)
     size = 2 ** (32 - SUBNET_PREFIX)
     return f"{block.network_address + index * size}/{SUBNET_PREFIX}"

@@ -76,7 +76,7 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _message(error: dict, doc: strict_yaml.Document, loc: tuple) -> str:
+def _message(error: Any, doc: strict_yaml.Document, loc: tuple) -> str:
     kind = error["type"]
     value = error.get("input")
     raw = doc.raw.get(loc)

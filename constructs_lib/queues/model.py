@@ -16,43 +16,44 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 PATTERN_NAMES: dict[str, str] = {}
 
 
-def _pattern(regex: str, what: str) -> type[str]:
+def _named(regex: str, what: str) -> StringConstraints:
+    """The constraint of a string pattern, remembering what the pattern means."""
     PATTERN_NAMES[regex] = what
-    return Annotated[str, StringConstraints(pattern=regex)]  # type: ignore[return-value]
+    return StringConstraints(pattern=regex)
 
 
 # A Buildkite queue tag value; also the seed of stack and resource names.
-QueueName = _pattern(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "queue name (letters, digits, '_', '.', '-'; at most 63)")
-InstanceType = _pattern(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z]+[0-9]*[a-z]*$", "EC2 instance type like g6.4xlarge")
-StackVersion = _pattern(r"^v[0-9]+\.[0-9]+\.[0-9]+$", "stack version like v6.71.1")
-AwsRegion = _pattern(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", "AWS region like us-west-2")
-SsmPath = _pattern(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token")
-AmiId = _pattern(r"^ami-[0-9a-f]{8,17}$", "AMI id like ami-0123456789abcdef0")
+QueueName = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "queue name (letters, digits, '_', '.', '-'; at most 63)")]
+InstanceType = Annotated[str, _named(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z]+[0-9]*[a-z]*$", "EC2 instance type like g6.4xlarge")]
+StackVersion = Annotated[str, _named(r"^v[0-9]+\.[0-9]+\.[0-9]+$", "stack version like v6.71.1")]
+AwsRegion = Annotated[str, _named(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", "AWS region like us-west-2")]
+SsmPath = Annotated[str, _named(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token")]
+AmiId = Annotated[str, _named(r"^ami-[0-9a-f]{8,17}$", "AMI id like ami-0123456789abcdef0")]
 Cidr = Annotated[str, StringConstraints(min_length=1, max_length=43)]
-GcpRegion = _pattern(r"^[a-z]+-[a-z]+[0-9]+$", "GCP region like us-central1")
-GcpZone = _pattern(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$", "GCP zone like us-central1-a (a region is not a zone)")
-GcpMachineType = _pattern(r"^[a-z][a-z0-9]*-[a-z0-9-]+$", "GCE machine type like g2-standard-8")
-GcpAccelerator = _pattern(r"^nvidia-[a-z0-9-]+$", "GCE accelerator type like nvidia-l4")
-TpuType = _pattern(r"^v[0-9]+[a-z]*(litepod)?-[0-9]+$", "TPU accelerator type like v4-8 or v5litepod-1")
-Name = _pattern(r"^[a-z][a-z0-9-]{0,62}$", "lower-case name (letters, digits, '-')")
-Token = _pattern(r"^[a-z0-9][a-z0-9_-]*$", "lower-case token (letters, digits, '_', '-')")
-DeviceName = _pattern(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "device name")
-SoftwareVersion = _pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "TPU software version")
-VpcId = _pattern(r"^vpc-[0-9a-f]{8,17}$", "VPC id like vpc-0123456789abcdef0")
-SubnetId = _pattern(r"^subnet-[0-9a-f]{8,17}$", "subnet id like subnet-0123456789abcdef0")
-S3Bucket = _pattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "S3 bucket name")
-DynamoTable = _pattern(r"^[A-Za-z0-9_.-]{3,255}$", "DynamoDB table name")
-SecretName = _pattern(r"^[A-Za-z0-9/_+=.@-]{1,512}$", "Secrets Manager secret name")
-EcrRepository = _pattern(r"^[a-z0-9][a-z0-9._/-]*$", "ECR repository name")
-GcsBucket = _pattern(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name")
-GcsLocation = _pattern(r"^[A-Za-z0-9-]+$", "GCS location like US")
-GcpProject = _pattern(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")
+GcpRegion = Annotated[str, _named(r"^[a-z]+-[a-z]+[0-9]+$", "GCP region like us-central1")]
+GcpZone = Annotated[str, _named(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$", "GCP zone like us-central1-a (a region is not a zone)")]
+GcpMachineType = Annotated[str, _named(r"^[a-z][a-z0-9]*-[a-z0-9-]+$", "GCE machine type like g2-standard-8")]
+GcpAccelerator = Annotated[str, _named(r"^nvidia-[a-z0-9-]+$", "GCE accelerator type like nvidia-l4")]
+TpuType = Annotated[str, _named(r"^v[0-9]+[a-z]*(litepod)?-[0-9]+$", "TPU accelerator type like v4-8 or v5litepod-1")]
+Name = Annotated[str, _named(r"^[a-z][a-z0-9-]{0,62}$", "lower-case name (letters, digits, '-')")]
+Token = Annotated[str, _named(r"^[a-z0-9][a-z0-9_-]*$", "lower-case token (letters, digits, '_', '-')")]
+DeviceName = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "device name")]
+SoftwareVersion = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "TPU software version")]
+VpcId = Annotated[str, _named(r"^vpc-[0-9a-f]{8,17}$", "VPC id like vpc-0123456789abcdef0")]
+SubnetId = Annotated[str, _named(r"^subnet-[0-9a-f]{8,17}$", "subnet id like subnet-0123456789abcdef0")]
+S3Bucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "S3 bucket name")]
+DynamoTable = Annotated[str, _named(r"^[A-Za-z0-9_.-]{3,255}$", "DynamoDB table name")]
+SecretName = Annotated[str, _named(r"^[A-Za-z0-9/_+=.@-]{1,512}$", "Secrets Manager secret name")]
+EcrRepository = Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]*$", "ECR repository name")]
+GcsBucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name")]
+GcsLocation = Annotated[str, _named(r"^[A-Za-z0-9-]+$", "GCS location like US")]
+GcpProject = Annotated[str, _named(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")]
 # GKE's Google Groups for RBAC: the umbrella group must have exactly this name, in the Workspace or Cloud Identity domain.
-GkeSecurityGroup = _pattern(
+GkeSecurityGroup = Annotated[str, _named(
     r"^gke-security-groups@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
     "Google Group gke-security-groups@<your domain> (GKE requires that name)",
-)
-GceImage = _pattern(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")
+)]
+GceImage = Annotated[str, _named(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")]
 ParameterValue = Union[str, int, bool]
 
 # Upper bounds of what the clouds allow (or what a fleet of this toolkit could
@@ -289,3 +290,13 @@ class QueuesFile(_Strict):
 
     def hosted(self, platform: str) -> dict[str, Queue]:
         return {name: q for name, q in self.queues.items() if q.platform == platform}
+
+    # The hosting section of each queue hosted that way, typed (hosted() gives whole queues).
+    def aws_queues(self) -> dict[str, AwsQueue]:
+        return {name: q.aws for name, q in self.queues.items() if q.aws is not None}
+
+    def tpu_fleets(self) -> dict[str, TpuFleet]:
+        return {name: q.tpu for name, q in self.queues.items() if q.tpu is not None}
+
+    def kubernetes_queues(self) -> dict[str, KubernetesQueue]:
+        return {name: q.kubernetes for name, q in self.queues.items() if q.kubernetes is not None}

@@ -7,7 +7,7 @@ line. Pure: no files, no cdktf.
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterator
+from typing import Any, Iterator, Optional, Sequence
 
 from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import gcp_names
@@ -15,7 +15,8 @@ from constructs_lib.queues import aws_network, places, stack_catalog
 from constructs_lib.queues.model import HOSTINGS, QueuesFile
 from constructs_lib.queues.problems import format_path
 
-Finding = tuple[tuple, str]
+Path = tuple[Any, ...]
+Finding = tuple[Path, str]
 
 
 def check(model: QueuesFile) -> list[Finding]:
@@ -42,8 +43,8 @@ def _min_max(path: tuple, low: int, high: int, low_key: str, high_key: str) -> I
 
 
 def _sizes(model: QueuesFile) -> Iterator[Finding]:
-    for name, queue in model.hosted("aws").items():
-        yield from _min_max(("queues", name, "aws"), queue.aws.min_size, queue.aws.max_size, "min_size", "max_size")
+    for name, aws in model.aws_queues().items():
+        yield from _min_max(("queues", name, "aws"), aws.min_size, aws.max_size, "min_size", "max_size")
     if model.gcp and model.gcp.gke:
         for pool_name, pool in model.gcp.gke.node_pools.items():
             path = ("gcp", "gke", "node_pools", pool_name)
@@ -70,11 +71,11 @@ def _stack_names(model: QueuesFile) -> Iterator[Finding]:
 def _aws_places(model: QueuesFile) -> Iterator[Finding]:
     if model.aws is None:
         return
-    regions = [(("aws", "region"), model.aws.region)]
+    regions: list[tuple[Path, str]] = [(("aws", "region"), model.aws.region)]
     if model.aws.state.region:
         regions.append((("aws", "state", "region"), model.aws.state.region))
     regions += [(("aws", "networks", region), region) for region in model.aws.networks]
-    regions += [(("queues", name, "aws", "region"), q.aws.region) for name, q in model.hosted("aws").items() if q.aws.region]
+    regions += [(("queues", name, "aws", "region"), aws.region) for name, aws in model.aws_queues().items() if aws.region]
     for path, region in regions:
         problem = places.aws_region_problem(region)
         if problem:
@@ -82,7 +83,7 @@ def _aws_places(model: QueuesFile) -> Iterator[Finding]:
 
 
 def _gcp_places(model: QueuesFile) -> Iterator[Finding]:
-    found: list[tuple[tuple, str | None]] = []
+    found: list[tuple[Path, Optional[str]]] = []
     if model.gcp is not None:
         found.append((("gcp", "region"), places.gcp_region_problem(model.gcp.region)))
         found += [(("gcp", "network", "subnets", r), places.gcp_region_problem(r)) for r in model.gcp.network.subnets]
@@ -91,8 +92,8 @@ def _gcp_places(model: QueuesFile) -> Iterator[Finding]:
             found.append((("gcp", "gke", "region"), places.gcp_region_problem(gke.region)))
             for pool_name, pool in gke.node_pools.items():
                 found += [(("gcp", "gke", "node_pools", pool_name, "zones", i), places.gcp_zone_problem(z)) for i, z in enumerate(pool.zones)]
-    for name, queue in model.hosted("tpu").items():
-        found.append((("queues", name, "tpu", "zone"), places.gcp_zone_problem(queue.tpu.zone)))
+    for name, fleet in model.tpu_fleets().items():
+        found.append((("queues", name, "tpu", "zone"), places.gcp_zone_problem(fleet.zone)))
     for path, problem in found:
         if problem:
             yield path, problem
@@ -103,8 +104,8 @@ def _helm_releases(model: QueuesFile) -> Iterator[Finding]:
     if not (model.gcp and model.gcp.gke):
         return
     owners: dict[str, str] = {}
-    for name, queue in model.hosted("kubernetes").items():
-        if not queue.kubernetes.runs_on(model.gcp.gke.name):
+    for name, kubernetes in model.kubernetes_queues().items():
+        if not kubernetes.runs_on(model.gcp.gke.name):
             continue
         release = gcp_names.helm_release(name)
         if len(release) > gcp_names.MAX_HELM_RELEASE:
@@ -115,15 +116,15 @@ def _helm_releases(model: QueuesFile) -> Iterator[Finding]:
 
 
 def _aws(model: QueuesFile) -> Iterator[Finding]:
-    aws_queues = model.hosted("aws")
+    aws_queues = model.aws_queues()
     if aws_queues and model.aws is None:
         first = next(iter(aws_queues))
         yield ("queues", first, "aws"), "AWS queues need the top-level aws section (region, state, networks, token path)"
         return
-    for name, queue in aws_queues.items():
-        region = ecp.region(model, queue.aws)
-        if region not in model.aws.networks:
-            path = ("queues", name, "aws", "region") if queue.aws.region else ("queues", name)
+    for name, aws in aws_queues.items():
+        region = ecp.region(model, aws)
+        if model.aws is not None and region not in model.aws.networks:
+            path: Path = ("queues", name, "aws", "region") if aws.region else ("queues", name)
             yield path, f"region {region} has no entry under aws.networks"
 
 
@@ -132,23 +133,23 @@ def _catalog(model: QueuesFile) -> Iterator[Finding]:
         return
     known = stack_catalog.versions()
     reported: set = set()
-    for name, queue in model.hosted("aws").items():
-        version = ecp.version(model, queue.aws)
+    for name, aws in model.aws_queues().items():
+        version = ecp.version(model, aws)
         catalog = stack_catalog.load(version)
-        base = ("queues", name, "aws")
+        base: Path = ("queues", name, "aws")
         if catalog is None:
-            path = base + ("stack_version",) if queue.aws.stack_version else ("aws", "stack_version")
+            path: Path = base + ("stack_version",) if aws.stack_version else ("aws", "stack_version")
             yield path, f"no parameter catalog for Elastic CI Stack {version} (have {', '.join(known)}); add it with scripts/make_stack_catalog.py"
             continue
-        overrides = ecp.overrides(model, queue.aws)
-        for parameter, (path, value) in overrides.items():
-            full = path if path[0] == "aws" else base + path
+        overrides = ecp.overrides(model, aws)
+        for parameter, (where, value) in overrides.items():
+            full = where if where[0] == "aws" else base + where
             for message in catalog.check(parameter, value):
                 if (full, message) not in reported:
                     reported.add((full, message))
                     yield full, message
         # Values the toolkit writes from typed options must suit the version too.
-        params = ecp.parameters(model, name, queue.aws)
+        params = ecp.parameters(model, name, aws)
         for option, (parameter, _) in ecp.OPTION_PARAMETERS.items():
             if parameter in overrides:
                 continue
@@ -205,7 +206,7 @@ def _parse_cidr(text: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Netwo
         return None
 
 
-def _overlaps(ranges: list[tuple[tuple, str | None]]) -> Iterator[Finding]:
+def _overlaps(ranges: Sequence[tuple[Path, Optional[str]]]) -> Iterator[Finding]:
     """Each range that overlaps one declared before it (invalid ones are reported by _cidr)."""
     seen: list[tuple[tuple, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for path, text in ranges:
@@ -220,12 +221,11 @@ def _overlaps(ranges: list[tuple[tuple, str | None]]) -> Iterator[Finding]:
 
 
 def _tpu(model: QueuesFile) -> Iterator[Finding]:
-    tpu_queues = model.hosted("tpu")
-    if tpu_queues and model.gcp is None:
-        yield ("queues", next(iter(tpu_queues)), "tpu"), "TPU queues need the top-level gcp section (project, region, state, secrets)"
-    for name, queue in tpu_queues.items():
-        path = ("queues", name, "tpu")
-        fleet = queue.tpu
+    tpu_fleets = model.tpu_fleets()
+    if tpu_fleets and model.gcp is None:
+        yield ("queues", next(iter(tpu_fleets)), "tpu"), "TPU queues need the top-level gcp section (project, region, state, secrets)"
+    for name, fleet in tpu_fleets.items():
+        path: Path = ("queues", name, "tpu")
         if fleet.count < 1:
             yield path + ("count",), f"must be at least 1 (got {fleet.count})"
             continue
@@ -263,8 +263,8 @@ def _tpu(model: QueuesFile) -> Iterator[Finding]:
 
 def _tpu_names(model: QueuesFile) -> Iterator[Finding]:
     owners: dict[str, str] = {}
-    for name, queue in model.hosted("tpu").items():
-        for resource in gcp_names.fleet_names(name, queue.tpu):
+    for name, fleet in model.tpu_fleets().items():
+        for resource in gcp_names.fleet_names(name, fleet):
             if len(resource) > gcp_names.MAX_NAME:
                 yield ("queues", name), f"gives the GCP resource name {resource} ({len(resource)} characters; the limit is 63); shorten the queue name"
                 break
@@ -278,13 +278,13 @@ def _gcp_cidrs(model: QueuesFile) -> Iterator[Finding]:
     """Subnets and TPU Node blocks of the agent network: valid, and disjoint."""
     if model.gcp is None:
         return
-    ranges = [(("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()]
+    ranges: list[tuple[Path, Optional[str]]] = [(("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()]
     for path, cidr in ranges:
         yield from _cidr(path, cidr)
         yield from _ipv4(path, cidr, 8, 29, "a GCP subnet")
-    for name, queue in model.hosted("tpu").items():
-        if queue.tpu.architecture == "node":
-            ranges.append((("queues", name, "tpu", "cidr_block"), queue.tpu.cidr_block))
+    for name, fleet in model.tpu_fleets().items():
+        if fleet.architecture == "node":
+            ranges.append((("queues", name, "tpu", "cidr_block"), fleet.cidr_block))
     yield from _overlaps(ranges)
 
 
@@ -315,8 +315,9 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
     if not (model.gcp and model.gcp.gke):
         return
     gke = model.gcp.gke
-    base = ("gcp", "gke")
+    base: Path = ("gcp", "gke")
     ranges = [(base + (key,), getattr(gke, key)) for key in ("master_cidr", "subnet_cidr", "pods_cidr", "services_cidr")]
+    path: Path
     for path, cidr in ranges:
         yield from _cidr(path, cidr)
         yield from _ipv4(path, cidr, 8, 29, "a GKE range")

@@ -24,7 +24,7 @@ from constructs_lib.queues.problems import LoadError, PathPart, Problem, format_
 try:  # libyaml's parser when present: the bootstrap reads large files on small agents.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 MAX_BYTES = 1024 * 1024
 # The largest whole number a JavaScript double (cdktf's jsii kernel, Terraform's

@@ -14,6 +14,7 @@ HEADER = ("queue", "platform", "stack", "instance types", "min/max")
 
 def _aws_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
     q = queue.aws
+    assert q is not None  # rows are made per hosting
     region = ecp.region(model, q)
     stack = f"{stack_ids.aws_region(region)}/{ecp.stack_name(name)}"
     return (name, f"aws {region}", stack, ",".join(q.instance_types), f"{q.min_size}/{q.max_size}")
@@ -21,6 +22,7 @@ def _aws_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
 
 def _tpu_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
     t = queue.tpu
+    assert t is not None
     machines = f"{t.accelerator_type} node + {t.host_machine_type} host" if t.architecture == "node" else f"{t.accelerator_type} TPU VM"
     return (name, f"gcp {t.zone}", stack_ids.GCP_TPU, machines, f"{t.count}/{t.count}")
 

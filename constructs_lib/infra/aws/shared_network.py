@@ -77,6 +77,7 @@ class SharedNetwork(Construct):
         aws.Route(self, "default-route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id)
         # Subnet CIDRs are computed here rather than with cidrsubnet() so the plan shows them.
         subnet_ids = []
+        assert network.vpc_cidr is not None  # a new VPC: the loader requires its CIDR
         for index, cidr in enumerate(aws_network.subnets(network.vpc_cidr, network.zones)):
             subnet = aws.Subnet(
                 self,

@@ -11,6 +11,8 @@ Cloud KMS key and created only once Compute Engine may use that key.
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from constructs_lib.queues import gcp_names as names
@@ -32,7 +34,7 @@ class TpuFleet(Construct):
         queue_name: str,
         fleet: TpuFleetSpec,
         secrets: GcpSecrets,
-        network: google.ComputeNetwork,
+        network: Any,  # google.ComputeNetwork (loaded lazily by providers)
         subnetwork_id: str,
         service_account_email: str,
         disk_key: RegionKey,

@@ -224,14 +224,14 @@ class _Binding:
             return full_load(name, version, tarball)
 
         shadowed = vars(jsii.kernel).get("load")
-        jsii.kernel.load = load  # only for this import: JSIIAssembly.load calls the kernel object
+        jsii.kernel.load = load  # type: ignore[method-assign]  # only for this import: JSIIAssembly.load calls the kernel object
         try:
             importlib.import_module(f"{self._package}._jsii")
         finally:
             if shadowed is None:
                 del jsii.kernel.load
             else:
-                jsii.kernel.load = shadowed
+                jsii.kernel.load = shadowed  # type: ignore[method-assign]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

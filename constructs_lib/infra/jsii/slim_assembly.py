@@ -44,7 +44,7 @@ import re
 import stat
 import tarfile
 import time
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from constructs_lib.atomic_file import write_atomically
 
@@ -178,18 +178,19 @@ def build(tarball: pathlib.Path, name: str, namespaces: Iterable[str]) -> bytes:
         raise SlimAssemblyError(f"{tarball} holds {assembly.get('name')}, not {name}")
 
     dirs = _submodule_dirs(assembly)
-    by_namespace: dict[str, dict[str, Any]] = {}
+    by_namespace: dict[Optional[str], dict[str, Any]] = {}
     for fqn, spec in assembly.get("types", {}).items():
         by_namespace.setdefault(_namespace(fqn, name), {})[fqn] = spec
     if None in by_namespace:
         raise SlimAssemblyError(f"{name} has types outside submodules")
+    in_submodules = {ns: types for ns, types in by_namespace.items() if ns is not None}
 
     keep = set(namespaces)
     unknown = keep - dirs.keys()
     if unknown:
         raise SlimAssemblyError(f"{name} has no submodule {', '.join(sorted(unknown))}")
     while True:
-        keep = _type_closure(keep, by_namespace, name)
+        keep = _type_closure(keep, in_submodules, name)
         folders = {dirs[ns] for ns in keep}
         files = _read_members(tarball, lambda member: member in _OTHER_FILES or (_lib_dir(member) in folders and not member.endswith(".d.ts")))
         required = _required_namespaces(files, {d: ns for ns, d in dirs.items()})
@@ -216,7 +217,10 @@ def _read_members(tarball: pathlib.Path, want, stop_after: int | None = None) ->
         with tarfile.open(tarball, "r:gz") as archive:
             for member in archive:
                 if member.isfile() and want(member.name):
-                    found[member.name] = archive.extractfile(member).read()
+                    extracted = archive.extractfile(member)
+                    if extracted is None:
+                        raise SlimAssemblyError(f"{member.name} cannot be read from {tarball}")
+                    found[member.name] = extracted.read()
                     if len(found) == stop_after:
                         break
     except (OSError, tarfile.TarError) as err:

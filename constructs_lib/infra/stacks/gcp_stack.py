@@ -5,6 +5,7 @@ from __future__ import annotations
 from cdktf import GcsBackend, TerraformStack
 from constructs import Construct
 
+from constructs_lib.queues import gcp_names as names
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.infra.jsii.providers import google
 
@@ -18,7 +19,7 @@ class GcpStack(TerraformStack):
 
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile, remote_state: bool = True):
         super().__init__(scope, id)
-        self.gcp = model.gcp
+        self.gcp = names.settings(model)
         google.GoogleProvider(self, "google", project=self.gcp.project, region=self.gcp.region, default_labels=LABELS)
         if remote_state:
             GcsBackend(self, bucket=self.gcp.state.bucket, prefix=id)

@@ -24,7 +24,7 @@ class GcpTpuStack(KeepsQueueAddresses, GcpStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id, model=model)
         gcp = self.gcp
-        fleets = {name: queue.tpu for name, queue in model.hosted("tpu").items()}
+        fleets = model.tpu_fleets()
         regions = sorted({names.zone_region(f.zone) for f in fleets.values()})
         network = PrivateNetwork(
             self, "network", name=gcp.network.name, subnets={r: SubnetSpec(gcp.network.subnets[r]) for r in regions}
