@@ -5,8 +5,6 @@ from __future__ import annotations
 from cdktf import Fn
 from constructs import Construct
 
-from constructs_lib.queues import elastic_ci_parameters as ecp
-from constructs_lib.queues.model import AwsQueue, QueuesFile
 from constructs_lib.infra.jsii.providers import aws
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -16,14 +14,22 @@ IGNORED_TAGS = ['tags["AppManagerCFNStackKey"]', 'tags_all["AppManagerCFNStackKe
 
 
 class ElasticCiQueue(Construct):
+    """One CloudFormation stack of the Elastic CI Stack template.
+
+    Takes what the stack needs, resolved: its name, the template of the pinned
+    version and the parameters the queue model decided
+    (`elastic_ci_parameters.parameters`); it adds the network and the key.
+    """
+
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        model: QueuesFile,
         queue_name: str,
-        queue: AwsQueue,
+        stack_name: str,
+        template_url: str,
+        parameters: dict[str, str],
         vpc_id: str,
         subnet_ids: list[str],
         security_group_id: str,
@@ -31,7 +37,7 @@ class ElasticCiQueue(Construct):
         notification_arns: list[str],
     ):
         super().__init__(scope, id)
-        parameters = ecp.parameters(model, queue_name, queue)
+        parameters = dict(parameters)
         parameters.update(
             {
                 "VpcId": vpc_id,
@@ -44,8 +50,8 @@ class ElasticCiQueue(Construct):
         self.stack = aws.CloudformationStack(
             self,
             "stack",
-            name=ecp.stack_name(queue_name),
-            template_url=ecp.template_url(ecp.version(model, queue)),
+            name=stack_name,
+            template_url=template_url,
             capabilities=CAPABILITIES,
             notification_arns=notification_arns,
             parameters=dict(sorted(parameters.items())),

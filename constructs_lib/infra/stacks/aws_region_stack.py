@@ -100,9 +100,10 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
             construct = ElasticCiQueue(
                 scope,
                 MAIN,
-                model=model,
                 queue_name=queue_name,
-                queue=queue,
+                stack_name=ecp.stack_name(queue_name),
+                template_url=ecp.template_url(ecp.version(model, queue)),
+                parameters=ecp.parameters(model, queue_name, queue),
                 vpc_id=network.vpc_id,
                 subnet_ids=network.subnet_ids,
                 security_group_id=network.security_group.id,
