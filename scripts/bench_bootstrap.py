@@ -96,7 +96,7 @@ def report(figures: dict) -> str:
             lines.append(f"  generation, {int(size):>6,} changed files: {value:7.1f} ms")
     lines.append(f"  largest / smallest diff generation ratio: {figures['ratio_largest_smallest']:.2f}")
     lines.append(f"  whole process, largest diff:          {figures['process_ms']:7.1f} ms")
-    lines.append(f"    of which starting Python and importing the generator (pyyaml, pydantic, buildkite-sdk, jsonschema-rs):"
+    lines.append(f"    of which starting Python and importing the generator (pyyaml, pydantic, jsonschema-rs):"
                  f" {figures['imports_only_ms']:.1f} ms (Python alone {figures['python_only_ms']:.1f} ms)")
     return "\n".join(lines)
 

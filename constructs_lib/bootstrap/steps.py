@@ -215,17 +215,27 @@ def depends_on(value: Any) -> tuple[str, ...]:
     return items
 
 
-def env(value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise FieldError(f"must be a mapping of names to values, not {kind_of(value)}")
-    out = {}
-    for name_, item in value.items():
-        if not isinstance(name_, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name_):
-            raise FieldError(f"{name_!r} is not a valid environment variable name")
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise FieldError(f"{name_}: must be a string or number, not {kind_of(item)}")
-        out[name_] = item if isinstance(item, str) else str(item)
-    return out
+def _mapping_of(name_pattern: re.Pattern, what: str, names: str) -> Callable[[Any], dict]:
+    """A reader of `name: value` mappings whose values are strings or numbers, written as strings."""
+
+    def read(value: Any) -> dict:
+        if not isinstance(value, dict):
+            raise FieldError(f"must be a mapping of {what}, not {kind_of(value)}")
+        out = {}
+        for name_, item in value.items():
+            if not isinstance(name_, str) or not name_pattern.match(name_):
+                raise FieldError(f"{name_!r} is not a valid {names}")
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                raise FieldError(f"{name_}: must be a string or number, not {kind_of(item)}")
+            out[name_] = item if isinstance(item, str) else str(item)
+        return out
+
+    return read
+
+
+env = _mapping_of(re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$"), "names to values", "environment variable name")
+# `agents:` of a step: tag -> value, as Buildkite's agent targeting takes them.
+agent_tags = _mapping_of(NAME_PATTERN, "agent tags", "agent tag name")
 
 
 _SIGNAL_REASONS = {
@@ -313,20 +323,6 @@ def never_matches(prefix: str) -> Optional[str]:
     if pattern.startswith("./") or ".." in pattern.split("/"):
         return "changed files are written without ./ and .. parts"
     return None
-
-
-def agent_tags(value: Any) -> dict:
-    """`agents:` of a step: tag -> value, as Buildkite's agent targeting takes them."""
-    if not isinstance(value, dict):
-        raise FieldError(f"must be a mapping of agent tags, not {kind_of(value)}")
-    out = {}
-    for tag, item in value.items():
-        if not isinstance(tag, str) or not NAME_PATTERN.match(tag):
-            raise FieldError(f"{tag!r} is not a valid agent tag name")
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise FieldError(f"{tag}: must be a string or number, not {kind_of(item)}")
-        out[tag] = item if isinstance(item, str) else str(item)
-    return out
 
 
 def string_or_strings(value: Any) -> Any:
