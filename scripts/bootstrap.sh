@@ -99,7 +99,17 @@ args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-f
 if ! "${CI_BOOTSTRAP:-ci-bootstrap}" "${args[@]}" 2>"$work/stderr"; then
   fail "the pipeline could not be generated; nothing was uploaded."
 fi
-cat "$work/stderr" >&2  # warnings, also in the summary
+cat "$work/stderr" >&2  # warnings and errors, also in the summary
+# Steps no declared queue can run are uploaded as failing steps: say so loudly.
+if grep -q '^error: ' "$work/stderr"; then
+  {
+    echo "**CI bootstrap:** some steps cannot run on any queue of queues.yaml; they are uploaded as failing steps."
+    echo
+    echo '```'
+    grep '^error: ' "$work/stderr" | head -c 60000
+    echo '```'
+  } | annotate error bootstrap-errors
+fi
 
 # No interpolation: the step files are the tested checkout's (a PR's own code),
 # and upload would fill every $NAME in them from this job's environment. The

@@ -160,6 +160,9 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         help=f"the PR's labels, comma-separated; {RUN_ALL_LABEL} runs everything (PULL_REQUEST_LABELS)")
     parser.add_argument("--registry", help="image registry (default: the ci_config's, else the reference's)")
     parser.add_argument("--repository", help="image repository (default: by branch, from the ci_config or the reference)")
+    parser.add_argument("--strict", action="store_true",
+                        help="a step no declared queue can run stops the bootstrap (for checking a queues.yaml change in CI); "
+                        "by default it is uploaded as a failing step and everything else runs")
     parser.add_argument("--priority", default=env.get("PRIORITY"),
                         help=f"Buildkite priority of every job: a whole number, or HIGH ({HIGH_PRIORITY}) (PRIORITY)")
     parser.add_argument("--output", help="where to write the pipeline YAML, or - (default: - unless --explain prints)")
@@ -237,6 +240,7 @@ def _run(args: argparse.Namespace) -> int:
             noauto=args.noauto,
             only_keys=only_keys(args.only_step_keys),
             pr_labels=tuple(label.strip() for label in args.pr_labels.split(",") if label.strip()),
+            strict=args.strict,
             pull_request=args.pull_request,
             # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
             build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},
@@ -251,6 +255,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     for warning in changed_warnings + result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for error in result.errors:
+        print(f"error: {error}", file=sys.stderr)
     texts = {"--output": result.yaml, "--explain": result.explain}
     try:
         write_all([(path, texts[option]) for path, option in outputs])

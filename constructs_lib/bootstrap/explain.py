@@ -15,11 +15,17 @@ from constructs_lib.bootstrap.selection import Changes, Request
 from constructs_lib.bootstrap.steps import TestStep
 
 
-def markdown(plan: Plan, change: Changes, request: Request, warnings: Sequence[Problem] = (), excluded: Sequence[TestStep] = ()) -> str:
+def markdown(
+    plan: Plan, change: Changes, request: Request, warnings: Sequence[Problem] = (), excluded: Sequence[TestStep] = (),
+    errors: Sequence[Problem] = (),
+) -> str:
     running = [job for job in plan.jobs if plan.runs(job)]
     blocked = [job for job in plan.jobs if not plan.runs(job)]
     out = [f"### Pipeline: {len(running)} of {len(plan.jobs)} jobs run, {len(blocked)} wait to be unblocked", ""]
     out.append(_build_line(change, request))
+    if errors:
+        out += ["", "#### Errors: steps no declared queue can run (uploaded as failing steps)", ""]
+        out += [f"- {_cell(str(e))}" for e in errors]
     if request.skips_docs(change):
         out += ["", "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway."]
     for title, group in (("Runs", running), ("Blocked (unblock to run)", blocked)):

@@ -20,7 +20,7 @@ from constructs_lib.queues.problems import LoadError, Problem
 
 from constructs_lib.bootstrap import explain, interpolation, pipeline_schema, render, selection, steps, yaml_writer
 from constructs_lib.bootstrap.formats import Source
-from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, expand
+from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, unroutable_job
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route, Unroutable, route
 
@@ -43,6 +43,7 @@ class Options:
     noauto: bool = False  # NOAUTO=1: every job waits behind a block step
     only_keys: Optional[frozenset[str]] = None  # VLLM_CI_ONLY_STEP_KEYS
     pr_labels: tuple[str, ...] = ()  # the PR's labels: ready-run-all-tests runs everything, nightly steps too
+    strict: bool = False  # a step no queue can run stops the bootstrap instead of failing on its own
     # BUILDKITE_PULL_REQUEST: a PR number, or "false"/absent for a branch build.
     # A PR from a branch named like the default branch is still a PR.
     pull_request: Optional[str] = None
@@ -80,6 +81,7 @@ class Result:
     explain: str
     warnings: tuple[Problem, ...]
     plan: tuple[Planned, ...]
+    errors: tuple[Problem, ...] = ()  # steps no declared queue can run: uploaded as failing steps
 
 
 def generate(source: Source, model: QueuesFile, options: Options = Options()) -> Result:
@@ -94,17 +96,22 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         commit=_commit(build.get("BUILDKITE_COMMIT")),
     )
     expansion = expand(source, model, image, torch_nightly=options.torch_nightly)
-    jobs = expansion.jobs
     routes: dict[str, Route] = {}
     problems: list[Problem] = []
-    for job in jobs:
+    errors: list[Problem] = []
+    routed: list[Job] = []
+    for job in expansion.jobs:
         found = route(job.needs, model)
         if isinstance(found, Unroutable):
-            problems.append(job.step.origin.problem(f"no declared queue can run {job.label!r}: {found.reason}"))
-        else:
-            routes[job.key] = found
+            problem = job.step.origin.problem(f"no declared queue can run {job.label!r}: {found.reason}")
+            (problems if options.strict else errors).append(problem)
+            job = unroutable_job(job, found.reason)
+            found = Route(bootstrap_queue(model), "no declared queue can run it: fails on the bootstrap queue")
+        routes[job.key] = found
+        routed.append(job)
     if problems:
         raise LoadError(problems)
+    jobs = tuple(routed)
     labelled = RUN_ALL_LABEL in options.pr_labels
     request = selection.Request(
         run_all=options.run_all or options.torch_nightly or labelled,
@@ -128,7 +135,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
     text = yaml_writer.dump(pipeline)
     warnings = source.warnings + expansion.warnings
-    summary = explain.markdown(plan, change, request, warnings, expansion.excluded)
+    summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(
         Planned(
             job.key, job.label, job.role, routes[job.key].queue, routes[job.key].rule,
@@ -136,7 +143,16 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         )
         for job in jobs
     )
-    return Result(pipeline, text, summary, warnings, planned)
+    return Result(pipeline, text, summary, warnings, planned, tuple(errors))
+
+
+def bootstrap_queue(model: QueuesFile) -> str:
+    """Where a step no queue can run fails: routing.bootstrap_queue, the queue named bootstrap, or the first CPU queue."""
+    if model.routing.bootstrap_queue:
+        return model.routing.bootstrap_queue
+    if "bootstrap" in model.queues:
+        return "bootstrap"
+    return next((name for name, q in model.queues.items() if q.accelerator is None), next(iter(model.queues)))
 
 
 def _check_image_options(options: Options) -> None:

@@ -24,6 +24,7 @@ from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
 
 # Roles: what a job is for. Selection and rendering treat each differently.
 TEST, MIRROR, BUILD, HARDWARE = "test", "mirror", "build", "hardware"
+UNROUTABLE = "unroutable"  # a step no declared queue can run: fails on the bootstrap queue, saying why
 # Runners: where the commands run.
 CONTAINER = "container"  # in the CI image, through the queue's docker or kubernetes plugin
 HOST = "host"  # on the agent itself (no_plugin, image builds, hardware scripts)
@@ -384,6 +385,16 @@ def _hardware_job(test: HardwareTest, source: Source, looked_for: dict) -> Job:
     command = f"bash {resolved.path}" if resolved.path else resolved.missing_command()
     step = TestStep(origin, test.label, commands=(command,), optional=test.optional, soft_fail=True, timeout=test.timeout)
     return Job(HARDWARE, step, f"hardware-{test.line}", Needs(step.label, hardware=test.line), HOST, group="Hardware Tests")
+
+
+def unroutable_job(job: Job, reason: str) -> Job:
+    """The job as a step that fails at once, saying which queue it would need."""
+    message = f"no declared queue can run {job.label!r}: {reason} (declare one in queues.yaml)"
+    step = dataclasses.replace(
+        job.step, commands=(f"echo {shlex.quote(message)} >&2", "exit 1"), node_commands=None, nodes=1, mirrors=(),
+        soft_fail=False, working_dir=None, env=None, agent_tags=None, passthrough=None, parallelism=None,
+    )
+    return dataclasses.replace(job, role=UNROUTABLE, step=step, runner=HOST, depends_on=(), family=None, image=None)
 
 
 def _torch_nightly_build(source: Source, image: Image, looked_for: dict) -> Job:

@@ -18,7 +18,7 @@ import dataclasses
 import re
 from typing import Iterable, Optional, Sequence
 
-from constructs_lib.bootstrap.jobs import BUILD, Job
+from constructs_lib.bootstrap.jobs import BUILD, UNROUTABLE, Job
 
 DOCS_PREFIXES = ("docs/",)
 DOCS_SUFFIXES = (".md",)
@@ -118,6 +118,8 @@ def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, 
 
 def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], docs_only: bool, request: Request) -> Decision:
     step = job.step
+    if job.role == UNROUTABLE:
+        return Decision(True, "no declared queue can run it: it fails, saying why")
     if request.noauto:
         return Decision(False, "NOAUTO: every step waits to be unblocked")
     if request.only_keys is not None:

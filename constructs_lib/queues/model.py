@@ -54,6 +54,7 @@ GkeSecurityGroup = Annotated[str, _named(
     "Google Group gke-security-groups@<your domain> (GKE requires that name)",
 )]
 GceImage = Annotated[str, _named(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")]
+Partition = Annotated[str, _named(r"^[1-9][0-9]{0,3}gb$", "GPU partition by memory like 18gb")]
 ParameterValue = Union[str, int, bool]
 
 # Upper bounds of what the clouds allow (or what a fleet of this toolkit could
@@ -74,6 +75,9 @@ class Accelerator(_Strict):
         description="Accelerator kind as steps name it: l4, a100, h100, h200, b200, mi325, tpu, ..."
     )
     count: int = Field(ge=1, le=16, description="Accelerators per agent.")
+    partition: Optional[Partition] = Field(
+        None, description="A GPU partition (MIG slice) each job gets, by its memory: 18gb, 35gb, ... Absent: whole GPUs."
+    )
 
 
 class QueueRouting(_Strict):
@@ -275,6 +279,11 @@ class Gcp(_Strict):
 class Routing(_Strict):
     default_gpu: Token = Field(
         description="Accelerator a step gets when it asks for GPUs without naming a type."
+    )
+    bootstrap_queue: Optional[QueueName] = Field(
+        None,
+        description="The queue the bootstrap runs on: a step no queue can run becomes a failing step there. "
+        "Absent: the queue named bootstrap, else the first queue without accelerators.",
     )
 
 

@@ -363,6 +363,8 @@ def _routing(model: QueuesFile) -> Iterator[Finding]:
                 other = owners.setdefault((kind, value), name)
                 if other != name:
                     yield ("queues", name, "routing", kind, i), f"{value!r} is already routed to queue {other}"
+    if model.routing.bootstrap_queue is not None and model.routing.bootstrap_queue not in model.queues:
+        yield ("routing", "bootstrap_queue"), f"no queue named {model.routing.bootstrap_queue!r} is declared"
     offered = {q.accelerator.type for q in model.queues.values() if q.accelerator}
     if model.routing.default_gpu not in offered:
         yield ("routing", "default_gpu"), f"no queue offers accelerator {model.routing.default_gpu!r}"

@@ -192,13 +192,13 @@ def test_missing_merge_base_runs_everything_with_a_warning(world):
 def test_bad_step_file_annotates_an_error_and_uploads_nothing(world):
     clone = world["clone"]
     git(clone, "checkout", "-q", "-b", "broken")
-    commit(clone, {".buildkite/test-pipeline.yaml": PIPELINE + "- label: Exotic\n  gpu: nothing-offers-this\n  command: x\n"}, "bad")
+    commit(clone, {".buildkite/test-pipeline.yaml": PIPELINE + "- label: Exotic\n  num_gpus: many\n  command: x\n"}, "bad")
     done, calls = bootstrap(world, "broken")
     assert done.returncode != 0
     assert not [c for c in calls if c["args"][:2] == ["pipeline", "upload"]]
     ((style, context, body),) = annotations(calls)
     assert (style, context) == ("error", "bootstrap")
-    assert ".buildkite/test-pipeline.yaml:11: steps[3]: no declared queue can run 'Exotic'" in body
+    assert ".buildkite/test-pipeline.yaml:12: steps[3].num_gpus: must be a whole number, not a string" in body
     assert "Traceback" not in done.stderr + body
 
 
@@ -322,3 +322,18 @@ def test_changed_file_names_with_quotes_tabs_newlines_and_backslashes_match_thei
     done, calls = bootstrap(world, "odd-change", DOCS_ONLY_SKIP="0")
     assert done.returncode == 0, done.stderr
     assert blocked(uploaded(calls)) == {"other"}
+
+
+def test_a_step_on_an_undeclared_device_fails_alone_and_the_rest_is_uploaded(world):
+    clone = world["clone"]
+    git(clone, "checkout", "-q", "-b", "new-device")
+    steps = PIPELINE + "- label: Exotic\n  device: quantum_9000\n  command: x\n"
+    commit(clone, {".buildkite/test-pipeline.yaml": steps, "vllm/core/a.py": "changed\n"}, "new device")
+    done, calls = bootstrap(world, "new-device")
+    assert done.returncode == 0, done.stderr
+    pipeline = uploaded(calls)
+    exotic = next(s for s in pipeline["steps"] if s.get("key") == "exotic")
+    assert exotic["commands"][-1] == "exit 1" and "quantum_9000" in exotic["commands"][0]
+    assert any(s.get("key") == "core" for s in pipeline["steps"])
+    errors = [a for a in annotations(calls) if a[0] == "error"]
+    assert len(errors) == 1 and errors[0][1] == "bootstrap-errors" and "no declared queue can run 'Exotic'" in errors[0][2]

@@ -77,11 +77,21 @@ def test_bad_input_exit_2_one_line_per_problem_nothing_written(tmp_path, capsys)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")] == []
 
 
-def test_unroutable_is_bad_input_too(tmp_path, capsys):
+def test_unroutable_is_bad_input_under_strict(tmp_path, capsys):
     pipeline = write(tmp_path, "steps:\n- label: B\n  gpu: nothing-has-this\n  command: b\n")
-    assert main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(tmp_path / "o")]) == 2
+    assert main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(tmp_path / "o"), "--strict"]) == 2
     assert "no declared queue can run 'B'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_unroutable_is_an_error_line_and_a_failing_step_otherwise(tmp_path, capsys):
+    pipeline = write(tmp_path, "steps:\n- label: A\n  command: a\n- label: B\n  gpu: nothing-has-this\n  command: b\n")
+    out = tmp_path / "o.yaml"
+    assert main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(out)]) == 0
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "no declared queue can run 'B'" in errors[0]
+    keys = {s.get("key") for s in yaml.safe_load(out.read_text())["steps"]}
+    assert {"a", "b"} <= keys
 
 
 def test_bad_queues_file(tmp_path, capsys):

@@ -6,7 +6,7 @@ import pytest
 
 from constructs_lib.bootstrap.routing import Needs, Route, Unroutable, route
 
-from .helpers import default_queues, planned, queues, run
+from .helpers import default_queues, planned, queues, run, steps_of
 
 # (step as written in a test-pipeline.yaml, queue the reference fleet sends it to)
 REFERENCE_FLEET = [
@@ -123,17 +123,31 @@ def test_unroutable_needs_say_why(needs, words):
     assert words in found.reason
 
 
-def test_unroutable_steps_stop_generation_and_each_is_listed():
+UNROUTABLE_STEPS = (
+    "steps:\n"
+    "- label: Fine\n  command: a\n"
+    "- label: Eight L4\n  num_gpus: 8\n  command: b\n"
+    "- label: Exotic\n  gpu: mi999\n  command: c\n"
+)
+
+
+def test_unroutable_steps_become_failing_steps_and_everything_else_is_uploaded():
+    result = run(UNROUTABLE_STEPS)
+    steps = {s["key"]: s for s in steps_of(result.pipeline) if "key" in s}
+    assert steps["fine"]["agents"]["queue"] == "gpu_1_queue"
+    for key in ("eight-l4", "exotic"):
+        step = steps[key]
+        assert step["agents"]["queue"] == "bootstrap" and "depends_on" not in step
+        assert step["commands"][-1] == "exit 1" and "no declared queue can run" in step["commands"][0]
+    assert [str(e).split(": ")[1] for e in result.errors] == ["steps[1]", "steps[2]"]
+    assert "#### Errors" in result.explain and "Eight L4" in result.explain
+
+
+def test_unroutable_steps_stop_generation_under_strict_and_each_is_listed():
     from constructs_lib.queues.problems import LoadError
 
-    text = (
-        "steps:\n"
-        "- label: Fine\n  command: a\n"
-        "- label: Eight L4\n  num_gpus: 8\n  command: b\n"
-        "- label: Exotic\n  gpu: mi999\n  command: c\n"
-    )
     with pytest.raises(LoadError) as err:
-        run(text)
+        run(UNROUTABLE_STEPS, strict=True)
     lines = [str(p) for p in err.value.problems]
     assert len(lines) == 2
     assert lines[0].startswith("test-pipeline.yaml:4: steps[1]: no declared queue can run 'Eight L4'")
@@ -145,10 +159,53 @@ def test_without_a_builder_queue_the_image_build_is_unroutable():
 
     model = queues("queues:\n  gpus: {accelerator: {type: l4, count: 4}, external: {}}\n  cpus: {external: {}}\n")
     with pytest.raises(LoadError, match="no AWS queue has aws.builder"):
-        run("steps:\n- label: A\n  command: a\n", model)
+        run("steps:\n- label: A\n  command: a\n", model, strict=True)
+    assert "no AWS queue has aws.builder" in str(run("steps:\n- label: A\n  command: a\n", model).errors[0])
 
 
 def test_every_queue_a_job_lands_on_is_declared():
     text = "steps:\n" + "".join(f"- label: S{i}\n  {f}\n  command: x\n" for i, (f, _) in enumerate(REFERENCE_FLEET) if "[[" not in f)
     declared = set(default_queues().queues)
     assert {job.queue for job in run(text, run_all=True).plan} <= declared
+
+
+FLEET = queues("""\
+queues:
+  amd_mi300_1: {accelerator: {type: mi300, count: 1}, routing: {general: false}, external: {}}
+  amd_mi300_8: {accelerator: {type: mi300, count: 8}, routing: {general: false}, external: {}}
+  amd_mi300_4: {accelerator: {type: mi300, count: 4}, routing: {general: false}, external: {}}
+  h200_18gb: {accelerator: {type: h200, count: 1, partition: 18gb}, routing: {general: false}, external: {}}
+  H200: {accelerator: {type: h200, count: 8}, routing: {general: false}, external: {}}
+  b200: {accelerator: {type: b200, count: 8}, routing: {general: false}, kubernetes: {}}
+  l4: {accelerator: {type: l4, count: 1}, external: {}}
+  cpu: {external: {}}
+""")
+
+
+@pytest.mark.parametrize("device, queue", [
+    ("mi300_4", "amd_mi300_4"),  # the exact count per agent
+    ("mi300_1", "amd_mi300_1"),
+    ("mi300_2", "amd_mi300_4"),  # a new count of a declared family: the fewest that fit
+    ("mi300", "amd_mi300_1"),
+    ("h200_18gb", "h200_18gb"),  # a GPU partition
+    ("h200", "H200"),  # whole GPUs, not the partition
+    ("b200-k8s", "b200"),  # a variant of a declared family
+])
+def test_a_device_name_routes_by_what_it_describes(device, queue):
+    found = route(Needs("x", None, 1, device=device), FLEET)
+    assert isinstance(found, Route) and found.queue == queue
+
+
+@pytest.mark.parametrize("device, reason", [
+    ("mi300_16", "no queue offers 16 x mi300 per agent"),
+    ("h200_35gb", "no queue offers h200 with partition 35gb"),
+    ("mi355_1", "no queue lists device 'mi355_1'"),
+])
+def test_a_device_nothing_describes_is_unroutable_saying_why(device, reason):
+    found = route(Needs("x", None, 1, device=device), FLEET)
+    assert isinstance(found, Unroutable) and reason in found.reason
+
+
+def test_a_new_count_of_the_default_files_amd_family_routes():
+    found = route(Needs("x", None, 1, device="mi325_4"), default_queues())
+    assert isinstance(found, Route) and default_queues().queues[found.queue].accelerator.type == "mi325"
