@@ -44,6 +44,8 @@ class Options:
     only_keys: Optional[frozenset[str]] = None  # VLLM_CI_ONLY_STEP_KEYS
     pr_labels: tuple[str, ...] = ()  # the PR's labels: ready-run-all-tests runs everything, nightly steps too
     strict: bool = False  # a step no queue can run stops the bootstrap instead of failing on its own
+    # A PR from a fork (BUILDKITE_PULL_REQUEST_REPO is not BUILDKITE_REPO): its containers get no secrets.
+    from_fork: bool = False
     # BUILDKITE_PULL_REQUEST: a PR number, or "false"/absent for a branch build.
     # A PR from a branch named like the default branch is still a PR.
     pull_request: Optional[str] = None
@@ -129,7 +131,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
             )
     change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
     plan = Plan(jobs, routes, selection.decide(jobs, change, request))
-    pipeline = render.render(plan, image, model, options.priority, build)
+    pipeline = render.render(plan, image, model, options.priority, build, trusted=not options.from_fork)
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)

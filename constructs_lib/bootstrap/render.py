@@ -13,7 +13,7 @@ import shlex
 from typing import Any, Mapping, Optional
 
 
-from constructs_lib.queues.model import QueuesFile
+from constructs_lib.queues.model import Queue, QueuesFile
 
 from constructs_lib.bootstrap import checkout_paths, interpolation
 from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
@@ -27,6 +27,14 @@ DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
 HF_HOME = "/root/.cache/huggingface"
 HF_TOKEN_SECRET = "hf-token-secret"  # Kubernetes secret with key `token`
 CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0", "HF_HOME": HF_HOME}
+# What a container gets of the job's environment, by name: never the whole of
+# it (propagate-environment would hand every agent and job variable to the
+# tested code). A step's own `env` names are added, and HF_TOKEN where allowed.
+JOB_VARIABLES = (
+    "BUILDKITE_BRANCH", "BUILDKITE_BUILD_NUMBER", "BUILDKITE_COMMIT", "BUILDKITE_JOB_ID", "BUILDKITE_LABEL",
+    "BUILDKITE_PARALLEL_JOB", "BUILDKITE_PARALLEL_JOB_COUNT", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_PULL_REQUEST",
+    "BUILDKITE_STEP_KEY",
+)
 # Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not.
 LOST_AGENT_RETRIES = (
     {"exit_status": -1, "limit": 1},
@@ -35,17 +43,22 @@ LOST_AGENT_RETRIES = (
 )
 
 
-def render(plan: Plan, image: Image, model: QueuesFile, priority: Optional[int] = None, build: Optional[Mapping[str, str]] = None) -> dict:
+def render(
+    plan: Plan, image: Image, model: QueuesFile, priority: Optional[int] = None, build: Optional[Mapping[str, str]] = None,
+    trusted: bool = True,
+) -> dict:
     """The pipeline as a JSON-ready dict, fields in the order a person reads them.
 
     `build` holds the values of interpolation.BUILD_VARIABLES for this build;
     the pipeline is uploaded without interpolation, so they are resolved here.
+    `trusted` is False for a PR from a fork: its containers get no HF_TOKEN
+    unless queues.yaml allows it (routing.hf_token_for_fork_prs).
     """
     variables = {**(build or {}), **_variables(image)}
     top: list[Any] = []
     groups: dict[str, list[Any]] = {}
     for job in plan.jobs:
-        steps = _steps(job, plan.decisions[job.key], plan.routes[job.key], image, model, variables, priority)
+        steps = _steps(job, plan.decisions[job.key], plan.routes[job.key], image, model, variables, priority, trusted)
         if job.group:
             if job.group not in groups:
                 groups[job.group] = []
@@ -93,7 +106,16 @@ def _readable(step: Any) -> Any:
     return ordered
 
 
-def _steps(job: Job, decision: Decision, route: Route, image: Image, model: QueuesFile, variables: dict, priority: Optional[int]) -> list[dict]:
+def hf_token_allowed(queue: Queue, model: QueuesFile, trusted: bool) -> bool:
+    """Whether the containers of a job on `queue` get HF_TOKEN."""
+    if not trusted and not model.routing.hf_token_for_fork_prs:
+        return False
+    return queue.aws.needs_hf_token if queue.aws is not None else True
+
+
+def _steps(
+    job: Job, decision: Decision, route: Route, image: Image, model: QueuesFile, variables: dict, priority: Optional[int], trusted: bool
+) -> list[dict]:
     step = job.step
     label = interpolation.resolve(step.label, variables)
     agents = {"queue": route.queue, **(step.agent_tags or {})}
@@ -112,10 +134,11 @@ def _steps(job: Job, decision: Decision, route: Route, image: Image, model: Queu
     if job.runner == CONTAINER:
         queue = model.queues[route.queue]
         container_image = job.image or image.name
+        hf_token = hf_token_allowed(queue, model, trusted)
         if queue.kubernetes is not None:
-            command["plugins"] = [{KUBERNETES_PLUGIN: _kubernetes(job, commands, container_image, route.queue, model)}]
+            command["plugins"] = [{KUBERNETES_PLUGIN: _kubernetes(job, commands, container_image, route.queue, model, hf_token)}]
         else:
-            command["plugins"] = [{DOCKER_PLUGIN: _docker(job, commands, container_image, queue.accelerator is not None)}]
+            command["plugins"] = [{DOCKER_PLUGIN: _docker(job, commands, container_image, queue.accelerator is not None, hf_token)}]
     elif job.runner == MULTI_NODE:
         command["commands"] = [_multi_node(job, image, variables)]
     elif job.family is not None and job.family.wrapper and job.parent is not None:
@@ -162,13 +185,18 @@ def _script(job: Job, commands: list[str]) -> str:
     return "\n".join(["(command nvidia-smi || true)", f"cd {working_dir}", *commands])
 
 
-def _docker(job: Job, commands: list[str], image: str, gpus: bool) -> dict:
+def _passed(job: Job, hf_token: bool) -> list[str]:
+    """The job's variables a container gets, by name."""
+    names = sorted(set(JOB_VARIABLES) | set(job.step.env or ()))
+    return names + (["HF_TOKEN"] if hf_token else [])
+
+
+def _docker(job: Job, commands: list[str], image: str, gpus: bool, hf_token: bool) -> dict:
     options: dict[str, Any] = {
         "image": image,
         "always-pull": True,
-        "propagate-environment": True,
         "command": ["bash", "-xec", _script(job, commands)],
-        "environment": [f"{k}={v}" for k, v in CONTAINER_ENV.items()] + ["HF_TOKEN"],
+        "environment": [f"{k}={v}" for k, v in CONTAINER_ENV.items()] + _passed(job, hf_token),
         "volumes": ["/dev/shm:/dev/shm", f"{HF_HOME}:{HF_HOME}"],
     }
     if gpus:
@@ -176,13 +204,13 @@ def _docker(job: Job, commands: list[str], image: str, gpus: bool) -> dict:
     return options
 
 
-def _kubernetes(job: Job, commands: list[str], image: str, queue_name: str, model: QueuesFile) -> dict:
+def _kubernetes(job: Job, commands: list[str], image: str, queue_name: str, model: QueuesFile, hf_token: bool) -> dict:
     queue = model.queues[queue_name]
+    secret = [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token"}}}] if hf_token else []
     container: dict[str, Any] = {
         "image": image,
         "command": ["bash -xec " + shlex.quote(_script(job, commands))],
-        "env": [{"name": k, "value": v} for k, v in CONTAINER_ENV.items()]
-        + [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token"}}}],
+        "env": [{"name": k, "value": v} for k, v in CONTAINER_ENV.items()] + secret,
         "volumeMounts": [{"name": "devshm", "mountPath": "/dev/shm"}, {"name": "hf-cache", "mountPath": HF_HOME}],
     }
     if queue.accelerator is not None and job.needs.count:

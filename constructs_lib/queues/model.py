@@ -280,6 +280,9 @@ class Routing(_Strict):
     default_gpu: Token = Field(
         description="Accelerator a step gets when it asks for GPUs without naming a type."
     )
+    hf_token_for_fork_prs: bool = Field(
+        False, description="Whether the containers of PR builds from forks get HF_TOKEN (default: no; a fork's code runs in them)."
+    )
     bootstrap_queue: Optional[QueueName] = Field(
         None,
         description="The queue the bootstrap runs on: a step no queue can run becomes a failing step there. "

@@ -337,3 +337,17 @@ def test_a_step_on_an_undeclared_device_fails_alone_and_the_rest_is_uploaded(wor
     assert any(s.get("key") == "core" for s in pipeline["steps"])
     errors = [a for a in annotations(calls) if a[0] == "error"]
     assert len(errors) == 1 and errors[0][1] == "bootstrap-errors" and "no declared queue can run 'Exotic'" in errors[0][2]
+
+
+def test_a_fork_pr_uploads_no_hf_token_and_no_propagated_environment(world):
+    clone = world["clone"]
+    git(clone, "checkout", "-q", "-b", "feature")
+    commit(clone, {"vllm/core/a.py": "from a fork\n"}, "fork work")
+    fork = {"BUILDKITE_PULL_REQUEST": "77", "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/someone/vllm.git",
+            "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git"}
+    done, calls = bootstrap(world, "someone:feature", **fork)
+    assert done.returncode == 0, done.stderr
+    text = received(calls)
+    assert "HF_TOKEN" not in text and "propagate-environment" not in text
+    done, calls = bootstrap(world, "feature", **{**fork, "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/vllm-project/vllm"})
+    assert "HF_TOKEN" in received([c for c in calls if c["args"][:2] == ["pipeline", "upload"]][-1:])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shlex
+
+from constructs_lib.queues.loader import parse_queues
 
 from constructs_lib.bootstrap.render import DOCKER_PLUGIN, KUBERNETES_PLUGIN, LOST_AGENT_RETRIES
 
-from .helpers import default_queues, queues, run, step, steps_of
+from .helpers import REPO, default_queues, queues, run, step, steps_of
 
 STEPS = """\
 steps:
@@ -51,8 +54,9 @@ def test_docker_plugin_for_queues_not_on_kubernetes():
     gpu = plugin(step(pipeline(), "gpu-test"), DOCKER_PLUGIN)
     assert gpu["image"] == "public.ecr.aws/q9t5s3a7/vllm-ci-test-repo:$BUILDKITE_COMMIT"
     assert gpu["gpus"] == "all"
-    assert gpu["propagate-environment"] is True
-    assert "HF_TOKEN" in gpu["environment"]  # by name: the value comes from the agent
+    assert "propagate-environment" not in gpu  # never the whole environment
+    assert "HF_TOKEN" in gpu["environment"]  # by name: the value comes from the agent (gpu_1_queue needs it)
+    assert "BUILDKITE_PARALLEL_JOB" in gpu["environment"]
     assert "/dev/shm:/dev/shm" in gpu["volumes"]
     assert any(v.endswith(":/root/.cache/huggingface") for v in gpu["volumes"])
     script = gpu["command"][-1]
@@ -176,3 +180,52 @@ def test_registry_and_repository_can_be_given():
 def test_fields_are_ordered_for_a_reader():
     gpu = step(pipeline(), "gpu-test")
     assert list(gpu)[:3] == ["label", "key", "depends_on"]
+
+
+FORKED = {"pull_request": "4242", "branch": "someone:feature", "from_fork": True}
+
+
+def _containers(result) -> list[dict]:
+    out = []
+    for s in steps_of(result.pipeline):
+        for plugin_ in s.get("plugins", []):
+            out.extend(plugin_.values())
+    return out
+
+
+def test_a_fork_pr_pipeline_holds_no_hf_token_and_no_propagated_environment():
+    result = run(STEPS, run_all=True, **FORKED)
+    containers = _containers(result)
+    assert containers
+    assert "HF_TOKEN" not in json.dumps(result.pipeline) and "propagate-environment" not in json.dumps(result.pipeline)
+
+
+def test_a_trusted_main_build_gives_hf_token_to_the_queues_that_need_it_only():
+    result = run(STEPS, run_all=True, branch="main")
+    by_queue = {}
+    for s in steps_of(result.pipeline):
+        for plugin_ in s.get("plugins", []):
+            for options in plugin_.values():
+                by_queue.setdefault(s["agents"]["queue"], []).append("HF_TOKEN" in json.dumps(options))
+    model = default_queues()
+    for queue, gets in by_queue.items():
+        needs = model.queues[queue].aws.needs_hf_token if model.queues[queue].aws else True
+        assert all(g == needs for g in gets), queue
+    assert any(all(g) for g in by_queue.values())
+
+
+def test_queues_yaml_may_allow_the_hf_token_for_fork_prs():
+    text = (REPO / "queues.yaml").read_text().replace("  default_gpu: l4\n", "  default_gpu: l4\n  hf_token_for_fork_prs: true\n", 1)
+    model = parse_queues(text.encode(), "queues.yaml")
+    result = run(STEPS, model, run_all=True, **FORKED)
+    assert "HF_TOKEN" in json.dumps(result.pipeline)
+
+
+def test_fork_detection_compares_repositories_not_url_spellings():
+    from constructs_lib.bootstrap.cli import from_fork
+
+    ours = "git@github.com:vllm-project/vllm.git"
+    assert from_fork("12", "https://github.com/someone/vllm.git", ours)
+    assert not from_fork("12", "https://github.com/vllm-project/vllm", ours)
+    assert not from_fork("false", "https://github.com/someone/vllm.git", ours)
+    assert not from_fork("12", "", ours)  # a PR from a branch of the same repository
