@@ -206,7 +206,7 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     for step in source.steps:
         if step.fast_check_only:
             continue
-        job = _test_job(step, source, model, derived.get(id(step)))
+        job = _in_variant_image(_test_job(step, source, model, derived.get(id(step))), image)
         if job.runner == MULTI_NODE:
             looked_for.setdefault("multi-node", (multi_node, step.origin))
             job = dataclasses.replace(job, multi_node_script=multi_node.path)
@@ -283,6 +283,21 @@ def _derived_keys(steps: Sequence[TestStep], given: set, warnings: list[Problem]
         taken.add(key)
         out[id(step)] = key
     return out
+
+
+def _in_variant_image(job: Job, image: Image) -> Job:
+    """A container step that waits for `image-build-<variant>` runs in the image that build pushes.
+
+    vLLM's image builds tag their variants `<image>-<variant>` (`image-build-cpu`
+    pushes `...:<commit>-cpu`); a CPU step that depends on it must not run in
+    the CUDA image.
+    """
+    if job.runner != CONTAINER:
+        return job
+    variants = [d[len(IMAGE_BUILD_KEY) + 1 :] for d in job.depends_on if d.startswith(IMAGE_BUILD_KEY + "-")]
+    if len(variants) != 1:
+        return job
+    return dataclasses.replace(job, image=f"{image.name}-{variants[0]}")
 
 
 def _family_in_checkout(family: str, source: Source, origin: Origin, looked_for: dict) -> Optional[MirrorFamily]:

@@ -62,3 +62,23 @@ def test_an_exclusion_added_to_the_shared_tree(tmp_path, changed, runs):
     assert decided["entrypoints-integration-llm"] is runs
     # Its AMD mirror inherits the exclusion with the dependencies.
     assert decided["amd-entrypoints-integration-llm"] is runs
+
+
+def _image_tags(pipeline: dict) -> dict[str, str]:
+    """Per container step, the tag of the image it runs (`<commit>`, `<commit>-cpu`, ...)."""
+    tags = {}
+    for step in peer.flat_steps(pipeline):
+        for plugin in step.get("plugins") or []:
+            for settings in plugin.values():
+                image = settings.get("image") or settings.get("podSpec", {}).get("containers", [{}])[0].get("image")
+                tags[step["key"]] = str(image).rsplit(":", 1)[-1]
+    return tags
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_container_step_runs_the_image_variant_vllm_runs(name):
+    pipeline, changed = peer.scenario(name)
+    result = generate(read_source(str(peer.tree())), default_queues(), Options(changed_files=changed, **SCENARIOS[name]))
+    theirs, ours = _image_tags(pipeline), _image_tags(result.pipeline)
+    assert any(tag.endswith("-cpu") for tag in ours.values())  # the CPU steps run in the CPU image
+    assert {key: (theirs[key], tag) for key, tag in ours.items() if key in theirs and theirs[key] != tag} == {}
