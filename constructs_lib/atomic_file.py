@@ -15,7 +15,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from typing import Iterator, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 Data = Union[str, bytes]
 
@@ -24,43 +24,36 @@ class NotAFile(OSError):
     """The path names something that is not written to: a folder, a socket, a block device."""
 
 
-def resolve(path: Union[str, os.PathLike]) -> str:
-    """The path that is written: a symbolic link's final target, made absolute."""
-    return os.path.realpath(os.fspath(path))
+def _target(path: Union[str, os.PathLike]) -> tuple[str, bool]:
+    """The path written (a symbolic link's final target, absolute) and whether it is a stream.
 
-
-def is_stream(path: Union[str, os.PathLike]) -> bool:
-    """True for a character device or FIFO: written in place, never renamed over."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
-
-
-def check_writable(path: Union[str, os.PathLike]) -> None:
-    """Raise OSError (NotAFile, FileNotFoundError, PermissionError) unless `path` can be written.
-
-    Checks the path's kind and its folder, without touching either, so that a
-    caller writing several files can refuse before writing the first.
+    Raises OSError (NotAFile, FileNotFoundError, PermissionError) unless it can
+    be written: a regular file or absent in a writable folder, or a writable
+    character device or FIFO. Touches nothing, so that a caller writing several
+    files can refuse before writing the first.
     """
-    target = resolve(path)
+    target = os.path.realpath(os.fspath(path))
     try:
-        mode = os.stat(target).st_mode
+        mode: Optional[int] = os.stat(target).st_mode
     except FileNotFoundError:
         mode = None
-    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-        raise NotAFile(0, f"is {kind}", os.fspath(path))
     if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         if not os.access(target, os.W_OK):
             raise PermissionError(13, "Permission denied", os.fspath(path))
-        return
+        return target, True
+    if mode is not None and not stat.S_ISREG(mode):
+        raise NotAFile(0, f"is {'a folder' if stat.S_ISDIR(mode) else 'not a regular file'}", os.fspath(path))
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise FileNotFoundError(2, "its folder does not exist", os.fspath(path))
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(13, "its folder is not writable", os.fspath(path))
+    return target, False
+
+
+def check_writable(path: Union[str, os.PathLike]) -> None:
+    """Raise OSError unless `path` can be written (see _target)."""
+    _target(path)
 
 
 def write_atomically(path: Union[str, os.PathLike], data: Data) -> None:
@@ -71,22 +64,17 @@ def write_all(outputs: Sequence[tuple[Union[str, os.PathLike], Data]]) -> None:
     """Write several files all or none: each regular file to a temporary file
     first, then the devices and FIFOs, then every rename. A failure before the
     renames leaves every regular file as it was."""
-    for path, _ in outputs:
-        check_writable(path)
+    targets = [(path, *_target(path), data) for path, data in outputs]
     pending: list[tuple[str, str]] = []
     try:
-        streams = []
-        for path, data in outputs:
-            target = resolve(path)
-            if is_stream(target):
-                streams.append((path, target, data))
-            else:
+        for path, target, stream, data in targets:
+            if not stream:
                 with _naming(path):
                     pending.append((_temporary_copy(target, data), target))
-        for path, target, data in streams:
-            binary = isinstance(data, bytes)
-            with _naming(path), open(target, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
-                fh.write(data)
+        for path, target, stream, data in targets:
+            if stream:
+                with _naming(path), open(target, "wb") as fh:
+                    fh.write(_bytes(data))
         for temporary, target in pending:
             os.replace(temporary, target)
     except BaseException:
@@ -94,6 +82,14 @@ def write_all(outputs: Sequence[tuple[Union[str, os.PathLike], Data]]) -> None:
             if os.path.exists(temporary):
                 os.unlink(temporary)
         raise
+
+
+def _bytes(data: Data) -> bytes:
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, bytes):
+        return data
+    raise TypeError(f"can write str or bytes, not {type(data).__name__}")
 
 
 @contextlib.contextmanager
@@ -109,11 +105,10 @@ def _naming(path: Union[str, os.PathLike]) -> Iterator[None]:
 
 def _temporary_copy(target: str, data: Data) -> str:
     """`data` in a temporary file beside `target`, with the mode of the file it will replace."""
-    binary = isinstance(data, bytes)
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
     try:
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_bytes(data))
             fh.flush()
             os.fsync(fh.fileno())
         if os.path.exists(target):  # a replaced file keeps its permissions (mkstemp's are 0600)

@@ -21,7 +21,7 @@ import sys
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
-from constructs_lib.queues.gcp_names import gke_settings, helm_release, label_value
+from constructs_lib.queues.gcp_names import helm_release, label_value
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError
@@ -33,7 +33,7 @@ K8S_SECRET = "buildkite-agent-token"
 
 def gke_queues(model: QueuesFile) -> list[str]:
     """Kubernetes-backed queues served by the optional GKE cluster, in file order."""
-    cluster = gke_settings(model).name
+    cluster = model.gke_settings().name
     return [name for name, queue in model.kubernetes_queues().items() if queue.runs_on(cluster)]
 
 

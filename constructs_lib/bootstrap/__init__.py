@@ -10,11 +10,13 @@ Modules, each with one job:
 - `routing`: job needs + queues.yaml -> queue;
 - `selection`: changed files -> run now, or wait behind a block step;
 - `plan`: the jobs with their queues and decisions;
-- `render`: the pipeline, built with buildkite-sdk;
+- `render`: the pipeline as plain data (checked against buildkite-sdk's schema by `pipeline_schema`);
 - `pipeline_schema`: the check against the schema buildkite-sdk ships;
 - `yaml_writer`: the pipeline as YAML text (libyaml's emitter; the string styles are ours);
 - `explain`: the Markdown summary;
 - `generate`: the pure core tying these together;
+- `checkout_paths`: the tested checkout's scripts and Dockerfiles the generator's steps run;
+- `controls`: the build controls read from the environment (RUN_ALL, NOAUTO, ...);
 - `interpolation`: the upload-time variables it resolves itself, quoted for the shell;
 - `cli`: the command line (files in, files out);
 - `entry`: `cli` as one short-lived process: the `ci-bootstrap` command and

@@ -16,6 +16,10 @@ import dataclasses
 import shlex
 from typing import Optional
 
+from constructs_lib.queues.problems import Problem
+
+from constructs_lib.bootstrap.steps import Origin
+
 PATHS: dict[str, tuple[str, ...]] = {
     "amd-test": (".buildkite/scripts/hardware_ci/run-amd-test.sh", ".buildkite/run-amd-test.sh"),
     "rocm-dockerfile": ("docker/Dockerfile.rocm", "Dockerfile.rocm"),
@@ -47,3 +51,24 @@ def resolve(name: str, present: Optional[frozenset[str]]) -> Resolved:
     if present is None:
         return Resolved(name, candidates[0])
     return Resolved(name, next((p for p in candidates if p in present), None))
+
+
+class Lookups:
+    """The paths one build's commands look for, each with the first step that needed it."""
+
+    def __init__(self, present: Optional[frozenset[str]]):
+        self.present = present
+        self._found: dict[str, tuple[Resolved, Origin]] = {}
+
+    def resolve(self, name: str, origin: Origin) -> Resolved:
+        resolved = resolve(name, self.present)
+        self._found.setdefault(name, (resolved, origin))
+        return resolved
+
+    def missing(self) -> list[Problem]:
+        """A warning for each path the checkout lacks."""
+        return [
+            Problem(origin.file, origin.line, "", f"this checkout has no {' or '.join(PATHS[resolved.name])}: the jobs that run it fail saying so")
+            for resolved, origin in self._found.values()
+            if resolved.path is None
+        ]

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
-import re
 import sys
 from typing import Optional, Sequence
 
@@ -23,7 +21,8 @@ from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.problems import LoadError, Problem
 from constructs_lib.queues.strict_yaml import read_file
 
-from constructs_lib.bootstrap import checkout_paths, formats, interpolation, lenient_yaml
+from constructs_lib.bootstrap import checkout_paths, controls, formats, interpolation, lenient_yaml
+from constructs_lib.bootstrap.controls import HIGH_PRIORITY, ONLY_KEYS_ENV
 from constructs_lib.bootstrap.generate import RUN_ALL_LABEL, Options, generate
 
 STDIO = "-"
@@ -36,14 +35,21 @@ def read_source(path: str) -> formats.Source:
 
 def checkout_files(step_file: str) -> Optional[frozenset[str]]:
     """Which of the paths the generator's commands name the tested checkout holds (None: no checkout)."""
+    root = _checkout_root(step_file)
+    if root is None:
+        return None
+    return frozenset(p for p in checkout_paths.ALL_PATHS if os.path.isfile(os.path.join(root, p)))
+
+
+def _checkout_root(step_file: str) -> Optional[str]:
+    """The parent of the `.buildkite` folder a step file stands in (absolute), if it stands in one."""
     directory = os.path.dirname(os.path.abspath(step_file))
     while os.path.basename(directory) != ".buildkite":
         parent = os.path.dirname(directory)
         if parent == directory:
             return None
         directory = parent
-    root = os.path.dirname(directory)
-    return frozenset(p for p in checkout_paths.ALL_PATHS if os.path.isfile(os.path.join(root, p)))
+    return os.path.dirname(directory)
 
 
 def _read_steps(path: str) -> formats.Source:
@@ -74,17 +80,12 @@ def _read_steps(path: str) -> formats.Source:
 
 def repository_root(config_path: str) -> str:
     """The parent of the `.buildkite` directory that holds the ci_config.yaml."""
-    directory = os.path.dirname(os.path.abspath(config_path))
-    while True:
-        if os.path.basename(directory) == ".buildkite":
-            root = os.path.dirname(directory)
-            # Keep the form the path was given in, for readable problem lines.
-            given = os.path.dirname(os.path.dirname(config_path))
-            return given if os.path.abspath(given or ".") == root else root
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            raise LoadError([Problem(config_path, 0, "", "a ci_config.yaml must be inside the repository's .buildkite directory")])
-        directory = parent
+    root = _checkout_root(config_path)
+    if root is None:
+        raise LoadError([Problem(config_path, 0, "", "a ci_config.yaml must be inside the repository's .buildkite directory")])
+    # Keep the form the path was given in, for readable problem lines.
+    given = os.path.dirname(os.path.dirname(config_path))
+    return given if os.path.abspath(given or ".") == root else root
 
 
 def _yaml_files(directory: str) -> list[str]:
@@ -139,11 +140,11 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--changed-files", help="file with one changed path per line, or - for stdin")
     parser.add_argument("--branch", default="", help="the branch being built")
     parser.add_argument("--default-branch", default="main", help="the repository's default branch (default: main)")
+    env = os.environ
     parser.add_argument(
-        "--pull-request", default=os.environ.get("BUILDKITE_PULL_REQUEST"),
+        "--pull-request", default=env.get("BUILDKITE_PULL_REQUEST"),
         help="the PR number, or false (default: $BUILDKITE_PULL_REQUEST); a PR is never a default-branch build",
     )
-    env = os.environ
     parser.add_argument("--run-all", action="store_true", default=env.get("RUN_ALL") == "1",
                         help="run every step that is not optional, as if a run-all file changed (RUN_ALL=1)")
     parser.add_argument("--nightly", action="store_true", default=env.get("NIGHTLY") == "1",
@@ -175,60 +176,6 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     return args
 
 
-ONLY_KEYS_ENV = "VLLM_CI_ONLY_STEP_KEYS"
-HIGH_PRIORITY = 1  # PRIORITY=HIGH: ahead of every job of priority 0, Buildkite's default
-_STEP_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def only_keys(value: Optional[str]) -> Optional[frozenset[str]]:
-    """VLLM_CI_ONLY_STEP_KEYS as vLLM's generator reads it: a non-empty JSON array of distinct step keys."""
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = None
-    if not isinstance(parsed, list) or not parsed or not all(isinstance(k, str) and _STEP_KEY.match(k) for k in parsed):
-        raise LoadError([Problem(ONLY_KEYS_ENV, 0, "", "must be a non-empty JSON array of step keys, like [\"a-key\", \"b-key\"]")])
-    if len(set(parsed)) != len(parsed):
-        raise LoadError([Problem(ONLY_KEYS_ENV, 0, "", "names a step key twice")])
-    return frozenset(parsed)
-
-
-def _repository(url: str) -> str:
-    """`git@github.com:o/r.git`, `https://github.com/o/r` and `git://github.com/o/r.git` alike: `github.com/o/r`."""
-    text = url.strip().lower()
-    scp_like = not re.match(r"^[a-z+]+://", text)  # git@host:owner/repo
-    text = re.sub(r"^[a-z+]+://", "", text)
-    text = re.sub(r"^[^@/]+@", "", text)
-    if scp_like:
-        text = text.replace(":", "/", 1)
-    return re.sub(r"\.git$", "", text.rstrip("/"))
-
-
-def from_fork(pull_request: Optional[str], pr_repository: Optional[str], repository: Optional[str]) -> bool:
-    """A PR whose head lives in another repository than the pipeline's: untrusted code."""
-    if pull_request in (None, "", "false"):
-        return False
-    if not pr_repository:
-        return False  # Buildkite leaves it empty for a PR from a branch of the same repository
-    return not repository or _repository(pr_repository) != _repository(repository)
-
-
-def priority(value: Optional[str]) -> Optional[int]:
-    if value is None or value == "":
-        return None
-    if value.upper() == "HIGH":
-        return HIGH_PRIORITY
-    try:
-        number = int(value)
-    except ValueError:
-        number = None
-    if number is None or not -1000 <= number <= 1000:
-        raise LoadError([Problem("PRIORITY", 0, "", f"{value!r} is not HIGH or a whole number from -1000 to 1000")])
-    return number
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _arguments(argv)
     try:
@@ -255,13 +202,13 @@ def _run(args: argparse.Namespace) -> int:
             docs_skip=not args.no_docs_skip,
             registry=args.registry,
             repository=args.repository,
-            priority=priority(args.priority),
+            priority=controls.priority(args.priority),
             torch_nightly=args.torch_nightly,
             noauto=args.noauto,
-            only_keys=only_keys(args.only_step_keys),
+            only_keys=controls.only_keys(args.only_step_keys),
             pr_labels=tuple(label.strip() for label in args.pr_labels.split(",") if label.strip()),
             strict=args.strict,
-            from_fork=from_fork(args.pull_request, os.environ.get("BUILDKITE_PULL_REQUEST_REPO"), os.environ.get("BUILDKITE_REPO")),
+            from_fork=controls.from_fork(args.pull_request, os.environ.get("BUILDKITE_PULL_REQUEST_REPO"), os.environ.get("BUILDKITE_REPO")),
             pull_request=args.pull_request,
             # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
             build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},

@@ -5,8 +5,9 @@
     result.explain   # the Markdown summary
 
 Raises LoadError, one problem per line, for anything that must stop the
-bootstrap: key collisions, unroutable steps, a pipeline the schema rejects.
-Nothing is returned half-made.
+bootstrap: key collisions, a pipeline the schema rejects, and (with
+`strict`) steps no declared queue can run; otherwise those become failing
+steps listed in `result.errors`. Nothing is returned half-made.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
 from constructs_lib.bootstrap import explain, interpolation, pipeline_schema, render, selection, steps, yaml_writer
+from constructs_lib.bootstrap.controls import ONLY_KEYS_ENV
 from constructs_lib.bootstrap.formats import Source
 from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, unroutable_job
 from constructs_lib.bootstrap.plan import Plan
@@ -123,12 +125,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         noauto=options.noauto,
         only_keys=options.only_keys,
     )
-    if options.only_keys is not None:
-        known = {job.key for job in jobs}
-        for unknown in sorted(options.only_keys - known):
-            expansion = dataclasses.replace(
-                expansion, warnings=expansion.warnings + (Problem("VLLM_CI_ONLY_STEP_KEYS", 0, "", f"no step has the key {unknown!r}"),)
-            )
+    unknown_keys = sorted((options.only_keys or frozenset()) - {job.key for job in jobs})
     change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
     plan = Plan(jobs, routes, selection.decide(jobs, change, request))
     pipeline = render.render(plan, image, model, options.priority, build, trusted=not options.from_fork)
@@ -136,7 +133,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
     text = yaml_writer.dump(pipeline)
-    warnings = source.warnings + expansion.warnings
+    warnings = source.warnings + expansion.warnings + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
     summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(
         Planned(

@@ -117,24 +117,21 @@ class MirrorFamily:
     build_commands: tuple[str, ...]
     wrapper: Optional[str]  # script that runs the commands in the family's image
 
-    def in_checkout(self, present: Optional[frozenset[str]]) -> tuple["MirrorFamily", list[checkout_paths.Resolved]]:
-        """The family with its paths filled in for this checkout, and the paths it looked for."""
-        found: list[checkout_paths.Resolved] = []
+    def in_checkout(self, lookups: checkout_paths.Lookups, origin: Origin) -> "MirrorFamily":
+        """The family with its paths filled in for this checkout."""
 
         def fill(text: str) -> str:
             for name in checkout_paths.PATHS:
                 if "{" + name + "}" in text:
-                    resolved = checkout_paths.resolve(name, present)
-                    found.append(resolved)
+                    resolved = lookups.resolve(name, origin)
                     if resolved.path is None:
                         return f"bash -c {shlex.quote(resolved.missing_command())}"
                     text = text.replace("{" + name + "}", resolved.path)
             return text
 
-        filled = dataclasses.replace(
+        return dataclasses.replace(
             self, build_commands=tuple(fill(c) for c in self.build_commands), wrapper=fill(self.wrapper) if self.wrapper else None
         )
-        return filled, found
 
 
 MIRROR_FAMILIES = {
@@ -200,16 +197,15 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     families: dict[str, Origin] = {}
     declared = {line for q in model.queues.values() for line in q.routing.hardware}
     undeclared: dict[tuple[str, Optional[str]], int] = {}
-    looked_for: dict[str, tuple[checkout_paths.Resolved, Origin]] = {}
-    multi_node = checkout_paths.resolve("multi-node", source.present)
+    lookups = checkout_paths.Lookups(source.present)
+    specs: dict[str, Optional[MirrorFamily]] = {}  # each family filled in for this checkout once
     derived = _derived_keys(source.steps, given, warnings)
     for step in source.steps:
         if step.fast_check_only:
             continue
-        job = _in_variant_image(_test_job(step, source, model, derived.get(id(step))), image)
+        job = _in_variant_image(_test_job(step, source, model, step.key or derived[id(step)]), image)
         if job.runner == MULTI_NODE:
-            looked_for.setdefault("multi-node", (multi_node, step.origin))
-            job = dataclasses.replace(job, multi_node_script=multi_node.path)
+            job = dataclasses.replace(job, multi_node_script=lookups.resolve("multi-node", step.origin).path)
         tests.append(job)
         if torch_nightly and step.torch_nightly:
             nightly_torch.append(_torch_nightly_job(job, image))
@@ -218,8 +214,10 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
                 undeclared.setdefault((step.origin.file, mirror.hardware), step.origin.line)
                 continue
             families.setdefault(mirror.family, step.origin)
-            spec = _family_in_checkout(mirror.family, source, step.origin, looked_for)
-            mirrors.append(_mirror_job(job, mirror, spec))
+            if mirror.family not in specs:
+                base = MIRROR_FAMILIES.get(mirror.family)
+                specs[mirror.family] = base.in_checkout(lookups, step.origin) if base else None
+            mirrors.append(_mirror_job(job, mirror, specs[mirror.family]))
     for (file, line_name), line in undeclared.items():
         warnings.append(Problem(file, line, "", f"no queue declares hardware {line_name!r} (routing.hardware); its mirrors are left out"))
     builds = [_image_build(source, image)] if single and IMAGE_BUILD_KEY not in given else []
@@ -227,15 +225,12 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     family_builds = [
         _family_build(family, spec, origin)
         for family, origin in families.items()
-        if f"{IMAGE_BUILD_KEY}-{family}" not in given and (spec := _family_in_checkout(family, source, origin, looked_for)) is not None
+        if (spec := specs[family]) is not None and f"{IMAGE_BUILD_KEY}-{family}" not in given
     ]
-    hardware = [_hardware_job(test, source, looked_for) for test in HARDWARE_TESTS if single and test.line in declared]
+    hardware = [_hardware_job(test, source, lookups) for test in HARDWARE_TESTS if single and test.line in declared]
     if nightly_torch and TORCH_NIGHTLY_BUILD_KEY not in given:
-        nightly_torch.insert(0, _torch_nightly_build(source, image, looked_for))
-    for resolved, origin in looked_for.values():
-        if resolved.path is None:
-            wanted = " or ".join(checkout_paths.PATHS[resolved.name])
-            warnings.append(Problem(origin.file, origin.line, "", f"this checkout has no {wanted}: the jobs that run it fail saying so"))
+        nightly_torch.insert(0, _torch_nightly_build(source, image, lookups))
+    warnings.extend(lookups.missing())
     jobs = tuple(builds + tests + family_builds + mirrors + hardware + nightly_torch)
     given_keys = [(job.key, job.label, job.step.origin) for job in jobs]
     # Block keys too: a step may wait behind one. Not for keys that collide already.
@@ -300,19 +295,8 @@ def _in_variant_image(job: Job, image: Image) -> Job:
     return dataclasses.replace(job, image=f"{image.name}-{variants[0]}")
 
 
-def _family_in_checkout(family: str, source: Source, origin: Origin, looked_for: dict) -> Optional[MirrorFamily]:
-    spec = MIRROR_FAMILIES.get(family)
-    if spec is None:
-        return None
-    filled, found = spec.in_checkout(source.present)
-    for resolved in found:
-        looked_for.setdefault(resolved.name, (resolved, origin))
-    return filled
-
-
-def _test_job(step: TestStep, source: Source, model: QueuesFile, derived_key: Optional[str] = None) -> Job:
+def _test_job(step: TestStep, source: Source, model: QueuesFile, key: str) -> Job:
     single = source.kind == SINGLE_FILE
-    key = step.key or derived_key or keys.derive(step.label)
     builds_image = step.label.startswith(BUILD_LABEL_PREFIX)
     if step.no_plugin or builds_image:
         runner = HOST
@@ -393,10 +377,9 @@ def _family_build(family: str, spec: MirrorFamily, origin: Origin) -> Job:
     return Job(BUILD, step, f"{IMAGE_BUILD_KEY}-{family}", needs, HOST, group=f"{spec.title} Tests", family=spec)
 
 
-def _hardware_job(test: HardwareTest, source: Source, looked_for: dict) -> Job:
+def _hardware_job(test: HardwareTest, source: Source, lookups: checkout_paths.Lookups) -> Job:
     origin = Origin(source.file, 1, ())
-    resolved = checkout_paths.resolve(test.script, source.present)
-    looked_for.setdefault(test.script, (resolved, origin))
+    resolved = lookups.resolve(test.script, origin)
     command = f"bash {resolved.path}" if resolved.path else resolved.missing_command()
     step = TestStep(origin, test.label, commands=(command,), optional=test.optional, soft_fail=True, timeout=test.timeout)
     return Job(HARDWARE, step, f"hardware-{test.line}", Needs(step.label, hardware=test.line), HOST, group="Hardware Tests")
@@ -412,10 +395,9 @@ def unroutable_job(job: Job, reason: str) -> Job:
     return dataclasses.replace(job, role=UNROUTABLE, step=step, runner=HOST, depends_on=(), family=None, image=None)
 
 
-def _torch_nightly_build(source: Source, image: Image, looked_for: dict) -> Job:
+def _torch_nightly_build(source: Source, image: Image, lookups: checkout_paths.Lookups) -> Job:
     origin = Origin(source.file, 1, ())
-    resolved = checkout_paths.resolve("torch-nightly-dockerfile", source.present)
-    looked_for.setdefault(resolved.name, (resolved, origin))
+    resolved = lookups.resolve("torch-nightly-dockerfile", origin)
     commands = image.torch_nightly_build_commands(resolved.path) if resolved.path else (resolved.missing_command(),)
     step = TestStep(origin, f"{BUILD_LABEL_PREFIX} build image torch nightly", commands=commands, soft_fail=True, timeout=360,
                     env={"DOCKER_BUILDKIT": "1"})

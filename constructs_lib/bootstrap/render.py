@@ -12,7 +12,6 @@ from __future__ import annotations
 import shlex
 from typing import Any, Mapping, Optional
 
-
 from constructs_lib.queues.model import Queue, QueuesFile
 
 from constructs_lib.bootstrap import checkout_paths, interpolation
@@ -149,7 +148,7 @@ def _steps(
             commands.insert(0, f"cd {step.working_dir}")
         command["commands"] = commands
     if step.env:
-        command["env"] = {k: interpolation.resolve(v, variables) if isinstance(v, str) else v for k, v in step.env.items()}
+        command["env"] = {k: _data(v, variables) for k, v in step.env.items()}
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
     if step.timeout:
@@ -159,7 +158,7 @@ def _steps(
     if priority:
         command["priority"] = priority
     for field, value in (step.passthrough or {}).items():
-        command[field] = interpolation.resolve(value, variables) if isinstance(value, str) else value
+        command[field] = _data(value, variables)
     command["retry"] = _retry(step.retry)
     out.append(command)
     return out
@@ -174,6 +173,11 @@ def _variables(image: Image) -> dict[str, str]:
         "IMAGE_TAG": image.name,
         "IMAGE_TAG_LATEST": image.latest or "",
     }
+
+
+def _data(value: Any, variables: dict[str, str]) -> Any:
+    """A step field's value with its upload-time variables resolved (strings only; not a shell command)."""
+    return interpolation.resolve(value, variables) if isinstance(value, str) else value
 
 
 def _substitute(command: str, variables: dict[str, str]) -> str:

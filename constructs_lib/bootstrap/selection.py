@@ -146,8 +146,7 @@ def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], 
         # The steps the docs change concerns still run: those whose own dependencies
         # match it, and one without dependencies that works in a docs folder (the docs build).
         if match:
-            path, prefix = match
-            return Decision(True, f"`{path}` matches `{prefix}`")
+            return _matched(match)
         if step.dependencies is None and builds_docs(step.working_dir):
             return Decision(True, "docs-only change: the step works in the docs folder")
         return Decision(False, "docs-only change: tests skipped")
@@ -156,9 +155,13 @@ def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], 
             return Decision(True, "no source_file_dependencies: always runs")
         return Decision(False, "no source_file_dependencies: runs with run-all or nightly")
     if match:
-        path, prefix = match
-        return Decision(True, f"`{path}` matches `{prefix}`")
+        return _matched(match)
     return Decision(False, "no changed file matches its source_file_dependencies")
+
+
+def _matched(match: tuple[str, str]) -> Decision:
+    path, prefix = match
+    return Decision(True, f"`{path}` matches `{prefix}`")
 
 
 def split_dependencies(dependencies: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

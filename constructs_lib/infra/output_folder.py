@@ -44,9 +44,9 @@ def refusal(target: pathlib.Path, protected: Iterable[pathlib.Path]) -> Optional
         folder = folder.resolve()
         if resolved == folder or resolved in folder.parents:
             return f"{target} holds {folder}; choose a folder of its own such as cdktf.out"
-    if target.is_symlink() or not target.exists():
-        if target.is_symlink():
-            return f"{target} is a symbolic link; name the folder itself"
+    if target.is_symlink():
+        return f"{target} is a symbolic link; name the folder itself"
+    if not target.exists():
         return None
     if not target.is_dir():
         return f"{target} is not a folder; it is left as it is"
@@ -139,7 +139,8 @@ def _leftovers(target: pathlib.Path, kind: str) -> list[pathlib.Path]:
         names = sorted(n for n in os.listdir(target.parent) if n.startswith(prefix))
     except OSError:
         return []
-    return [target.parent / n for n in names if (target.parent / n).is_dir() and not (target.parent / n).is_symlink()]
+    folders = [target.parent / n for n in names]
+    return [f for f in folders if f.is_dir() and not f.is_symlink()]
 
 
 def _unused(folder: pathlib.Path) -> bool:

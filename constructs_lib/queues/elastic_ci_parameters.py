@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from constructs_lib.queues.model import Aws, AwsQueue, AwsQueueOptions, QueuesFile
+from constructs_lib.queues.model import AwsQueue, AwsQueueOptions, QueuesFile
 from constructs_lib.queues.stack_catalog import render
 
 TEMPLATE_URL = "https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack.yml"
@@ -61,29 +61,22 @@ def option(model: QueuesFile, queue: AwsQueue, name: str) -> Any:
     return None
 
 
-def settings(model: QueuesFile) -> Aws:
-    """The top-level aws section; the loader refuses AWS queues without one."""
-    if model.aws is None:
-        raise ValueError("queues.yaml has no aws section")
-    return model.aws
-
-
 def region(model: QueuesFile, queue: AwsQueue) -> str:
-    return queue.region or settings(model).region
+    return queue.region or model.aws_settings().region
 
 
 def state_region(model: QueuesFile) -> str:
     """Where the Terraform state bucket and lock table are."""
-    aws = settings(model)
+    aws = model.aws_settings()
     return aws.state.region or aws.region
 
 
 def version(model: QueuesFile, queue: AwsQueue) -> str:
-    return queue.stack_version or settings(model).stack_version
+    return queue.stack_version or model.aws_settings().stack_version
 
 
 def token_path(model: QueuesFile, queue: AwsQueue) -> str:
-    return queue.agent_token_path or settings(model).agent_token_path
+    return queue.agent_token_path or model.aws_settings().agent_token_path
 
 
 def template_url(stack_version: str) -> str:
@@ -103,7 +96,7 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
         params["ImageId"] = queue.image_id
     for name, (parameter, write) in OPTION_PARAMETERS.items():
         params[parameter] = write(option(model, queue, name))
-    for overrides in (settings(model).queue_defaults.parameters, queue.parameters):
+    for overrides in (model.aws_settings().queue_defaults.parameters, queue.parameters):
         params.update({k: render(v) for k, v in overrides.items()})
     return dict(sorted(params.items()))
 
@@ -111,7 +104,7 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
 def overrides(model: QueuesFile, queue: AwsQueue) -> dict[str, tuple[tuple[str, ...], Any]]:
     """Overrides to check against the catalog, with the key path each came from."""
     found: dict[str, tuple[tuple[str, ...], Any]] = {}
-    for name, value in settings(model).queue_defaults.parameters.items():
+    for name, value in model.aws_settings().queue_defaults.parameters.items():
         found[name] = (("aws", "queue_defaults", "parameters", name), value)
     for name, value in queue.parameters.items():
         found[name] = (("parameters", name), value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from constructs_lib.queues.model import Gcp, Gke, QueuesFile, TpuFleet
+from constructs_lib.queues.model import TpuFleet
 
 MAX_NAME = 63
 MAX_CLUSTER_NAME = 40  # GKE clusters and node pools
@@ -71,20 +71,6 @@ def data_disk_type(fleet: TpuFleet) -> str:
     if fleet.data_disk_type:
         return fleet.data_disk_type
     return "hyperdisk-balanced" if generation(fleet.accelerator_type) in HYPERDISK_ONLY else "pd-ssd"
-
-
-def settings(model: "QueuesFile") -> "Gcp":
-    """The top-level gcp section; the loader refuses GCP-hosted queues without one."""
-    if model.gcp is None:
-        raise ValueError("queues.yaml has no gcp section")
-    return model.gcp
-
-
-def gke_settings(model: "QueuesFile") -> "Gke":
-    gcp = settings(model)
-    if gcp.gke is None:
-        raise ValueError("queues.yaml has no gcp.gke section")
-    return gcp.gke
 
 
 def zone_region(zone: str) -> str:

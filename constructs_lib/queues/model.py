@@ -303,6 +303,24 @@ class QueuesFile(_Strict):
     def hosted(self, platform: str) -> dict[str, Queue]:
         return {name: q for name, q in self.queues.items() if q.platform == platform}
 
+    # The top-level sections, for code that runs only where the loader has made
+    # sure they exist (an AWS queue needs `aws`, a TPU fleet `gcp`, ...).
+    def aws_settings(self) -> Aws:
+        if self.aws is None:
+            raise ValueError("queues.yaml has no aws section")
+        return self.aws
+
+    def gcp_settings(self) -> Gcp:
+        if self.gcp is None:
+            raise ValueError("queues.yaml has no gcp section")
+        return self.gcp
+
+    def gke_settings(self) -> Gke:
+        gke = self.gcp_settings().gke
+        if gke is None:
+            raise ValueError("queues.yaml has no gcp.gke section")
+        return gke
+
     # The hosting section of each queue hosted that way, typed (hosted() gives whole queues).
     def aws_queues(self) -> dict[str, AwsQueue]:
         return {name: q.aws for name, q in self.queues.items() if q.aws is not None}

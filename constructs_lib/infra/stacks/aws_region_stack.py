@@ -26,7 +26,7 @@ CACHE_EXPIRE_DAYS = 30
 class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile, region: str, queues: dict[str, AwsQueue]):
         super().__init__(scope, id)
-        settings = ecp.settings(model)
+        settings = model.aws_settings()
         aws.AwsProvider(self, "aws", region=region, default_tags=[{"tags": TAGS}])
         # No `encrypt = true`: it makes the backend ask for SSE-S3 on every write,
         # overriding the state bucket's default encryption with the state stack's

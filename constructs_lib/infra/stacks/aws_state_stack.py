@@ -16,6 +16,6 @@ class AwsStateStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id)
         keep_local_state(self, id)
-        state = ecp.settings(model).state
+        state = model.aws_settings().state
         aws.AwsProvider(self, "aws", region=ecp.state_region(model))
         StateBackend(self, "state", bucket=state.bucket, lock_table=state.lock_table)

@@ -21,7 +21,7 @@ class GcpGkeStack(GcpStack):
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile):
         super().__init__(scope, id, model=model)
         gcp = self.gcp
-        gke = names.gke_settings(model)
+        gke = model.gke_settings()
         network = PrivateNetwork(
             self,
             "network",

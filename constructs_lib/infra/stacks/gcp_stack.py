@@ -5,7 +5,6 @@ from __future__ import annotations
 from cdktf import GcsBackend, TerraformStack
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.infra.jsii.providers import google
 
@@ -19,7 +18,7 @@ class GcpStack(TerraformStack):
 
     def __init__(self, scope: Construct, id: str, *, model: QueuesFile, remote_state: bool = True):
         super().__init__(scope, id)
-        self.gcp = names.settings(model)
+        self.gcp = model.gcp_settings()
         google.GoogleProvider(self, "google", project=self.gcp.project, region=self.gcp.region, default_labels=LABELS)
         if remote_state:
             GcsBackend(self, bucket=self.gcp.state.bucket, prefix=id)

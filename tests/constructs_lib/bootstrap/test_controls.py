@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 import yaml
 
-from constructs_lib.bootstrap.cli import main, only_keys, priority
+from constructs_lib.bootstrap.cli import main
+from constructs_lib.bootstrap.controls import only_keys, priority
 from constructs_lib.bootstrap.generate import Options, generate
 from constructs_lib.queues.problems import LoadError
 

@@ -222,7 +222,7 @@ def test_queues_yaml_may_allow_the_hf_token_for_fork_prs():
 
 
 def test_fork_detection_compares_repositories_not_url_spellings():
-    from constructs_lib.bootstrap.cli import from_fork
+    from constructs_lib.bootstrap.controls import from_fork
 
     ours = "git@github.com:vllm-project/vllm.git"
     assert from_fork("12", "https://github.com/someone/vllm.git", ours)
