@@ -16,7 +16,7 @@ import dataclasses
 import re
 from typing import Mapping, Optional
 
-from constructs_lib.queues.model import QueuesFile
+from constructs_lib.queues.model import BuildKind, QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
 from constructs_lib.bootstrap import explain, interpolation, pipeline_schema, render, selection, steps, yaml_writer
@@ -104,8 +104,9 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     problems: list[Problem] = []
     errors: list[Problem] = []
     routed: list[Job] = []
+    build_kind: BuildKind = "postmerge" if default else "premerge"
     for job in expansion.jobs:
-        found = route(job.needs, model)
+        found = route(job.needs, model, build_kind)
         if isinstance(found, Unroutable):
             problem = job.step.origin.problem(f"no declared queue can run {job.label!r}: {found.reason}")
             (problems if options.strict else errors).append(problem)

@@ -19,7 +19,7 @@ from constructs_lib.queues.problems import LoadError, Problem
 
 from constructs_lib.bootstrap import checkout_paths, keys
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
-from constructs_lib.bootstrap.routing import Needs
+from constructs_lib.bootstrap.routing import Needs, build_architecture
 from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
 
 # Roles: what a job is for. Selection and rendering treat each differently.
@@ -167,6 +167,7 @@ class Job:
     # layout gives every step its job file as a dependency instead.
     always_without_dependencies: bool = True
     image: Optional[str] = None  # the image its container runs, when not the build's CI image
+    inherited_timeout: Optional[int] = None  # a mirror's: its parent's, when neither it nor its queue sets one
     multi_node_script: Optional[str] = checkout_paths.PATHS["multi-node"][0]  # None: the checkout has none
 
     @property
@@ -246,10 +247,10 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     return Expansion(jobs, tuple(warnings), excluded)
 
 
-def needs_of(step: TestStep, model: QueuesFile, builder: bool = False) -> Needs:
+def needs_of(step: TestStep, model: QueuesFile, builder: bool = False, key: Optional[str] = None) -> Needs:
     amount = (step.count or 1) * step.nodes  # num_nodes x GPUs share one host
     if builder:
-        return Needs(step.label, builder=True)
+        return Needs(step.label, builder=True, architecture=build_architecture(step.label, key or step.key))
     if step.cpu_only:
         return Needs(step.label, None, 0)
     if step.device is not None:
@@ -312,7 +313,7 @@ def _test_job(step: TestStep, source: Source, model: QueuesFile, key: str) -> Jo
         role=BUILD if key.startswith(IMAGE_BUILD_KEY) else TEST,
         step=step,
         key=key,
-        needs=needs_of(step, model, builder=builds_image and step.device is None),
+        needs=needs_of(step, model, builder=builds_image and step.device is None, key=key),
         runner=runner,
         depends_on=tuple(d for d in depends if d != key),
         group=step.group,
@@ -338,7 +339,7 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorFamily]) -> Jo
         dependencies=dependencies,
         optional=step.optional if mirror.optional is None else mirror.optional,
         soft_fail=step.soft_fail if mirror.soft_fail is None else mirror.soft_fail,
-        timeout=mirror.timeout or step.timeout,
+        timeout=mirror.timeout,  # else the queue's timeout_in_minutes, else the parent's (inherited_timeout)
         device=mirror.device,
         count=mirror.count or (step.count or 1) * step.nodes,
         nodes=1,
@@ -362,6 +363,7 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorFamily]) -> Jo
         parent=parent.key,
         family=spec,
         always_without_dependencies=parent.always_without_dependencies,
+        inherited_timeout=step.timeout,
     )
 
 

@@ -14,26 +14,13 @@ from typing import Any, Mapping, Optional
 
 from constructs_lib.queues.model import Queue, QueuesFile
 
-from constructs_lib.bootstrap import checkout_paths, interpolation
+from constructs_lib.bootstrap import checkout_paths, interpolation, runners
 from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route
 from constructs_lib.bootstrap.selection import Decision
 
-DOCKER_PLUGIN = "docker#v5.2.0"
-KUBERNETES_PLUGIN = "kubernetes"
 DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
-HF_HOME = "/root/.cache/huggingface"
-HF_TOKEN_SECRET = "hf-token-secret"  # Kubernetes secret with key `token`
-CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0", "HF_HOME": HF_HOME}
-# What a container gets of the job's environment, by name: never the whole of
-# it (propagate-environment would hand every agent and job variable to the
-# tested code). A step's own `env` names are added, and HF_TOKEN where allowed.
-JOB_VARIABLES = (
-    "BUILDKITE_BRANCH", "BUILDKITE_BUILD_NUMBER", "BUILDKITE_COMMIT", "BUILDKITE_JOB_ID", "BUILDKITE_LABEL",
-    "BUILDKITE_PARALLEL_JOB", "BUILDKITE_PARALLEL_JOB_COUNT", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_PULL_REQUEST",
-    "BUILDKITE_STEP_KEY",
-)
 # Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not.
 LOST_AGENT_RETRIES = (
     {"exit_status": -1, "limit": 1},
@@ -131,13 +118,15 @@ def _steps(
         command["depends_on"] = list(job.depends_on)
     commands = [_substitute(c, variables) for c in step.commands]
     if job.runner == CONTAINER:
-        queue = model.queues[route.queue]
-        container_image = job.image or image.name
-        hf_token = hf_token_allowed(queue, model, trusted)
-        if queue.kubernetes is not None:
-            command["plugins"] = [{KUBERNETES_PLUGIN: _kubernetes(job, commands, container_image, route.queue, model, hf_token)}]
-        else:
-            command["plugins"] = [{DOCKER_PLUGIN: _docker(job, commands, container_image, queue.accelerator is not None, hf_token)}]
+        container = runners.Container(
+            script=_script(job, commands),
+            image=job.image or image.name,
+            gpu_count=job.needs.count,
+            passed=tuple(job.step.env or ()),
+            trusted=trusted,
+            hf_token=hf_token_allowed(model.queues[route.queue], model, trusted),
+        )
+        command["plugins"] = [runners.plugin(model, route.queue, container)]
     elif job.runner == MULTI_NODE:
         command["commands"] = [_multi_node(job, image, variables)]
     elif job.family is not None and job.family.wrapper and job.parent is not None:
@@ -151,8 +140,10 @@ def _steps(
         command["env"] = {k: _data(v, variables) for k, v in step.env.items()}
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
-    if step.timeout:
-        command["timeout_in_minutes"] = step.timeout
+    # The step's own, else its queue's (AMD hosts pull a large image first), else a mirror's parent's.
+    timeout = step.timeout or model.queues[route.queue].timeout_in_minutes or job.inherited_timeout
+    if timeout:
+        command["timeout_in_minutes"] = timeout
     if step.parallelism:
         command["parallelism"] = step.parallelism
     if priority:
@@ -187,58 +178,6 @@ def _substitute(command: str, variables: dict[str, str]) -> str:
 def _script(job: Job, commands: list[str]) -> str:
     working_dir = job.step.working_dir or DEFAULT_WORKING_DIR
     return "\n".join(["(command nvidia-smi || true)", f"cd {working_dir}", *commands])
-
-
-def _passed(job: Job, hf_token: bool) -> list[str]:
-    """The job's variables a container gets, by name."""
-    names = sorted(set(JOB_VARIABLES) | set(job.step.env or ()))
-    return names + (["HF_TOKEN"] if hf_token else [])
-
-
-def _docker(job: Job, commands: list[str], image: str, gpus: bool, hf_token: bool) -> dict:
-    options: dict[str, Any] = {
-        "image": image,
-        "always-pull": True,
-        "command": ["bash", "-xec", _script(job, commands)],
-        "environment": [f"{k}={v}" for k, v in CONTAINER_ENV.items()] + _passed(job, hf_token),
-        "volumes": ["/dev/shm:/dev/shm", f"{HF_HOME}:{HF_HOME}"],
-    }
-    if gpus:
-        options["gpus"] = "all"
-    return options
-
-
-def _kubernetes(job: Job, commands: list[str], image: str, queue_name: str, model: QueuesFile, hf_token: bool) -> dict:
-    queue = model.queues[queue_name]
-    secret = [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token"}}}] if hf_token else []
-    container: dict[str, Any] = {
-        "image": image,
-        "command": ["bash -xec " + shlex.quote(_script(job, commands))],
-        "env": [{"name": k, "value": v} for k, v in CONTAINER_ENV.items()] + secret,
-        "volumeMounts": [{"name": "devshm", "mountPath": "/dev/shm"}, {"name": "hf-cache", "mountPath": HF_HOME}],
-    }
-    if queue.accelerator is not None and job.needs.count:
-        container["resources"] = {"limits": {"nvidia.com/gpu": job.needs.count}}
-    pod: dict[str, Any] = {
-        "containers": [container],
-        "volumes": [
-            {"name": "devshm", "emptyDir": {"medium": "Memory"}},
-            {"name": "hf-cache", "hostPath": {"path": HF_HOME, "type": "DirectoryOrCreate"}},
-        ],
-    }
-    selector = _node_selector(queue_name, model)
-    if selector:
-        pod["nodeSelector"] = selector
-    return {"podSpec": pod}
-
-
-def _node_selector(queue_name: str, model: QueuesFile) -> Optional[dict]:
-    """The GKE node pool's accelerator, when a pool of the optional cluster serves the queue."""
-    gke = model.gcp.gke if model.gcp else None
-    for pool in (gke.node_pools.values() if gke else ()):
-        if pool.queue == queue_name and pool.accelerator_type:
-            return {"cloud.google.com/gke-accelerator": pool.accelerator_type}
-    return None
 
 
 def _multi_node(job: Job, image: Image, variables: dict) -> str:

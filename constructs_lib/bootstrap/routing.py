@@ -1,16 +1,19 @@
-"""Which declared queue runs a job: a pure function of its needs and queues.yaml.
+"""Which declared queue runs a job: a pure function of its needs, the build and queues.yaml.
 
-Rules, first match wins:
+Only queues that serve the build (`builds`: premerge for PR and feature-branch
+builds, postmerge for the default branch) are candidates. Rules, first match
+wins:
 
 1. a queue pins the job's label (`routing.labels`);
-2. an image build goes to the first AWS queue with `aws.builder: true`;
-3. a device the step names (`device:`) goes to the queue listing it in
-   `routing.devices`; `cpu` is CPU-only; a device no queue lists is read as
-   what it describes (`device_name`): an accelerator type (`h100`), a type
-   and a count per agent (`mi300_4`: the queue offering mi300 with exactly 4,
-   else the fewest that fit), a type and a GPU partition (`h200_18gb`: a
-   queue offering that partition), or a type and a variant (`b200-k8s`: a
-   queue offering b200);
+2. an image build goes to the first AWS builder (`aws.builder: true`) of its
+   architecture (a build named arm64 needs an arm64 builder);
+3. a device the step names (`device:`) goes to a queue listing it in
+   `routing.devices`; else it is read as what it describes: a family
+   (`h100`, `intel_cpu`: the queue of that family with the fewest
+   accelerators per agent that fit), a family and a count per agent
+   (`mi300_4`: exactly 4, else the fewest that fit), a family and a GPU
+   partition (`h200_18gb`), or a family and a variant (`b200-k8s`,
+   `cpu-small`: the family's queue of that variant); `cpu` is any CPU queue;
 4. a hardware line (AMD mirror, hardware test) goes to the queue listing it
    in `routing.hardware`;
 5. otherwise among `routing.general` queues: CPU-only jobs go to the first
@@ -27,9 +30,11 @@ import dataclasses
 import re
 from typing import Optional, Union
 
-from constructs_lib.queues.model import Queue, QueuesFile
+from constructs_lib.queues.model import CPU_FAMILY, BuildKind, Queue, QueuesFile
 
-CPU_DEVICE = "cpu"
+CPU_DEVICE = CPU_FAMILY
+# Image builds whose name says so build for arm64 (vLLM: `:docker: Build arm64 image`).
+ARM64_WORDS = re.compile(r"(^|[^a-z0-9])(arm64|aarch64)([^a-z0-9]|$)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Needs:
     device: Optional[str] = None
     hardware: Optional[str] = None
     builder: bool = False
+    architecture: str = "x86_64"  # of the builder an image build needs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,15 +63,17 @@ class Unroutable:
 
 @dataclasses.dataclass(frozen=True)
 class DeviceName:
-    """What a device name of the step files describes: `<type>[_<count> | _<n>gb | -<variant>]`."""
+    """What a device name of the step files describes: `<family>[_<count> | _<n>gb | -<variant>]`."""
 
     family: str
     count: Optional[int] = None  # accelerators per agent (`mi300_4`)
     partition: Optional[str] = None  # a GPU partition by memory (`h200_18gb`)
-    variant: Optional[str] = None  # a hosting variant (`b200-k8s`): any queue of the family
+    variant: Optional[str] = None  # a variant of the family's hosts (`b200-k8s`, `cpu-small`)
 
 
-_DEVICE = re.compile(r"^(?P<family>[a-z][a-z0-9]*?)(?:_(?P<count>[1-9][0-9]?)|_(?P<partition>[1-9][0-9]{0,3}gb)|-(?P<variant>[a-z0-9]+))?$")
+_DEVICE = re.compile(
+    r"^(?P<family>[a-z][a-z0-9_]*?)(?:_(?P<count>[1-9][0-9]?)|_(?P<partition>[1-9][0-9]{0,3}gb)|-(?P<variant>[a-z0-9][a-z0-9-]*))?$"
+)
 
 
 def device_name(name: str) -> Optional[DeviceName]:
@@ -76,61 +84,100 @@ def device_name(name: str) -> Optional[DeviceName]:
     return DeviceName(found.group("family"), int(count) if count else None, found.group("partition"), found.group("variant"))
 
 
-def _by_description(needs: Needs, model: QueuesFile) -> Optional[Union[Route, Unroutable]]:
-    """A device no queue lists, routed by the family, count or partition its name describes."""
-    assert needs.device is not None
-    described = device_name(needs.device)
-    if described is None:
-        return None
-    offering = [(name, q) for name, q in model.queues.items() if q.accelerator and q.accelerator.type == described.family]
-    if not offering:
-        return None
-    if described.partition is not None:
-        for name, queue in offering:
-            if queue.accelerator and queue.accelerator.partition == described.partition:
-                return Route(name, f"device {needs.device}: {described.family} partition {described.partition}")
-        return Unroutable(f"device {needs.device!r}: no queue offers {described.family} with partition {described.partition}")
-    wanted = max(described.count or 1, needs.count, 1)
-    whole = [(name, q.accelerator.count) for name, q in offering if q.accelerator and q.accelerator.partition is None]
-    exact = [name for name, count in whole if count == wanted]
-    if exact:
-        return Route(exact[0], f"device {needs.device}: {wanted} x {described.family} per agent")
-    fitting = [(name, count) for name, count in whole if count >= wanted]
-    if fitting:
-        name, count = min(fitting, key=lambda item: item[1])
-        return Route(name, f"device {needs.device}: {described.family}, fewest per agent that fit ({count})")
-    return Unroutable(f"device {needs.device!r}: no queue offers {wanted} x {described.family} per agent")
+def build_architecture(label: str, key: Optional[str] = None) -> str:
+    """The architecture an image build is for, from its name."""
+    text = f"{label} {key or ''}".lower()
+    return "arm64" if ARM64_WORDS.search(text) else "x86_64"
 
 
-def route(needs: Needs, model: QueuesFile) -> Union[Route, Unroutable]:
-    queues = model.queues
-    for name, queue in queues.items():
+Candidates = list[tuple[str, Queue]]
+
+
+def route(needs: Needs, model: QueuesFile, build: BuildKind = "premerge") -> Union[Route, Unroutable]:
+    found = _route(needs, [(name, q) for name, q in model.queues.items() if build in q.builds])
+    if isinstance(found, Unroutable):
+        # Say so when a queue could run it but serves other builds.
+        elsewhere = _route(needs, list(model.queues.items()))
+        if isinstance(elsewhere, Route):
+            builds = ", ".join(model.queues[elsewhere.queue].builds)
+            return Unroutable(f"{found.reason}; {elsewhere.queue} could run it but serves {builds} builds, not {build}")
+    return found
+
+
+def _route(needs: Needs, serving: Candidates) -> Union[Route, Unroutable]:
+    for name, queue in serving:
         if needs.label in queue.routing.labels:
             return _fits(name, queue, needs, f"label pinned by {name}")
     if needs.builder:
-        for name, queue in queues.items():
-            if queue.aws is not None and queue.aws.builder:
-                return Route(name, "image builder (aws.builder)")
+        builders = [(name, q) for name, q in serving if q.aws is not None and q.aws.builder]
+        for name, queue in builders:
+            if queue.architecture == needs.architecture:
+                return Route(name, f"image builder (aws.builder) for {needs.architecture}")
+        if builders:
+            return Unroutable(f"no {needs.architecture} queue has aws.builder: true to build images")
         return Unroutable("no AWS queue has aws.builder: true to build images")
     if needs.device is not None:
-        for name, queue in queues.items():
+        for name, queue in serving:
             if needs.device in queue.routing.devices:
                 return _fits(name, queue, needs, f"device {needs.device}")
         if needs.device == CPU_DEVICE:
-            return _general(dataclasses.replace(needs, accelerator=None, count=0, device=None), model)
-        if any(q.accelerator and q.accelerator.type == needs.device and q.routing.general for q in queues.values()):
-            return _general(dataclasses.replace(needs, accelerator=needs.device, count=max(needs.count, 1)), model)
-        described = _by_description(needs, model)
-        if described is not None:
-            return described
-        if needs.hardware is None:
-            return Unroutable(f"no queue lists device {needs.device!r} in routing.devices")
+            return _general(dataclasses.replace(needs, accelerator=None, count=0, device=None), serving)
+        found = _by_description(needs, serving)
+        if found is not None or needs.hardware is None:
+            return found or Unroutable(f"no queue offers device {needs.device!r} (queues.yaml: accelerator.type or family)")
     if needs.hardware is not None:
-        for name, queue in queues.items():
+        for name, queue in serving:
             if needs.hardware in queue.routing.hardware:
                 return _fits(name, queue, needs, f"hardware {needs.hardware}")
         return Unroutable(f"no queue lists hardware {needs.hardware!r} in routing.hardware")
-    return _general(needs, model)
+    return _general(needs, serving)
+
+
+def _by_description(needs: Needs, serving: Candidates) -> Optional[Union[Route, Unroutable]]:
+    """A device read as the family, count, partition or variant its name describes."""
+    assert needs.device is not None
+    whole_name = [(name, q) for name, q in serving if q.device_family == needs.device]
+    if whole_name:
+        return _fewest(needs, whole_name, needs.device, max(needs.count, 1), f"device {needs.device}")
+    described = device_name(needs.device)
+    if described is None:
+        return None
+    family = [(name, q) for name, q in serving if q.device_family == described.family]
+    if not family:
+        return None
+    if described.partition is not None:
+        for name, queue in family:
+            if queue.accelerator and queue.accelerator.partition == described.partition:
+                return Route(name, f"device {needs.device}: {described.family} partition {described.partition}")
+        return Unroutable(f"device {needs.device!r}: no queue offers {described.family} with partition {described.partition}")
+    if described.variant is not None:
+        variant = [(name, q) for name, q in family if q.variant == described.variant]
+        if variant:
+            family = variant
+    # The count a name gives is what the step asks for (`mi325_2`: 2 per agent).
+    wanted = described.count or max(needs.count, 1)
+    return _fewest(needs, family, described.family, wanted, f"device {needs.device}")
+
+
+def _fewest(needs: Needs, offering: Candidates, family: str, wanted: int, rule: str) -> Union[Route, Unroutable]:
+    """Among queues of one family: exactly `wanted` per agent, else the fewest that fit; whole GPUs, plain variant first."""
+    whole = [(name, q) for name, q in offering if q.accelerator is None or q.accelerator.partition is None]
+    if not whole:
+        return Unroutable(f"{rule}: every queue of {family} offers GPU partitions; name one (e.g. {family}_{offering[0][1].accelerator.partition})"
+                          if offering[0][1].accelerator else f"{rule}: no queue offers it")
+    plain = [(name, q) for name, q in whole if q.variant is None] or whole
+    if all(q.accelerator is None for _, q in plain):
+        return Route(plain[0][0], rule)
+    counted = [(name, q.accelerator.count) for name, q in plain if q.accelerator is not None]
+    exact = [name for name, count in counted if count == wanted]
+    if exact:
+        return Route(exact[0], f"{rule}: {wanted} x {family} per agent")
+    fitting = [(name, count) for name, count in counted if count >= wanted]
+    if fitting:
+        name, count = min(fitting, key=lambda item: item[1])
+        return Route(name, f"{rule}: {family}, fewest per agent that fit ({count})")
+    largest = max(count for _, count in counted)
+    return Unroutable(f"{rule}: no queue offers {wanted} x {family} per agent (at most {largest})")
 
 
 def _fits(name: str, queue: Queue, needs: Needs, rule: str) -> Union[Route, Unroutable]:
@@ -139,14 +186,18 @@ def _fits(name: str, queue: Queue, needs: Needs, rule: str) -> Union[Route, Unro
     return Route(name, rule)
 
 
-def _general(needs: Needs, model: QueuesFile) -> Union[Route, Unroutable]:
-    general = [(name, q) for name, q in model.queues.items() if q.routing.general]
+def _general(needs: Needs, serving: Candidates) -> Union[Route, Unroutable]:
+    general = [(name, q) for name, q in serving if q.routing.general]
     if needs.accelerator is None:
         for name, queue in general:
-            if queue.accelerator is None:
+            if queue.accelerator is None and queue.family is None and queue.variant is None:
+                return Route(name, "CPU only")
+        for name, queue in general:
+            if queue.accelerator is None and queue.family is None:
                 return Route(name, "CPU only")
         return Unroutable("no general queue without accelerators runs CPU-only steps")
-    offering = [(name, q.accelerator.count) for name, q in general if q.accelerator and q.accelerator.type == needs.accelerator]
+    offering = [(name, q.accelerator.count) for name, q in general
+                if q.accelerator and q.accelerator.type == needs.accelerator and q.accelerator.partition is None]
     fitting = [(name, count) for name, count in offering if count >= needs.count]
     if fitting:
         # min() keeps the first of equals: ties go to the first declared queue.

@@ -55,6 +55,17 @@ GkeSecurityGroup = Annotated[str, _named(
 )]
 GceImage = Annotated[str, _named(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")]
 Partition = Annotated[str, _named(r"^[1-9][0-9]{0,3}gb$", "GPU partition by memory like 18gb")]
+EnvName = Annotated[str, _named(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "environment variable name")]
+EnvValue = Annotated[str, StringConstraints(max_length=4096)]
+ContainerPath = Annotated[str, _named(r"^/[A-Za-z0-9._/-]{0,254}$", "absolute path like /fsx/hf_cache")]
+Volume = Annotated[str, _named(r"^/[A-Za-z0-9._/-]{0,254}:/[A-Za-z0-9._/-]{0,254}$", "volume like /dev/shm:/dev/shm (host path:container path)")]
+# An image registry with an optional path: `public.ecr.aws/q9t5s3a7`, `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`.
+Registry = Annotated[str, _named(r"^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)*$", "image registry like public.ecr.aws/q9t5s3a7")]
+# Kubernetes object names (RFC 1123 subdomains) and label keys/values.
+KubeName = Annotated[str, _named(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", "Kubernetes name (lower-case letters, digits, '.', '-')")]
+LabelKey = Annotated[str, _named(r"^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$", "Kubernetes label key like nvidia.com/gpu.product")]
+LabelValue = Annotated[str, _named(r"^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$", "Kubernetes label value")]
+Capability = Annotated[str, _named(r"^[A-Z][A-Z_]{1,31}$", "Linux capability like IPC_LOCK")]
 ParameterValue = Union[str, int, bool]
 
 # Upper bounds of what the clouds allow (or what a fleet of this toolkit could
@@ -78,6 +89,52 @@ class Accelerator(_Strict):
     partition: Optional[Partition] = Field(
         None, description="A GPU partition (MIG slice) each job gets, by its memory: 18gb, 35gb, ... Absent: whole GPUs."
     )
+
+
+class SecretKeyRef(_Strict):
+    """A key of a Kubernetes secret, as an environment variable of the pod."""
+
+    secret: KubeName
+    key: Annotated[str, _named(r"^[A-Za-z0-9._-]{1,253}$", "secret key")]
+    optional: bool = Field(False, description="The pod starts without the variable when the secret is missing.")
+
+
+class PodFields(_Strict):
+    """Pod settings of a kubernetes runner (agent-stack-k8s podSpec)."""
+
+    node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Node labels the pod must land on.")
+    runtime_class: Optional[KubeName] = Field(None, description="runtimeClassName, e.g. nvidia.")
+    host_network: bool = Field(False, description="Share the node's network (DNS policy ClusterFirstWithHostNet).")
+    image_pull_secrets: list[KubeName] = Field([], description="Secrets to pull the CI image with.")
+    priority_class: Optional[KubeName] = Field(None, description="priorityClassName.")
+    capabilities: list[Capability] = Field([], description="Linux capabilities added to the container, e.g. IPC_LOCK.")
+    secrets: dict[EnvName, SecretKeyRef] = Field(
+        default_factory=dict, description="Variables from Kubernetes secrets; trusted builds only (HF_TOKEN is governed by needs_hf_token)."
+    )
+
+
+class Runner(_Strict):
+    """How the jobs of a queue run in the CI image: the plugin and what the container gets."""
+
+    plugin: Literal["docker", "kubernetes"] = Field(description="docker#v5 on the agent's host, or agent-stack-k8s pods.")
+    gpus: Optional[Literal["all", "count", "partition", "none"]] = Field(
+        None,
+        description="How GPUs reach the container: all (docker --gpus all), count (kubernetes nvidia.com/gpu: the job's count), "
+        "partition (the MIG slice the agent was given: CUDA_VISIBLE_DEVICES, NVIDIA_VISIBLE_DEVICES and /dev/nvidiactl), none. "
+        "Absent: partition or all (docker) and count (kubernetes) on queues with accelerators, else none.",
+    )
+    pull_through_cache: Optional[Registry] = Field(
+        None, description="Pull the CI image through this registry prefix (an ECR pull-through cache): <prefix>/<path after the registry host>."
+    )
+    hf_home: Optional[ContainerPath] = Field(
+        None, description="HF_HOME in the container. Absent: the agent's HF_HOME is passed by name (docker) or not set (kubernetes)."
+    )
+    environment: dict[EnvName, EnvValue] = Field(default_factory=dict, description="Variables set in the container.")
+    pass_environment: list[EnvName] = Field([], description="The job's variables passed to the container by name.")
+    secrets: list[EnvName] = Field([], description="docker: the agent's secret variables passed by name, in trusted builds only.")
+    volumes: list[Volume] = Field([], description="Host paths mounted into the container (kubernetes: hostPath volumes).")
+    mount_buildkite_agent: bool = Field(False, description="docker: mount the agent binary (artifact uploads from inside).")
+    pod: Optional[PodFields] = Field(None, description="kubernetes only: pod settings.")
 
 
 class QueueRouting(_Strict):
@@ -164,9 +221,33 @@ class ExternalQueue(_Strict):
     operator: Optional[str] = Field(None, description="Who runs it.")
 
 
+Architecture = Literal["x86_64", "arm64"]
+BuildKind = Literal["premerge", "postmerge", "release"]
+BUILD_KINDS: tuple[BuildKind, ...] = ("premerge", "postmerge", "release")
+
+
 class Queue(_Strict):
     description: Optional[str] = None
     accelerator: Optional[Accelerator] = Field(None, description="Absent: CPU only.")
+    family: Optional[Token] = Field(
+        None,
+        description="What step files call a host without accelerators when it is not a plain CPU host: intel_cpu, arm_cpu, amd_cpu. "
+        "A queue with accelerators is of their type's family.",
+    )
+    variant: Optional[Token] = Field(
+        None, description="The variant step files name after a dash: `cpu-small` is variant small of a CPU queue, `b200-k8s` variant k8s of a b200 queue."
+    )
+    architecture: Architecture = Field("x86_64", description="CPU architecture of the agents; image builds run on a builder of their own.")
+    builds: list[BuildKind] = Field(
+        list(BUILD_KINDS), min_length=1,
+        description="Builds it serves: premerge (PR and feature-branch builds), postmerge (the default branch), release.",
+    )
+    timeout_in_minutes: Optional[int] = Field(
+        None, ge=1, le=10080, description="Timeout of its jobs that set none (a mirror's own, else this, else its parent step's)."
+    )
+    runner: Optional[Union[Name, Runner]] = Field(
+        None, description="How its jobs run in the CI image: a runner of the top-level runners, or one written here. Absent: the plugin of its hosting with the toolkit's defaults."
+    )
     routing: QueueRouting = Field(default_factory=QueueRouting)
     aws: Optional[AwsQueue] = Field(None, description="Hosted by an Elastic CI Stack on AWS.")
     tpu: Optional[TpuFleet] = Field(None, description="Hosted by a TPU fleet on GCP.")
@@ -180,8 +261,16 @@ class Queue(_Strict):
                 return name
         return "none"
 
+    @property
+    def device_family(self) -> str:
+        """The family step files name for this queue's hosts: its accelerator type, its family, else cpu."""
+        if self.accelerator is not None:
+            return self.accelerator.type
+        return self.family or CPU_FAMILY
+
 
 HOSTINGS = ("aws", "tpu", "kubernetes", "external")
+CPU_FAMILY = "cpu"
 
 
 class ExistingVpc(_Strict):
@@ -298,7 +387,15 @@ class QueuesFile(_Strict):
     aws: Optional[Aws] = None
     gcp: Optional[Gcp] = None
     routing: Routing
+    runners: dict[Name, Runner] = Field(default_factory=dict, description="Runners shared by several queues, by name.")
     queues: dict[QueueName, Queue] = Field(min_length=1)
+
+    def runner_of(self, name: str) -> Optional[Runner]:
+        """The runner queues.yaml declares for queue `name` (by reference or inline); None: the toolkit's default."""
+        given = self.queues[name].runner
+        if isinstance(given, str):
+            return self.runners.get(given)
+        return given
 
     def hosted(self, platform: str) -> dict[str, Queue]:
         return {name: q for name, q in self.queues.items() if q.platform == platform}

@@ -7,12 +7,13 @@ line. Pure: no files, no cdktf.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Iterator, Optional, Sequence
 
 from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import gcp_names
 from constructs_lib.queues import aws_network, places, stack_catalog
-from constructs_lib.queues.model import HOSTINGS, QueuesFile
+from constructs_lib.queues.model import HOSTINGS, Queue, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 
 Path = tuple[Any, ...]
@@ -23,7 +24,7 @@ def check(model: QueuesFile) -> list[Finding]:
     findings: list[Finding] = []
     for rule in (
         _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
-        _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing,
+        _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing, _offers, _runners,
     ):
         findings.extend(rule(model))
     return findings
@@ -368,3 +369,86 @@ def _routing(model: QueuesFile) -> Iterator[Finding]:
     offered = {q.accelerator.type for q in model.queues.values() if q.accelerator}
     if model.routing.default_gpu not in offered:
         yield ("routing", "default_gpu"), f"no queue offers accelerator {model.routing.default_gpu!r}"
+
+
+# Graviton instance families, as the Elastic CI Stack tells them apart
+# (its UsingArmInstances condition: a1, c6g, c7gn, g5g, hpc7g, im4gn, r8g, ...):
+# a `g` right after the generation digit.
+HF_TOKEN = "HF_TOKEN"
+ARM_INSTANCE_FAMILY = re.compile(r"^(a1|[a-z]+[0-9]+g[a-z]*)\.")
+
+
+def instance_architecture(instance_type: str) -> str:
+    return "arm64" if ARM_INSTANCE_FAMILY.match(instance_type) else "x86_64"
+
+
+def _offers(model: QueuesFile) -> Iterator[Finding]:
+    for name, queue in model.queues.items():
+        if queue.family is not None and queue.accelerator is not None:
+            yield ("queues", name, "family"), f"a queue with accelerators is of their type's family ({queue.accelerator.type}); drop family"
+        if queue.aws is not None:
+            for i, instance_type in enumerate(queue.aws.instance_types):
+                arch = instance_architecture(instance_type)
+                if arch != queue.architecture:
+                    yield ("queues", name, "aws", "instance_types", i), (
+                        f"{instance_type} is {arch}; the queue declares architecture {queue.architecture}"
+                    )
+        if len(set(queue.builds)) != len(queue.builds):
+            yield ("queues", name, "builds"), "lists a build kind twice"
+
+
+# GPU exposure each plugin can give a container.
+_GPU_EXPOSURE = {"docker": ("all", "partition", "none"), "kubernetes": ("count", "none")}
+
+
+def _runners(model: QueuesFile) -> Iterator[Finding]:
+    for name, queue in model.queues.items():
+        given = queue.runner
+        if given is None:
+            continue
+        path: Path = ("queues", name, "runner")
+        if isinstance(given, str):
+            runner = model.runners.get(given)
+            if runner is None:
+                close = ", ".join(sorted(model.runners)) or "none"
+                yield path, f"no runner named {given!r} under runners (declared: {close})"
+                continue
+            # Problems of a shared runner are named where it is used, with its name.
+            for where, message in _runner(runner, queue):
+                yield path, f"runner {given}: {format_path(where) + ': ' if where else ''}{message}"
+        else:
+            for where, message in _runner(given, queue):
+                yield path + where, message
+
+
+def _runner(runner: Runner, queue: Queue) -> Iterator[Finding]:
+    kubernetes = queue.kubernetes is not None
+    if runner.plugin == "kubernetes" and not kubernetes:
+        yield ("plugin",), "the kubernetes plugin runs on queues hosted by kubernetes (agent-stack-k8s)"
+    if runner.plugin == "docker" and kubernetes:
+        yield ("plugin",), "a queue hosted by kubernetes runs its jobs as pods: use plugin kubernetes"
+    if runner.pod is not None and runner.plugin != "kubernetes":
+        yield ("pod",), "pod settings are for plugin kubernetes"
+    if runner.plugin == "kubernetes" and (runner.secrets or runner.mount_buildkite_agent):
+        field = "secrets" if runner.secrets else "mount_buildkite_agent"
+        yield (field,), "is for plugin docker (kubernetes: pod.secrets; agent-stack-k8s mounts the agent itself)"
+    if runner.gpus is not None:
+        allowed = _GPU_EXPOSURE[runner.plugin]
+        if runner.gpus not in allowed:
+            yield ("gpus",), f"plugin {runner.plugin} exposes GPUs as {' or '.join(allowed)} (got {runner.gpus})"
+        elif runner.gpus != "none" and queue.accelerator is None:
+            yield ("gpus",), "the queue offers no accelerators"
+        elif runner.gpus == "partition" and (queue.accelerator is None or queue.accelerator.partition is None):
+            yield ("gpus",), "partition needs accelerator.partition (the MIG slice each agent is given)"
+    # HF_TOKEN reaches containers by one rule (needs_hf_token, and never fork PRs
+    # unless routing says so); a runner that names it would go around that rule.
+    named = {"pass_environment": runner.pass_environment, "secrets": runner.secrets, "environment": list(runner.environment)}
+    if runner.pod is not None:
+        named["pod.secrets"] = list(runner.pod.secrets)
+    for field, names in named.items():
+        if HF_TOKEN in names:
+            yield tuple(field.split(".")), f"{HF_TOKEN} is given by the toolkit where allowed (aws.needs_hf_token, routing.hf_token_for_fork_prs); drop it here"
+    for i, volume in enumerate(runner.volumes):
+        host, _, inside = volume.partition(":")
+        if ".." in host.split("/") or ".." in inside.split("/"):
+            yield ("volumes", i), f"{volume!r}: write paths without .. parts"

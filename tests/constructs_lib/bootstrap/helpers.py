@@ -13,13 +13,21 @@ from constructs_lib.bootstrap import formats, lenient_yaml
 from constructs_lib.bootstrap.generate import Options, Result, generate
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-QUEUES = REPO / "queues.yaml"
+QUEUES = REPO / "queues.yaml"  # today's fleet
+QUEUES_2024 = REPO / "examples" / "queues-vllm-2024.yaml"  # the fleet of the single-file layout
 PIPELINE = "test-pipeline.yaml"
 
 
 @functools.lru_cache(maxsize=None)
 def default_queues() -> QueuesFile:
+    """The default queues.yaml: the fleet vLLM's CI routes to today."""
     return load_queues(QUEUES)
+
+
+@functools.lru_cache(maxsize=None)
+def fleet_2024() -> QueuesFile:
+    """examples/queues-vllm-2024.yaml: the queue names of the 2024 template, for the single-file fixtures."""
+    return load_queues(QUEUES_2024)
 
 
 def queues(text: str) -> QueuesFile:
@@ -36,7 +44,7 @@ def single(text: str, file: str = PIPELINE) -> formats.Source:
 
 
 def run(text: str, model: QueuesFile | None = None, **options) -> Result:
-    return generate(single(text), model or default_queues(), Options(**options))
+    return generate(single(text), model or fleet_2024(), Options(**options))
 
 
 def planned(result: Result) -> dict:

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from .helpers import QUEUES, REPO
+from .helpers import QUEUES_2024, REPO
 
 REQUIREMENTS = REPO / "pyproject.toml"
 STEPS = "steps:\n- label: A\n  source_file_dependencies: [a/]\n  command: a\n- label: B\n  gpu: h100\n  command: b\n"
@@ -53,7 +53,7 @@ def test_every_imported_package_is_required(tmp_path):
     pipeline = tmp_path / "test-pipeline.yaml"
     pipeline.write_text(STEPS, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-c", LOADED, "--pipeline", str(pipeline), "--queues", str(QUEUES), "--output", str(tmp_path / "p.yaml")],
+        [sys.executable, "-c", LOADED, "--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(tmp_path / "p.yaml")],
         cwd=REPO, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr

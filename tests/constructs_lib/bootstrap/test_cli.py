@@ -13,7 +13,7 @@ import yaml
 from constructs_lib.queues.problems import LoadError
 from constructs_lib.bootstrap.cli import main, read_changed_files
 
-from .helpers import QUEUES, REPO
+from .helpers import QUEUES_2024, REPO
 
 GOOD = "steps:\n- label: A\n  source_file_dependencies: [a/]\n  command: a\n- label: B\n  command: b\n"
 BAD = "steps:\n- label: A\n  command: a\n  num_gpus: lots\n- label: B\n  gpu: nothing-has-this\n  command: b\n"
@@ -28,7 +28,7 @@ def write(tmp_path, text, name="test-pipeline.yaml"):
 def test_writes_pipeline_and_summary(tmp_path, capsys):
     changed = write(tmp_path, "a/x.py\n\n", "changed.txt")
     out, md = tmp_path / "pipeline.yaml", tmp_path / "summary.md"
-    code = main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--changed-files", changed, "--output", str(out), "--explain", str(md)])
+    code = main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--changed-files", changed, "--output", str(out), "--explain", str(md)])
     assert code == 0
     pipeline = yaml.safe_load(out.read_text())
     assert any(s.get("key") == "a" for s in pipeline["steps"])
@@ -68,7 +68,7 @@ def test_bad_input_exit_2_one_line_per_problem_nothing_written(tmp_path, capsys)
     out = tmp_path / "pipeline.yaml"
     out.write_text("previous\n")
     pipeline = write(tmp_path, BAD)
-    code = main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(out), "--explain", str(tmp_path / "s.md")])
+    code = main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(out), "--explain", str(tmp_path / "s.md")])
     assert code == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [f"{pipeline}:4: steps[0].num_gpus: must be a whole number, not a string"]
@@ -79,7 +79,7 @@ def test_bad_input_exit_2_one_line_per_problem_nothing_written(tmp_path, capsys)
 
 def test_unroutable_is_bad_input_under_strict(tmp_path, capsys):
     pipeline = write(tmp_path, "steps:\n- label: B\n  gpu: nothing-has-this\n  command: b\n")
-    assert main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(tmp_path / "o"), "--strict"]) == 2
+    assert main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o"), "--strict"]) == 2
     assert "no declared queue can run 'B'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
@@ -87,7 +87,7 @@ def test_unroutable_is_bad_input_under_strict(tmp_path, capsys):
 def test_unroutable_is_an_error_line_and_a_failing_step_otherwise(tmp_path, capsys):
     pipeline = write(tmp_path, "steps:\n- label: A\n  command: a\n- label: B\n  gpu: nothing-has-this\n  command: b\n")
     out = tmp_path / "o.yaml"
-    assert main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(out)]) == 0
+    assert main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(out)]) == 0
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "no declared queue can run 'B'" in errors[0]
     keys = {s.get("key") for s in yaml.safe_load(out.read_text())["steps"]}
@@ -101,7 +101,7 @@ def test_bad_queues_file(tmp_path, capsys):
 
 
 def test_image_options_are_checked(tmp_path, capsys):
-    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--registry", "a b", "--repository", "$x"]) == 2
+    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--registry", "a b", "--repository", "$x"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "--registry: 'a b' is not an image registry like public.ecr.aws/q9t5s3a7",
         "--repository: '$x' is not an image repository name like vllm-ci-test-repo",
@@ -109,7 +109,7 @@ def test_image_options_are_checked(tmp_path, capsys):
 
 
 def test_missing_files_are_problems(tmp_path, capsys):
-    assert main(["--pipeline", str(tmp_path / "nope.yaml"), "--queues", str(QUEUES)]) == 2
+    assert main(["--pipeline", str(tmp_path / "nope.yaml"), "--queues", str(QUEUES_2024)]) == 2
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'nope.yaml'}: cannot read: No such file or directory"
 
 
@@ -117,24 +117,24 @@ def test_changed_files_from_stdin_and_pipeline_to_stdout(tmp_path, capsys, monke
     import io
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"b/x.py\n")))
-    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--changed-files", "-"]) == 0
+    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--changed-files", "-"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
     assert any(s.get("key") == "block-a" for s in printed["steps"])
 
 
 def test_explain_alone_prints_the_summary(tmp_path, capsys):
-    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--explain"]) == 0
+    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--explain"]) == 0
     assert capsys.readouterr().out.startswith("### Pipeline")
 
 
 def test_both_to_stdout_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES), "--output", "-", "--explain", "-"])
+        main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--output", "-", "--explain", "-"])
     assert exit_.value.code == 2
 
 
 def test_warnings_go_to_stderr(tmp_path, capsys):
-    assert main(["--pipeline", write(tmp_path, GOOD + "  shiny: 1\n"), "--queues", str(QUEUES), "--output", str(tmp_path / "o")]) == 0
+    assert main(["--pipeline", write(tmp_path, GOOD + "  shiny: 1\n"), "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o")]) == 0
     assert "warning: " in capsys.readouterr().err
 
 
@@ -150,7 +150,7 @@ def test_process_exit_status_no_traceback_and_no_cdktf(tmp_path):
     )
     for pipeline, status in ((bad, 2), (write(tmp_path, GOOD, "good.yaml"), 0)):
         done = subprocess.run(
-            [sys.executable, "-c", program, "--pipeline", pipeline, "--queues", str(QUEUES), "--output", str(tmp_path / "o.yaml")],
+            [sys.executable, "-c", program, "--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o.yaml")],
             cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         assert done.returncode == status, done.stderr
@@ -165,7 +165,7 @@ def test_same_bytes_across_processes(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"out-{seed}.yaml"
         subprocess.run(
-            [sys.executable, "-m", "constructs_lib.bootstrap", "--pipeline", pipeline, "--queues", str(QUEUES),
+            [sys.executable, "-m", "constructs_lib.bootstrap", "--pipeline", pipeline, "--queues", str(QUEUES_2024),
              "--changed-files", changed, "--output", str(out), "--explain", str(out) + ".md"],
             cwd=REPO, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
         )
@@ -174,7 +174,7 @@ def test_same_bytes_across_processes(tmp_path):
 
 
 def _good_args(tmp_path) -> list[str]:
-    return ["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES)]
+    return ["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024)]
 
 
 def test_output_to_dev_null_leaves_the_device(tmp_path, capsys):
@@ -222,7 +222,7 @@ def test_an_interrupt_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
 def test_labels_in_the_summary_are_text_not_markdown(tmp_path, capsys):
     hostile = "steps:\n- label: '[click](https://evil.example/) *bold* <b>x</b> a|b'\n  command: echo\n"
     summary = tmp_path / "summary.md"
-    assert main(["--pipeline", write(tmp_path, hostile), "--queues", str(QUEUES), "--output", "/dev/null", "--explain", str(summary)]) == 0
+    assert main(["--pipeline", write(tmp_path, hostile), "--queues", str(QUEUES_2024), "--output", "/dev/null", "--explain", str(summary)]) == 0
     text = summary.read_text()
     assert "[click](" not in text and "https://" not in text and "<b>" not in text and "*bold*" not in text
     assert r"\[click\]\(https\://evil\.example/\) \*bold\* &lt;b&gt;x&lt;/b&gt; a\|b" in text

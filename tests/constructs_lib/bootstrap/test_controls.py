@@ -12,7 +12,7 @@ from constructs_lib.bootstrap.controls import only_keys, priority
 from constructs_lib.bootstrap.generate import Options, generate
 from constructs_lib.queues.problems import LoadError
 
-from .helpers import QUEUES, default_queues, planned, run, single, steps_of
+from .helpers import QUEUES_2024, fleet_2024, planned, run, single, steps_of
 
 MIRRORED = """\
 steps:
@@ -29,7 +29,7 @@ steps:
 
 def _with(present, text=MIRRORED, **options):
     source = dataclasses.replace(single(text), present=present)
-    return generate(source, default_queues(), Options(run_all=True, **options))
+    return generate(source, fleet_2024(), Options(run_all=True, **options))
 
 
 def _commands(result) -> str:
@@ -139,7 +139,7 @@ def test_the_controls_come_from_the_environment(tmp_path, monkeypatch, capsys):
     pipeline = tmp_path / "test-pipeline.yaml"
     pipeline.write_text(NIGHTLY_TORCH, encoding="utf-8")
     out = tmp_path / "p.yaml"
-    args = ["--pipeline", str(pipeline), "--queues", str(QUEUES), "--output", str(out)]
+    args = ["--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(out)]
 
     def generated(**env):
         for name in ("RUN_ALL", "NIGHTLY", "TORCH_NIGHTLY", "NOAUTO", "PRIORITY", "VLLM_CI_ONLY_STEP_KEYS", "PULL_REQUEST_LABELS", "DOCS_ONLY_DISABLE"):

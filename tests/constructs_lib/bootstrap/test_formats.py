@@ -9,7 +9,7 @@ from constructs_lib.queues.problems import LoadError
 from constructs_lib.bootstrap.cli import read_source, repository_root
 from constructs_lib.bootstrap.generate import Options, generate
 
-from .helpers import CI_CONFIG, default_queues, layout, planned, step
+from .helpers import CI_CONFIG, fleet_2024, layout, planned, step
 
 IMAGE_BUILD = """\
     group: Build
@@ -69,7 +69,7 @@ def tree(tmp_path, **extra) -> str:
 
 
 def generated(tmp_path, **options):
-    return generate(read_source(tree(tmp_path)), default_queues(), Options(**options))
+    return generate(read_source(tree(tmp_path)), fleet_2024(), Options(**options))
 
 
 def test_job_files_of_every_job_directory_are_read(tmp_path):
@@ -189,7 +189,7 @@ def test_malformed_ci_config(tmp_path, content, expected):
 
 def test_unknown_fields_in_the_layout_are_warnings(tmp_path):
     config = tree(tmp_path, **{".buildkite/test_areas/new.yaml": "group: N\nsteps:\n- label: n\n  commands: [a]\n  shiny: true\n  mirror:\n    amd: {device: mi325_1, sparkle: 1}\n"})
-    result = generate(read_source(config), default_queues(), Options())
+    result = generate(read_source(config), fleet_2024(), Options())
     text = [str(w) for w in result.warnings]
     assert any("unknown step field 'shiny'" in w for w in text)
     assert any("mirror.amd.sparkle: unknown mirror field; ignored" in w for w in text)
@@ -199,4 +199,4 @@ def test_unknown_fields_in_the_layout_are_warnings(tmp_path):
 def test_depends_on_a_key_no_step_has(tmp_path):
     config = tree(tmp_path, **{".buildkite/test_areas/lost.yaml": "group: L\ndepends_on: [image-build-cpu]\nsteps:\n- label: l\n  commands: [a]\n"})
     with pytest.raises(LoadError, match="depends_on 'image-build-cpu': no step of the pipeline has that key"):
-        generate(read_source(config), default_queues(), Options())
+        generate(read_source(config), fleet_2024(), Options())

@@ -24,7 +24,7 @@ from constructs_lib.bootstrap.generate import Options, generate
 from constructs_lib.bootstrap.steps import FIELDS
 
 from .fuzz_settings import FUZZ
-from .helpers import QUEUES, default_queues
+from .helpers import QUEUES_2024, fleet_2024
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 20), st.floats(allow_nan=True), st.text(max_size=10),
@@ -51,7 +51,7 @@ def outcome(load):
     """Run `load` -> Source, then generate; returns the Result, or None after a LoadError."""
     try:
         source = load()
-        result = generate(source, default_queues(), Options(changed_files=("vllm/x.py",), branch="b"))
+        result = generate(source, fleet_2024(), Options(changed_files=("vllm/x.py",), branch="b"))
     except LoadError as err:
         assert err.problems and all(str(p) for p in err.problems)
         return None
@@ -116,7 +116,7 @@ def test_command_line_writes_whole_output_or_none(document):
             fh.write(dumped(document))
         with open(os.devnull, "w") as quiet:
             with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
-                code = main(["--pipeline", pipeline, "--queues", str(QUEUES), "--output", out])
+                code = main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", out])
         assert code in (0, 2)
         if code == 2:
             assert sorted(os.listdir(tmp)) == ["test-pipeline.yaml"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from constructs_lib.bootstrap.jobs import HARDWARE_TESTS, Image, expand
 
-from .helpers import default_queues, single
+from .helpers import fleet_2024, single
 
 IMAGE = Image("registry.example.com", "ci", "feature", False)
 
 
 def jobs_of(text: str):
-    return expand(single(text), default_queues(), IMAGE)
+    return expand(single(text), fleet_2024(), IMAGE)
 
 
 def test_one_mirror_per_family_however_many_lines_name_it():
@@ -34,7 +34,7 @@ def test_the_family_image_build_comes_once_and_after_the_tests():
 
 
 def test_hardware_tests_for_declared_lines_only_and_keys_of_their_own():
-    declared = {line for q in default_queues().queues.values() for line in q.routing.hardware}
+    declared = {line for q in fleet_2024().queues.values() for line in q.routing.hardware}
     expansion = jobs_of("steps:\n- label: Neuron Test\n  command: x\n")
     hardware = {job.key for job in expansion.jobs if job.role == "hardware"}
     assert hardware == {f"hardware-{t.line}" for t in HARDWARE_TESTS if t.line in declared}

@@ -7,9 +7,10 @@ import shlex
 
 from constructs_lib.queues.loader import parse_queues
 
-from constructs_lib.bootstrap.render import DOCKER_PLUGIN, KUBERNETES_PLUGIN, LOST_AGENT_RETRIES
+from constructs_lib.bootstrap.render import LOST_AGENT_RETRIES
+from constructs_lib.bootstrap.runners import DOCKER_PLUGIN, KUBERNETES_PLUGIN
 
-from .helpers import REPO, default_queues, queues, run, step, steps_of
+from .helpers import REPO, fleet_2024, queues, run, step, steps_of
 
 STEPS = """\
 steps:
@@ -70,7 +71,7 @@ def test_cpu_only_steps_get_no_gpus():
 def test_kubernetes_plugin_with_gpu_limits_on_kubernetes_backed_queues():
     a100 = step(pipeline(), "a100-test")
     assert a100["agents"] == {"queue": "a100-queue"}
-    assert default_queues().queues["a100-queue"].kubernetes is not None
+    assert fleet_2024().queues["a100-queue"].kubernetes is not None
     pod = plugin(a100, KUBERNETES_PLUGIN)["podSpec"]
     (container,) = pod["containers"]
     assert container["resources"]["limits"]["nvidia.com/gpu"] == 4
@@ -132,7 +133,7 @@ def test_amd_mirror_group():
 def test_hardware_steps_for_each_declared_hardware_line():
     groups = {s["group"]: s["steps"] for s in pipeline()["steps"] if "group" in s}
     hardware = {s["key"]: s["agents"]["queue"] for s in groups["Hardware Tests"] if "agents" in s}
-    lines = {line: name for name, q in default_queues().queues.items() for line in q.routing.hardware}
+    lines = {line: name for name, q in fleet_2024().queues.items() for line in q.routing.hardware}
     for line in ("neuron", "intel-cpu", "intel-gpu", "ppc64le", "tpu"):
         assert hardware[f"hardware-{line}"] == lines[line]
 
@@ -207,7 +208,7 @@ def test_a_trusted_main_build_gives_hf_token_to_the_queues_that_need_it_only():
         for plugin_ in s.get("plugins", []):
             for options in plugin_.values():
                 by_queue.setdefault(s["agents"]["queue"], []).append("HF_TOKEN" in json.dumps(options))
-    model = default_queues()
+    model = fleet_2024()
     for queue, gets in by_queue.items():
         needs = model.queues[queue].aws.needs_hf_token if model.queues[queue].aws else True
         assert all(g == needs for g in gets), queue

@@ -6,7 +6,7 @@ import pytest
 
 from constructs_lib.bootstrap.routing import Needs, Route, Unroutable, route
 
-from .helpers import default_queues, planned, queues, run, steps_of
+from .helpers import default_queues, fleet_2024, planned, queues, run, steps_of
 
 # (step as written in a test-pipeline.yaml, queue the reference fleet sends it to)
 REFERENCE_FLEET = [
@@ -55,7 +55,7 @@ def test_amd_mirror_goes_to_the_queue_declaring_its_hardware_line(line):
 
 def test_image_build_goes_to_the_aws_builder_queue():
     job = planned(run("steps:\n- label: A\n  command: a\n"))[":docker: build image"]
-    builders = [n for n, q in default_queues().queues.items() if q.aws and q.aws.builder]
+    builders = [n for n, q in fleet_2024().queues.items() if q.aws and q.aws.builder]
     assert job.queue == builders[0]
     assert job.key == "image-build"
 
@@ -66,11 +66,11 @@ def test_image_build_goes_to_the_aws_builder_queue():
      ("cpu-medium", "cpu_queue"), ("intel_cpu", "intel-cpu"), ("amd_cpu", "amd-cpu"), ("gh200", "gh200-queue")],
 )
 def test_named_devices_go_to_the_queue_listing_them(device, queue):
-    assert route(Needs("x", None, 1, device=device), default_queues()) == Route(queue, f"device {device}")
+    assert route(Needs("x", None, 1, device=device), fleet_2024()) == Route(queue, f"device {device}")
 
 
 def test_a_device_no_queue_lists_but_that_is_an_accelerator_type_routes_as_that_type():
-    found = route(Needs("x", None, 2, device="a100"), default_queues())
+    found = route(Needs("x", None, 2, device="a100"), fleet_2024())
     assert isinstance(found, Route) and found.queue == "a100-queue"
 
 
@@ -112,13 +112,13 @@ def test_fewest_accelerators_that_fit_and_ties_go_to_the_first_declared():
     [
         (Needs("x", "l4", 8), "at most 4"),
         (Needs("x", "mi999", 1), "no general queue offers accelerator 'mi999'"),
-        (Needs("x", None, 1, device="tpu_v9"), "no queue lists device 'tpu_v9'"),
+        (Needs("x", None, 1, device="tpu_v9"), "no queue offers device 'tpu_v9'"),
         (Needs("x", None, 0, hardware="riscv"), "no queue lists hardware 'riscv'"),
         (Needs("x", None, 16, device="h100"), "offers 8 per agent; it needs 16"),
     ],
 )
 def test_unroutable_needs_say_why(needs, words):
-    found = route(needs, default_queues())
+    found = route(needs, fleet_2024())
     assert isinstance(found, Unroutable)
     assert words in found.reason
 
@@ -165,7 +165,7 @@ def test_without_a_builder_queue_the_image_build_is_unroutable():
 
 def test_every_queue_a_job_lands_on_is_declared():
     text = "steps:\n" + "".join(f"- label: S{i}\n  {f}\n  command: x\n" for i, (f, _) in enumerate(REFERENCE_FLEET) if "[[" not in f)
-    declared = set(default_queues().queues)
+    declared = set(fleet_2024().queues)
     assert {job.queue for job in run(text, run_all=True).plan} <= declared
 
 
@@ -199,7 +199,7 @@ def test_a_device_name_routes_by_what_it_describes(device, queue):
 @pytest.mark.parametrize("device, reason", [
     ("mi300_16", "no queue offers 16 x mi300 per agent"),
     ("h200_35gb", "no queue offers h200 with partition 35gb"),
-    ("mi355_1", "no queue lists device 'mi355_1'"),
+    ("mi355_1", "no queue offers device 'mi355_1'"),
 ])
 def test_a_device_nothing_describes_is_unroutable_saying_why(device, reason):
     found = route(Needs("x", None, 1, device=device), FLEET)
@@ -208,4 +208,7 @@ def test_a_device_nothing_describes_is_unroutable_saying_why(device, reason):
 
 def test_a_new_count_of_the_default_files_amd_family_routes():
     found = route(Needs("x", None, 1, device="mi325_4"), default_queues())
-    assert isinstance(found, Route) and default_queues().queues[found.queue].accelerator.type == "mi325"
+    assert isinstance(found, Route) and found.queue == "amd_mi325_4"
+    # A count no queue of its own offers: the fewest that fit.
+    found = route(Needs("x", None, 1, device="mi355_3"), default_queues())
+    assert isinstance(found, Route) and found.queue == "amd_mi355_4"

@@ -22,7 +22,9 @@ def test_default_queues_yaml_loads(repo):
     from constructs_lib.queues.loader import load_queues
 
     model = load_queues(repo / "queues.yaml")
-    assert {"bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue", "tpu", "a100-queue"} <= set(model.queues)
+    assert {"bootstrap", "small_cpu_queue_premerge", "cpu_queue_premerge_us_east_1", "gpu_1_queue", "gpu_4_queue", "tpu", "a100_queue"} <= set(model.queues)
+    example = load_queues(repo / "examples" / "queues-vllm-2024.yaml")
+    assert {"bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue", "tpu", "a100-queue"} <= set(example.queues)
 
 
 # --- reading ---------------------------------------------------------------

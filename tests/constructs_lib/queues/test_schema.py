@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+import pytest
 import yaml
 
 from constructs_lib.queues import schema
@@ -20,13 +21,14 @@ def test_queues_yaml_names_the_schema_on_its_first_line(repo):
     assert first == "# yaml-language-server: $schema=./queues.schema.json"
 
 
-def test_default_file_is_valid_against_the_schema(repo):
-    document = yaml.safe_load((repo / "queues.yaml").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["queues.yaml", "examples/queues-vllm-2024.yaml"])
+def test_default_file_and_example_are_valid_against_the_schema(repo, name):
+    document = yaml.safe_load((repo / name).read_text(encoding="utf-8"))
     jsonschema.validate(document, json.loads(schema.render()))
 
 
 def test_schema_rejects_an_unknown_key(repo):
     document = yaml.safe_load((repo / "queues.yaml").read_text(encoding="utf-8"))
-    document["queues"]["cpu_queue"]["aws"]["max_sise"] = 3
+    document["queues"]["gpu_1_queue"]["aws"]["max_sise"] = 3
     errors = list(jsonschema.Draft202012Validator(json.loads(schema.render())).iter_errors(document))
     assert errors

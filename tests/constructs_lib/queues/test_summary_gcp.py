@@ -18,4 +18,4 @@ def test_tpu_and_gke_rows():
 def test_kubernetes_queues_show_no_stack_while_gke_is_off():
     by_queue = {row[0]: row for row in rows(load_queues(REPO / "queues.yaml"))}
     assert by_queue["tpu"] == ("tpu", "gcp us-central1-a", "gcp-tpu", "v3-8 node + e2-standard-4 host", "8/8")
-    assert by_queue["a100-queue"] == ("a100-queue", "kubernetes", "-", "-", "-")
+    assert by_queue["a100_queue"] == ("a100_queue", "kubernetes", "-", "-", "-")

@@ -1,0 +1,192 @@
+"""How a job runs in the CI image on its queue: the docker or kubernetes plugin's settings.
+
+A queue's runner comes from queues.yaml (`runner:`, or a named entry of
+`runners:`); a queue that declares none runs with the toolkit's defaults for
+its hosting. What a container gets is explicit: the variables it is given by
+value, the job's variables it gets by name (never the whole environment),
+secrets only in trusted builds, HF_TOKEN only where render.hf_token_allowed
+says. Pure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+import shlex
+from typing import Any, Optional
+
+from constructs_lib.queues.model import Queue, QueuesFile, Runner
+
+DOCKER_PLUGIN = "docker#v5.2.0"
+KUBERNETES_PLUGIN = "kubernetes"
+HF_HOME = "/root/.cache/huggingface"
+HF_TOKEN = "HF_TOKEN"
+HF_TOKEN_SECRET = "hf-token-secret"  # Kubernetes secret with key `token`
+CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0"}
+# What a container gets of the job's environment, by name: never the whole of
+# it (propagate-environment would hand every agent and job variable to the
+# tested code). A step's own `env` names are added, and HF_TOKEN where allowed.
+JOB_VARIABLES = (
+    "BUILDKITE_BRANCH", "BUILDKITE_BUILD_NUMBER", "BUILDKITE_COMMIT", "BUILDKITE_JOB_ID", "BUILDKITE_LABEL",
+    "BUILDKITE_PARALLEL_JOB", "BUILDKITE_PARALLEL_JOB_COUNT", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_PULL_REQUEST",
+    "BUILDKITE_STEP_KEY",
+)
+# A MIG slice: the agent is started with its slice in these variables, and
+# the container needs the control device besides (vLLM's h200_18gb runner).
+PARTITION_VARIABLES = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
+PARTITION_VOLUMES = ("/dev/nvidiactl:/dev/nvidiactl",)
+SHM = "/dev/shm"
+
+# The runners of queues that declare none: docker with the HF cache in the
+# container's home, or pods with the same cache on the node.
+DEFAULT_DOCKER = Runner(plugin="docker", hf_home=HF_HOME, volumes=[f"{SHM}:{SHM}", f"{HF_HOME}:{HF_HOME}"])
+DEFAULT_KUBERNETES = Runner(plugin="kubernetes", hf_home=HF_HOME, volumes=[f"{HF_HOME}:{HF_HOME}"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Container:
+    """One job's container: what runs, in which image, with what it may see."""
+
+    script: str  # the bash script of the job
+    image: str  # the CI image (or its variant) by its registry name
+    gpu_count: int  # accelerators the job asks for on one host
+    passed: tuple[str, ...]  # the job's own variables (step env names)
+    trusted: bool  # not a fork's PR: secrets may be passed
+    hf_token: bool  # HF_TOKEN may be passed
+
+
+def runner_of(model: QueuesFile, queue_name: str) -> Runner:
+    declared = model.runner_of(queue_name)
+    if declared is not None:
+        return declared
+    return DEFAULT_KUBERNETES if model.queues[queue_name].kubernetes is not None else DEFAULT_DOCKER
+
+
+def gpu_exposure(runner: Runner, queue: Queue) -> str:
+    """all, count, partition or none: how the queue's GPUs reach a container."""
+    if runner.gpus is not None:
+        return runner.gpus
+    if queue.accelerator is None:
+        return "none"
+    if runner.plugin == "kubernetes":
+        return "count"
+    return "partition" if queue.accelerator.partition else "all"
+
+
+def image_for(runner: Runner, image: str) -> str:
+    """The image as this runner pulls it: through its pull-through cache, when it has one."""
+    if runner.pull_through_cache is None or "/" not in image:
+        return image
+    return f"{runner.pull_through_cache}/{image.split('/', 1)[1]}"
+
+
+def plugin(model: QueuesFile, queue_name: str, container: Container) -> dict[str, Any]:
+    """The plugins entry of a container job on `queue_name`."""
+    runner = runner_of(model, queue_name)
+    queue = model.queues[queue_name]
+    exposure = gpu_exposure(runner, queue)
+    if runner.plugin == "kubernetes":
+        return {KUBERNETES_PLUGIN: _kubernetes(runner, exposure, container, _gke_selector(queue_name, model))}
+    return {DOCKER_PLUGIN: _docker(runner, exposure, container)}
+
+
+def _set_values(runner: Runner) -> dict[str, str]:
+    values = dict(CONTAINER_ENV)
+    if runner.hf_home is not None:
+        values["HF_HOME"] = runner.hf_home
+    values.update(runner.environment)
+    return values
+
+
+def _docker(runner: Runner, exposure: str, container: Container) -> dict:
+    by_name = set(JOB_VARIABLES) | set(container.passed) | set(runner.pass_environment)
+    if runner.hf_home is None:
+        by_name.add("HF_HOME")  # the agent's own cache
+    volumes = list(runner.volumes)
+    if exposure == "partition":
+        by_name.update(PARTITION_VARIABLES)
+        volumes += [v for v in PARTITION_VOLUMES if v not in volumes]
+    set_values = _set_values(runner)
+    names = sorted(by_name - set(set_values))
+    names += [n for n in runner.secrets if container.trusted and n not in by_name]
+    names += [HF_TOKEN] if container.hf_token else []
+    options: dict[str, Any] = {
+        "image": image_for(runner, container.image),
+        "always-pull": True,
+        "command": ["bash", "-xec", container.script],
+        "environment": [f"{k}={v}" for k, v in set_values.items()] + names,
+        "volumes": volumes,
+    }
+    if exposure == "all":
+        options["gpus"] = "all"
+    if runner.mount_buildkite_agent:
+        options["mount-buildkite-agent"] = True
+    return options
+
+
+_VOLUME_NAME = re.compile(r"[^a-z0-9-]+")
+
+
+def _volume_name(host: str, inside: str, runner: Runner) -> str:
+    """A pod volume's name: hf-cache for the HF cache, else from the host path (/mnt/shared: shared)."""
+    if inside == runner.hf_home:
+        return "hf-cache"
+    base = _VOLUME_NAME.sub("-", posixpath.basename(host.rstrip("/")).lower()).strip("-")
+    return base[:63] or "host"
+
+
+def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selector: Optional[dict]) -> dict:
+    pod_fields = runner.pod
+    env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in _set_values(runner).items()]
+    if container.hf_token:
+        env.append({"name": HF_TOKEN, "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token"}}})
+    if container.trusted and pod_fields is not None:
+        for name, ref in pod_fields.secrets.items():
+            key_ref: dict[str, Any] = {"name": ref.secret, "key": ref.key}
+            if ref.optional:
+                key_ref["optional"] = True
+            env.append({"name": name, "valueFrom": {"secretKeyRef": key_ref}})
+    mounts = [{"name": "devshm", "mountPath": SHM}]
+    volumes: list[dict[str, Any]] = [{"name": "devshm", "emptyDir": {"medium": "Memory"}}]
+    for volume in runner.volumes:
+        host, _, inside = volume.partition(":")
+        if inside == SHM:
+            continue  # /dev/shm is the pod's own memory-backed volume
+        name = _volume_name(host, inside, runner)
+        mounts.append({"name": name, "mountPath": inside})
+        volumes.append({"name": name, "hostPath": {"path": host, "type": "DirectoryOrCreate"}})
+    spec: dict[str, Any] = {
+        "image": image_for(runner, container.image),
+        "command": ["bash -xec " + shlex.quote(container.script)],
+        "env": env,
+        "volumeMounts": mounts,
+    }
+    if exposure == "count" and container.gpu_count:
+        spec["resources"] = {"limits": {"nvidia.com/gpu": container.gpu_count}}
+    if pod_fields is not None and pod_fields.capabilities:
+        spec["securityContext"] = {"capabilities": {"add": list(pod_fields.capabilities)}}
+    pod: dict[str, Any] = {"containers": [spec], "volumes": volumes}
+    selector = (pod_fields.node_selector if pod_fields is not None else None) or gke_selector
+    if selector:
+        pod["nodeSelector"] = dict(selector)
+    if pod_fields is not None:
+        if pod_fields.host_network:
+            pod["hostNetwork"] = True
+            pod["dnsPolicy"] = "ClusterFirstWithHostNet"  # cluster DNS still resolves with the node's network
+        if pod_fields.image_pull_secrets:
+            pod["imagePullSecrets"] = [{"name": name} for name in pod_fields.image_pull_secrets]
+        if pod_fields.runtime_class:
+            pod["runtimeClassName"] = pod_fields.runtime_class
+        if pod_fields.priority_class:
+            pod["priorityClassName"] = pod_fields.priority_class
+    return {"podSpec": pod}
+
+
+def _gke_selector(queue_name: str, model: QueuesFile) -> Optional[dict]:
+    """The GKE node pool's accelerator, when a pool of the optional cluster serves the queue."""
+    gke = model.gcp.gke if model.gcp else None
+    for pool in (gke.node_pools.values() if gke else ()):
+        if pool.queue == queue_name and pool.accelerator_type:
+            return {"cloud.google.com/gke-accelerator": pool.accelerator_type}
+    return None
