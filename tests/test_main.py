@@ -16,11 +16,14 @@ def test_writes_one_file_per_stack_and_prints_the_table(tmp_path):
     result = run_synth(REPO / "queues.yaml", outdir)
     assert result.returncode == 0, result.stderr
     stacks = sorted(p.parent.name for p in outdir.glob("stacks/*/cdk.tf.json"))
-    assert {"aws-state", "aws-us-west-2"} <= set(stacks)
+    assert stacks == ["aws-state", "aws-us-east-1", "aws-us-west-2", "gcp-state", "gcp-tpu"]
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["queue", "platform", "stack", "instance", "types", "min/max"]
-    row = next(line.split() for line in lines if line.startswith("gpu_1_queue "))
-    assert row == ["gpu_1_queue", "aws", "us-west-2", "aws-us-west-2/bk-gpu-1-queue", "g6.4xlarge", "0/40"]
+    rows = {line.split()[0]: line.split() for line in lines[1:] if line.strip() and not line.startswith(" ")}
+    assert rows["gpu_1_queue"] == ["gpu_1_queue", "aws", "us-west-2", "aws-us-west-2/bk-gpu-1-queue", "g6.4xlarge", "0/208"]
+    assert rows["cpu_queue_premerge_us_east_1"][:4] == ["cpu_queue_premerge_us_east_1", "aws", "us-east-1", "aws-us-east-1/bk-cpu-queue-premerge-us-east-1"]
+    assert rows["arm64_cpu_queue_postmerge"][-2:] == ["r7g.16xlarge", "0/10"]
+    assert rows["mithril-h100-pool"][:2] == ["mithril-h100-pool", "kubernetes"] and rows["h200_18gb"][1] == "external"
 
 
 def test_two_synths_are_byte_identical_and_hold_no_planted_secret(tmp_path, default_synth):
@@ -43,14 +46,14 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_leaves_output_alone(tmp
     outdir.mkdir()
     (outdir / "keep.txt").write_text("previous synth")
     bad = tmp_path / "queues.yaml"
-    bad.write_text((REPO / "queues.yaml").read_text().replace("max_size: 40", "max_size: -40").replace("min_size: 0\n", "min_sise: 0\n", 1))
+    bad.write_text((REPO / "queues.yaml").read_text().replace("max_size: 208", "max_size: -208").replace("min_size: 0\n", "min_sise: 0\n", 1))
     result = run_synth(bad, outdir)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, lines
     assert all(line.startswith(f"{bad}:") for line in lines)
-    assert any("queues.gpu_1_queue.aws.max_size: must be >= 0 (got -40)" in line for line in lines)
+    assert any("queues.gpu_1_queue.aws.max_size: must be >= 0 (got -208)" in line for line in lines)
     assert any("queues.bootstrap.aws.min_sise: unknown key (did you mean 'min_size'?)" in line for line in lines)
     assert [p.name for p in outdir.iterdir()] == ["keep.txt"]
     assert result.stdout == ""

@@ -118,13 +118,15 @@ def _steps(
         command["depends_on"] = list(job.depends_on)
     commands = [_substitute(c, variables) for c in step.commands]
     if job.runner == CONTAINER:
+        queue = model.queues[route.queue]
         container = runners.Container(
             script=_script(job, commands),
-            image=job.image or image.name,
+            # arm64 agents run the arm64 variant (vLLM: the DGX Spark steps).
+            image=job.image or (f"{image.name}-arm64" if queue.architecture == "arm64" else image.name),
             gpu_count=job.needs.count,
             passed=tuple(job.step.env or ()),
             trusted=trusted,
-            hf_token=hf_token_allowed(model.queues[route.queue], model, trusted),
+            hf_token=hf_token_allowed(queue, model, trusted),
         )
         command["plugins"] = [runners.plugin(model, route.queue, container)]
     elif job.runner == MULTI_NODE:

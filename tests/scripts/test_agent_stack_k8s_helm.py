@@ -30,8 +30,11 @@ def test_one_release_per_gke_queue_pinned_to_its_pool():
 def test_default_file_names_its_kubernetes_queues_and_warns_that_gke_is_off():
     text = "\n".join(helm.commands(load_queues(REPO / "queues.yaml")))
     assert "gcp.gke.enabled is false" in text
-    for queue in ("a100-queue", "gke-l4-1", "gke-l4-2", "gke-l4-4"):
+    for queue in ("gke-l4-1", "gke-l4-4"):
         assert f'config.tags=["queue={queue}"]' in text
+    # Queues of the partners' clusters are installed there, not on GKE.
+    for queue in ("mithril-h100-pool", "b200-k8s", "a100_queue"):
+        assert f"queue={queue}" not in text
 
 
 def test_output_is_shellcheck_clean_and_holds_no_planted_secret(tmp_path, monkeypatch):

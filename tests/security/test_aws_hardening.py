@@ -9,10 +9,14 @@ import pytest
 from tests.constructs_lib.queues.minimal_queues import MINIMAL
 from tests.constructs_lib.infra.stacks.synth_helpers import resources, synth_stacks
 from tests.security.stack_json import by_path, ref, stacks_of, statements
-from constructs_lib.queues.loader import parse_queues
+from constructs_lib.queues.loader import load_queues, parse_queues
+from tests.conftest import REPO
 from constructs_lib.queues.problems import LoadError
 
-DEFAULT_AWS_QUEUES = ["bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue"]
+# The default file's queues in its main region, and those of them that may read the HF token.
+_DEFAULT = load_queues(REPO / "queues.yaml")
+DEFAULT_AWS_QUEUES = [name for name, aws in _DEFAULT.aws_queues().items() if aws.region in (None, "us-west-2")]
+HF_READERS = {name for name in DEFAULT_AWS_QUEUES if _DEFAULT.aws_queues()[name].needs_hf_token}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +76,8 @@ def test_only_hf_readers_may_decrypt_with_the_key_and_only_through_secrets_manag
                 {"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.us-west-2.amazonaws.com"]}
             ]
         assert ("DecryptHfToken" in by_sid) == ("ReadHfToken" in by_sid), path
-    assert decrypters == {"cpu_queue", "gpu_1_queue", "gpu_4_queue"}
+    assert decrypters == HF_READERS
+    assert {"gpu_1_queue", "gpu_4_queue", "small_cpu_queue_premerge"} <= HF_READERS and "bootstrap" not in HF_READERS
 
 
 def test_new_vpc_logs_every_flow_to_an_encrypted_group_kept_a_year(region):

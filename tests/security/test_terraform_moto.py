@@ -22,7 +22,9 @@ import urllib.parse
 
 import pytest
 
-from tests.conftest import PLANTED_SECRETS
+from constructs_lib.queues.loader import load_queues
+
+from tests.conftest import PLANTED_SECRETS, REPO
 from tests.security.moto_server import is_up, moto_server
 from tests.terraform_tools import prepare, require_terraform, tail, terraform
 
@@ -186,7 +188,8 @@ def test_the_region_stack_plans_whole(emulated):
     assert sorted(changes) == region.addresses()
     assert set(map(tuple, changes.values())) == {("create",)}
     stacks = [c for c in emulated["plan"]["resource_changes"] if c["type"] == "aws_cloudformation_stack"]
-    assert len(stacks) == 5
+    here = [name for name, aws in load_queues(REPO / "queues.yaml").aws_queues().items() if (aws.region or REGION) == REGION]
+    assert len(stacks) == len(here) >= 10
     for change in stacks:
         after = change["change"]["after"]
         assert after["name"].startswith("bk-") and after["template_url"].endswith("/v6.71.1/aws-stack.yml")
@@ -243,12 +246,18 @@ def test_the_region_base_applies(emulated):
     assert not of_type(state, "aws_secretsmanager_secret_version")  # a container: Terraform stores no value
 
     policies = {p["PolicyName"]: p for p in iam.list_policies(Scope="Local")["Policies"]}
-    expected = {f"bk-{q}-ci-access" for q in ("bootstrap", "small-cpu-queue", "cpu-queue", "gpu-1-queue", "gpu-4-queue")}
+    expected = {f"bk-{q}-ci-access" for q in ("bootstrap", "small-cpu-queue-premerge", "arm64-cpu-queue-postmerge", "gpu-1-queue", "gpu-4-queue")}
     assert expected <= set(policies)
-    cpu = policies["bk-cpu-queue-ci-access"]
-    document = iam.get_policy_version(PolicyArn=cpu["Arn"], VersionId=cpu["DefaultVersionId"])["PolicyVersion"]["Document"]
-    document = json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
-    assert {s["Sid"] for s in document["Statement"]} >= {"PullCiImages", "PushCiImages", "ReadHfToken", "DecryptHfToken"}
+
+    def statements(queue: str) -> set:
+        policy = policies[f"bk-{queue}-ci-access"]
+        document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
+        document = json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
+        return {s["Sid"] for s in document["Statement"]}
+
+    assert statements("arm64-cpu-queue-postmerge") >= {"PullCiImages", "PushCiImages"}  # a builder
+    assert statements("gpu-1-queue") >= {"PullCiImages", "ReadHfToken", "DecryptHfToken"}
+    assert "PushCiImages" not in statements("gpu-1-queue")
 
     (topic,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"buildkite-{REGION}-stack-events")]
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key_arn

@@ -1,4 +1,7 @@
-"""The AWS stacks of queues.yaml: snapshot, plus assertions a refreshed snapshot cannot hide."""
+"""The AWS stacks of the 2024 fleet (examples/queues-vllm-2024.yaml): snapshot, plus assertions a refreshed snapshot cannot hide.
+
+The default queues.yaml (today's fleet, two regions) has test_default_fleet_stacks.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ DEFAULT_AWS_QUEUES = ["bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue"
 
 @pytest.fixture(scope="module")
 def default_stacks(tmp_path_factory):
-    return synth_stacks((REPO / "queues.yaml").read_text(), tmp_path_factory.mktemp("synth"))
+    return synth_stacks((REPO / "examples" / "queues-vllm-2024.yaml").read_text(), tmp_path_factory.mktemp("synth"))
 
 
 def cfn_by_queue(stack: dict) -> dict[str, dict]:

@@ -41,7 +41,7 @@ def test_earlier_components_of_a_queue_scope():
 
 def test_queue_names_like_fixed_ids_or_object_members_synthesize(tmp_path):
     """Fixed construct ids of the stacks and members of a JavaScript object are valid queue names."""
-    text = (REPO / "queues.yaml").read_text()
+    text = (REPO / "examples" / "queues-vllm-2024.yaml").read_text()
     renames = {"  bootstrap:\n": "network", "  small_cpu_queue:\n": "constructor", "  cpu_queue:\n": "toString",
                "  gpu_1_queue:\n": "secrets", "  gpu_4_queue:\n": "build-cache", "  tpu:\n    description": "agents"}
     for old, new in renames.items():

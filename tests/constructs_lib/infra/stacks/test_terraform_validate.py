@@ -13,7 +13,7 @@ from tests.terraform_tools import prepare, require_terraform, tail, terraform
 def test_aws_stacks_validate(default_synth, tmp_path):
     binary, mirror, version = require_terraform()
     stack_files = sorted(default_synth.glob("stacks/aws-*/cdk.tf.json"))
-    assert [f.parent.name for f in stack_files] == ["aws-state", "aws-us-west-2"]
+    assert [f.parent.name for f in stack_files] == ["aws-state", "aws-us-east-1", "aws-us-west-2"]
     for stack_file in stack_files:
         workdir = tmp_path / stack_file.parent.name
         env = prepare(stack_file, workdir, version, mirror)
