@@ -154,3 +154,13 @@ def test_the_fixtures_that_repeat_a_label_give_valid_pipelines(name, scenario):
     assert repeated, "the fixture repeats a label: its later step gets a suffixed key, with a warning"
     keys = {s.get("key") for s in steps_of(result.pipeline)}
     assert all(REPEATED.search(w.message).group(1) in keys for w in repeated)
+
+
+@pytest.mark.parametrize("path", shared_files("vllm-test-pipelines", "*.yaml"))
+def test_single_file_versions_with_todays_fleet(path):
+    """The default queues.yaml takes the 2024 layout too: a valid pipeline on its queues, hardware lines it lacks left out with a warning."""
+    result = generate(source_of(str(path)), default_queues(), SCENARIOS["run-all"])
+    declared = set(default_queues().queues)
+    commands = [s for s in steps_of(result.pipeline) if "block" not in s and "group" not in s]
+    assert commands and all(s["agents"]["queue"] in declared for s in commands)
+    assert not result.errors, [str(e) for e in result.errors]
