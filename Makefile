@@ -19,16 +19,17 @@ STAMP := $(VENV)/.synced
 PIPENV := python3 -m pipenv
 RUN := $(PIPENV) run
 
-.PHONY: setup tools cdktf-cli cdktf synth test security bench lock clean clean-envs
+.PHONY: setup tools cdktf-cli cdktf synth test security bench ami lock clean clean-envs
 
 $(STAMP): Pipfile.lock
 	@python3 -m pipenv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'pipenv==2026.10.3'
 	$(PIPENV) sync --dev
 	@touch $@
 
-# System tools the tests call: shellcheck (Debian) next to the machine's terraform.
+# System tools the tests call: shellcheck and packer (Debian's 1.6, which
+# validates the AMI template offline) next to the machine's terraform.
 tools:
-	@command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null; }
+	@command -v shellcheck >/dev/null && command -v packer >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck packer >/dev/null; }
 
 setup: $(STAMP) tools
 
@@ -55,12 +56,17 @@ synth: setup
 # local AWS API are tests too (tests/security).
 test: setup cdktf-cli
 	$(RUN) python -m mypy
-	$(RUN) python -m pytest
+	CI_TOOLKIT_REQUIRE_TOOLS=1 $(RUN) python -m pytest
 
 # The checkov gate alone, over the default queues.yaml and the all-features
 # file: fails on any finding not accepted in security/accepted-findings.yaml.
 security: setup
 	$(RUN) python -m scripts.security_gate --synth queues.yaml tests/security/all_features_queues.yaml
+
+# One of the toolkit's AMIs, built with packer and written to its SSM parameter:
+# make ami REGION=us-west-2 KIND=gpu NVIDIA_DRIVER_SHA256=<sha256 of the driver .run>
+ami: setup
+	REGION=$(REGION) KIND=$(KIND) NVIDIA_DRIVER_SHA256=$(NVIDIA_DRIVER_SHA256) PYTHON="$(RUN) python" bash scripts/build_ami.sh
 
 bench: setup
 	$(RUN) python -m scripts.bench

@@ -6,7 +6,8 @@ One helm release per Kubernetes-backed queue of queues.yaml that runs on the
 optional GKE cluster (`kubernetes.cluster` absent or naming it); pods of a queue
 with a node pool are pinned to that pool's nodes (label buildkite-queue).
 Installing the chart stays outside Terraform. The agent token goes from
-Secret Manager into a Kubernetes secret through a pipe: it never appears on
+Secret Manager into a Kubernetes secret through a pipe, and so does the HF
+token the pods reference (`hf-token-secret`, key `token`): neither appears on
 a command line, in this output or in shell history. Nothing is run: review
 the commands, then pipe them to a shell (`... | bash -x`) or copy them.
 """
@@ -25,6 +26,7 @@ from constructs_lib.queues.gcp_names import helm_release, label_value
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError
+from constructs_lib.bootstrap.runners import HF_TOKEN_SECRET
 
 CHART = "oci://ghcr.io/buildkite/helm/agent-stack-k8s"
 CHART_VERSION = "0.44.0"
@@ -55,6 +57,10 @@ def commands(model: QueuesFile, *, chart_version: str = CHART_VERSION, namespace
         "# The agent token, piped from Secret Manager into the cluster (never on a command line):",
         f"gcloud secrets versions access latest --secret={q(gcp.secrets.agent_token)} --project={q(gcp.project)} \\",
         f"  | kubectl -n {ns} create secret generic {K8S_SECRET} --from-file=BUILDKITE_AGENT_TOKEN=/dev/stdin \\",
+        "      --dry-run=client -o yaml | kubectl apply -f -",
+        f"# The HF token the pods of trusted builds read ({HF_TOKEN_SECRET}, key token), piped the same way:",
+        f"gcloud secrets versions access latest --secret={q(gcp.secrets.hf_token)} --project={q(gcp.project)} \\",
+        f"  | kubectl -n {ns} create secret generic {HF_TOKEN_SECRET} --from-file=token=/dev/stdin \\",
         "      --dry-run=client -o yaml | kubectl apply -f -",
     ]
     for queue in gke_queues(model):

@@ -15,7 +15,8 @@ from typing import Any, Mapping, Optional
 from constructs_lib.queues.model import Queue, QueuesFile
 
 from constructs_lib.bootstrap import checkout_paths, interpolation, runners
-from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, Image, Job
+from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, UNROUTABLE, Image, Job
+from constructs_lib.bootstrap.registry_login import registry_login
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route
 from constructs_lib.bootstrap.selection import Decision
@@ -137,6 +138,9 @@ def _steps(
         # As the current layout's own generator: builds and multi-node scripts choose their directory.
         if step.working_dir and step.nodes < 2 and not step.label.startswith(BUILD_LABEL_PREFIX):
             commands.insert(0, f"cd {step.working_dir}")
+        login = registry_login(image.registry) if job.needs.builder and job.role != UNROUTABLE else None
+        if login:
+            commands.insert(0, login)  # an image build pushes: log in to the registry first
         command["commands"] = commands
     if step.env:
         command["env"] = {k: _data(v, variables) for k, v in step.env.items()}

@@ -36,7 +36,13 @@ OPTION_PARAMETERS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "imdsv2_required": ("IMDSv2Tokens", lambda on: "required" if on else "optional"),
     "root_volume_encrypted": ("RootVolumeEncrypted", render),
     "ecr_access": ("ECRAccessPolicy", render),
+    # Written only when set: the stack's defaults otherwise.
+    "scale_in_idle_period": ("ScaleInIdlePeriod", render),
+    "on_demand_percentage": ("OnDemandPercentage", render),
+    "docker_prune_until": ("DockerPruneUntil", render),
 }
+# The agent tag that tells the HF-token hook of the toolkit's AMIs which secret to read.
+HF_TOKEN_TAG = "hf-token-secret"
 
 
 def stack_name(queue_name: str) -> str:
@@ -59,6 +65,25 @@ def option(model: QueuesFile, queue: AwsQueue, name: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+def image_kind(model: QueuesFile, queue_name: str, queue: AwsQueue) -> str:
+    """gpu, cpu or stack: the AMI a queue boots (aws.image, else what it needs and what aws.images offers)."""
+    if queue.image is not None:
+        return queue.image
+    whole = model.queues[queue_name]
+    if whole.architecture != "x86_64":
+        return "stack"  # the toolkit's images are x86_64
+    if whole.accelerator is not None and image_parameter(model, "gpu"):
+        return "gpu"
+    if queue.needs_hf_token and image_parameter(model, "cpu"):
+        return "cpu"
+    return "stack"
+
+
+def image_parameter(model: QueuesFile, kind: str) -> str | None:
+    images = model.aws_settings().images
+    return getattr(images, kind, None) if images is not None else None
 
 
 def region(model: QueuesFile, queue: AwsQueue) -> str:
@@ -94,10 +119,18 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
     }
     if queue.image_id:
         params["ImageId"] = queue.image_id
+    elif (kind := image_kind(model, queue_name, queue)) != "stack":
+        # The stack reads the AMI id from the parameter `make ami` writes, at each deploy.
+        params["ImageIdParameter"] = image_parameter(model, kind) or ""
     for name, (parameter, write) in OPTION_PARAMETERS.items():
-        params[parameter] = write(option(model, queue, name))
+        value = option(model, queue, name)
+        if value is not None:
+            params[parameter] = write(value)
     for overrides in (model.aws_settings().queue_defaults.parameters, queue.parameters):
         params.update({k: render(v) for k, v in overrides.items()})
+    if queue.needs_hf_token:
+        tags = [t for t in params.get("BuildkiteAgentTags", "").split(",") if t]
+        params["BuildkiteAgentTags"] = ",".join(tags + [f"{HF_TOKEN_TAG}={model.aws_settings().hf_token_secret}"])
     return dict(sorted(params.items()))
 
 

@@ -162,6 +162,15 @@ class AwsQueueOptions(_Strict):
     ecr_access: Optional[Literal["none", "readonly", "poweruser", "full"]] = Field(
         None, description="The stack's own ECRAccessPolicy."
     )
+    # The scale settings vLLM's fleet tuned under load (ci-infra#425, #426, #479).
+    scale_in_idle_period: Optional[int] = Field(
+        None, ge=60, le=86400,
+        description="Seconds an idle instance waits before scale-in (stack default 600; vLLM's GPU queues 1200).",
+    )
+    on_demand_percentage: Optional[int] = Field(None, ge=0, le=100, description="Share of on-demand instances; the rest spot.")
+    docker_prune_until: Optional[Annotated[str, _named(r"^([0-9]+[smhd])+$", "duration like 4h or 1d12h")]] = Field(
+        None, description="Docker's scheduled prune removes what is older than this (v6.71.1: DockerPruneUntil, default 4h)."
+    )
     parameters: dict[str, ParameterValue] = Field(
         default_factory=dict, description="Further Elastic CI Stack parameters, checked against the pinned version's catalog."
     )
@@ -176,7 +185,12 @@ class AwsQueue(AwsQueueOptions):
     region: Optional[AwsRegion] = None
     stack_version: Optional[StackVersion] = None
     agent_token_path: Optional[SsmPath] = None
-    image_id: Optional[AmiId] = Field(None, description="AMI; the stack's own image when absent.")
+    image_id: Optional[AmiId] = Field(None, description="An AMI by id; wins over image.")
+    image: Optional[Literal["gpu", "cpu", "stack"]] = Field(
+        None,
+        description="The AMI it boots: gpu (the toolkit's GPU image), cpu (the toolkit's CPU image: the HF-token hook), stack "
+        "(the Elastic CI Stack's own). Absent: gpu for x86_64 queues with accelerators, cpu for x86_64 queues that need the HF token, else stack.",
+    )
     builder: bool = Field(False, description="May push CI images and write the build cache.")
     needs_hf_token: bool = Field(False, description="May read the HF token secret.")
 
@@ -286,6 +300,34 @@ class AwsRegionNetwork(_Strict):
     existing_vpc: Optional[ExistingVpc] = None
 
 
+class EcrPublic(_Strict):
+    alias: Annotated[str, _named(r"^[a-z0-9][a-z0-9_-]{1,49}$", "ECR Public registry alias")] = Field(
+        description="The registry alias: images are public.ecr.aws/<alias>/<repository>."
+    )
+    repositories: list[EcrRepository] = Field(min_length=1, description="Repositories of that registry the builders push to.")
+
+
+class EcrPrivate(_Strict):
+    repositories: list[EcrRepository] = Field(min_length=1, description="Repositories the toolkit creates in the main region.")
+    untagged_days: int = Field(7, ge=1, le=3650, description="Untagged images are removed after this many days.")
+    keep_images: int = Field(1000, ge=1, le=10000, description="At most this many images per repository; the oldest go first.")
+
+
+class CiRegistry(_Strict):
+    """The CI image registry: an ECR Public alias, or private ECR repositories the toolkit creates."""
+
+    ecr_public: Optional[EcrPublic] = None
+    ecr_private: Optional[EcrPrivate] = None
+    pull_through_cache: Optional[Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]{1,29}$", "ECR repository prefix")]] = Field(
+        None, description="A pull-through cache of public.ecr.aws in the main region under this repository prefix; every queue may pull through it."
+    )
+
+
+class CiImages(_Strict):
+    gpu: Optional[SsmPath] = Field(None, description="SSM parameter holding the GPU AMI's id, per region (make ami KIND=gpu writes it).")
+    cpu: Optional[SsmPath] = Field(None, description="SSM parameter holding the CPU AMI's id (make ami KIND=cpu).")
+
+
 class AwsState(_Strict):
     bucket: S3Bucket
     lock_table: DynamoTable
@@ -297,9 +339,8 @@ class Aws(_Strict):
     stack_version: StackVersion = "v6.71.1"
     agent_token_path: SsmPath
     hf_token_secret: SecretName
-    image_repositories: list[EcrRepository] = Field(
-        [], description="ECR repositories of the CI images: every queue pulls, builders push."
-    )
+    registry: Optional[CiRegistry] = Field(None, description="Where the CI images are: every queue pulls, builders push.")
+    images: Optional[CiImages] = Field(None, description="The toolkit's AMIs (make ami), by the SSM parameters that hold their ids.")
     build_cache_bucket: Optional[S3Bucket] = None
     state: AwsState
     networks: dict[AwsRegion, AwsRegionNetwork] = Field(description="Shared network per region used by a queue.")

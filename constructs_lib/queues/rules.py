@@ -24,7 +24,7 @@ def check(model: QueuesFile) -> list[Finding]:
     findings: list[Finding] = []
     for rule in (
         _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
-        _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing, _offers, _runners,
+        _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing, _offers, _runners, _images, _registry,
     ):
         findings.extend(rule(model))
     return findings
@@ -154,6 +154,8 @@ def _catalog(model: QueuesFile) -> Iterator[Finding]:
         for option, (parameter, _) in ecp.OPTION_PARAMETERS.items():
             if parameter in overrides:
                 continue
+            if parameter not in params:
+                continue  # not set: the stack's default
             for message in catalog.check(parameter, params[parameter]):
                 if parameter not in catalog.parameters:
                     message = f"Elastic CI Stack {version} has no {parameter} parameter"
@@ -452,3 +454,20 @@ def _runner(runner: Runner, queue: Queue) -> Iterator[Finding]:
         host, _, inside = volume.partition(":")
         if ".." in host.split("/") or ".." in inside.split("/"):
             yield ("volumes", i), f"{volume!r}: write paths without .. parts"
+
+
+def _images(model: QueuesFile) -> Iterator[Finding]:
+    for name, aws in model.aws_queues().items():
+        if aws.image in ("gpu", "cpu") and ecp.image_parameter(model, aws.image) is None:
+            yield ("queues", name, "aws", "image"), f"boots the toolkit's {aws.image} image: declare aws.images.{aws.image} (the SSM parameter make ami writes)"
+        if aws.image in ("gpu", "cpu") and model.queues[name].architecture != "x86_64":
+            yield ("queues", name, "aws", "image"), f"the toolkit's {aws.image} image is x86_64; the queue is {model.queues[name].architecture}"
+
+
+def _registry(model: QueuesFile) -> Iterator[Finding]:
+    registry = model.aws.registry if model.aws else None
+    if registry is None:
+        return
+    given = [kind for kind in ("ecr_public", "ecr_private") if getattr(registry, kind) is not None]
+    if len(given) != 1:
+        yield ("aws", "registry"), f"needs exactly one of ecr_public, ecr_private (got {' and '.join(given) or 'none'})"

@@ -81,3 +81,13 @@ def test_bad_queues_file_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err and all(line.startswith(f"{bad}:") for line in err)
 
+
+
+def test_the_hf_token_secret_the_pods_reference_is_created_through_a_pipe():
+    from constructs_lib.bootstrap.runners import HF_TOKEN_SECRET
+
+    lines = helm.commands(load_queues(REPO / "queues.yaml"))
+    at = next(i for i, line in enumerate(lines) if "--secret=hf-token " in line)
+    assert lines[at].startswith("gcloud secrets versions access latest --secret=hf-token ")
+    assert f"create secret generic {HF_TOKEN_SECRET} --from-file=token=/dev/stdin" in lines[at + 1]
+    assert lines[at + 1].lstrip().startswith("| kubectl")  # the value goes through the pipe, nowhere else

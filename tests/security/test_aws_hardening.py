@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -186,3 +187,25 @@ def test_every_policy_comes_from_a_policy_document(default_synth, all_features_s
                         seen += 1
                         assert FROM_DOCUMENT.match(block[attribute]), (stack_id, kind, attribute, block[attribute][:80])
     assert seen >= 2 * 12  # policies, key policies, the log bucket's policy, the flow-log role's trust and write
+
+
+def test_private_ci_repositories_scan_on_push_are_encrypted_expire_and_only_builders_push(all_features_synth):
+    region = stacks_of(all_features_synth)["aws-us-west-2"]
+    key_arn = ref(region, "aws_kms_key", "key/key", "arn")
+    repositories = by_path(region, "resource", "aws_ecr_repository")
+    assert sorted(r["name"] for r in repositories.values()) == ["vllm-ci-postmerge-repo", "vllm-ci-test-repo"]
+    for repository in repositories.values():
+        assert repository["image_scanning_configuration"] == {"scan_on_push": True}
+        assert repository["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": key_arn}]
+    lifecycles = by_path(region, "resource", "aws_ecr_lifecycle_policy")
+    assert len(lifecycles) == 2
+    for lifecycle in lifecycles.values():
+        rules = {r["selection"]["tagStatus"]: r for r in json.loads(lifecycle["policy"])["rules"]}
+        assert rules["untagged"]["selection"]["countNumber"] == 3 and rules["any"]["selection"]["countNumber"] == 500
+    for path, policy in by_path(region, "resource", "aws_iam_policy").items():
+        by_sid = statements(region, policy["policy"])
+        assert by_sid["PullCiImages"]["actions"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        assert ("PushCiImages" in by_sid) == path.startswith("queue-cpu_queue/"), path
+        for sid in ("PullCiImages", "PushCiImages"):
+            for resource in by_sid.get(sid, {}).get("resources", []):
+                assert re.fullmatch(r"arn:\$\{data\.aws_partition\.[^}]+\}:ecr:us-west-2:\$\{data\.aws_caller_identity\.[^}]+\}:repository/vllm-ci-(test|postmerge)-repo", resource), resource

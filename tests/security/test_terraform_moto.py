@@ -31,7 +31,8 @@ from tests.terraform_tools import prepare, require_terraform, tail, terraform
 REGION = "us-west-2"
 SERVICES = ["cloudformation", "dynamodb", "ec2", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "ssm", "sts"]
 # Left out of apply: moto cannot run the Elastic CI Stack template, and the attachments need its outputs.
-NOT_APPLIED = {"aws_cloudformation_stack", "aws_iam_role_policy_attachment"}
+# Planned but not applied: moto has no CloudFormation of the stack template, no ECR pull-through cache rules.
+NOT_APPLIED = {"aws_cloudformation_stack", "aws_iam_role_policy_attachment", "aws_ecr_pull_through_cache_rule"}
 DEAD_PROXY = "http://127.0.0.1:9"
 FAKE_KEYS = {"access_key": "testing", "secret_key": "testing"}  # moto accepts any
 
@@ -255,8 +256,8 @@ def test_the_region_base_applies(emulated):
         document = json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
         return {s["Sid"] for s in document["Statement"]}
 
-    assert statements("arm64-cpu-queue-postmerge") >= {"PullCiImages", "PushCiImages"}  # a builder
-    assert statements("gpu-1-queue") >= {"PullCiImages", "ReadHfToken", "DecryptHfToken"}
+    assert statements("arm64-cpu-queue-postmerge") >= {"EcrPublicLogin", "PushCiImages"}  # a builder
+    assert statements("gpu-1-queue") >= {"EcrPublicLogin", "PullThroughCache", "ReadHfToken", "DecryptHfToken"}
     assert "PushCiImages" not in statements("gpu-1-queue")
 
     (topic,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"buildkite-{REGION}-stack-events")]

@@ -1,8 +1,8 @@
 """CiAccessPolicy: what one queue's agents may touch, attached to its instance role.
 
 Least privilege by queue: every queue pulls the CI images and reads the build
-cache; only builders push images and write the cache; only queues that need it
-read the HF token. The document comes from the aws_iam_policy_document data
+cache; only builders push images (registry_access says how, by registry) and
+write the cache; only queues that need it read the HF token. The document comes from the aws_iam_policy_document data
 source (not a JSON string) so that reviewers' tools can evaluate it.
 """
 
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from constructs_lib.infra.aws.registry_access import RegistryAccess
 from constructs_lib.infra.jsii.providers import aws
 
-ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-ECR_PUSH = ["ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
 CACHE_READ = ["s3:GetObject", "s3:ListBucket"]
 CACHE_WRITE = ["s3:PutObject", "s3:AbortMultipartUpload"]
 
@@ -26,7 +25,7 @@ class CiAccessPolicy(Construct):
         *,
         name: str,
         role_name: str,
-        repository_arns: list[str],
+        registry: RegistryAccess,
         cache_bucket_arn: str | None,
         hf_secret_arn: str,
         hf_secret_key_arn: str,
@@ -36,11 +35,9 @@ class CiAccessPolicy(Construct):
     ):
         super().__init__(scope, id)
         statements: list = []
-        if repository_arns:
-            statements.append({"sid": "EcrLogin", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]})
-            statements.append({"sid": "PullCiImages", "actions": ECR_PULL, "resources": repository_arns})
-            if builder:
-                statements.append({"sid": "PushCiImages", "actions": ECR_PUSH, "resources": repository_arns})
+        statements += [dict(s) for s in registry.pull]
+        if builder:
+            statements += [dict(s) for s in registry.push]
         if cache_bucket_arn:
             statements.append({"sid": "ReadBuildCache", "actions": CACHE_READ, "resources": [cache_bucket_arn, f"{cache_bucket_arn}/*"]})
             if builder:

@@ -11,6 +11,8 @@ from constructs_lib.infra.aws.ci_access_policy import CiAccessPolicy
 from constructs_lib.infra.aws.elastic_ci_queue import ElasticCiQueue
 from constructs_lib.infra.aws.encryption_key import EncryptionKey, ServiceGrant
 from constructs_lib.infra.aws.private_bucket import PrivateBucket
+from constructs_lib.infra.aws.private_registry import PrivateRegistry
+from constructs_lib.infra.aws.registry_access import registry_access
 from constructs_lib.infra.aws.shared_network import SharedNetwork
 from constructs_lib.infra.aws.stack_events import StackEvents, topic_name
 from constructs_lib.infra.aws.vpc_flow_log import FlowLogTarget, log_group_name
@@ -84,9 +86,19 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
         )
         events = StackEvents(self, "stack-events", name=name, kms_key_arn=key.arn)
         TerraformOutput(self, "stack-events-topic", value=events.arn)
-        repository_arns = [
-            f"arn:{arn_partition}:ecr:{settings.region}:{account}:repository/{repo}" for repo in settings.image_repositories
-        ]
+        registry = settings.registry
+        access = registry_access(registry, partition=arn_partition, account=account, main_region=settings.region)
+        if registry is not None and region == settings.region and (registry.ecr_private or registry.pull_through_cache):
+            private = registry.ecr_private
+            PrivateRegistry(
+                self,
+                "registry",
+                repositories=list(private.repositories) if private else [],
+                kms_key_arn=key.arn,
+                untagged_days=private.untagged_days if private else 7,
+                keep_images=private.keep_images if private else 1000,
+                pull_through_prefix=registry.pull_through_cache,
+            )
         cache_arn = None
         if settings.build_cache_bucket:
             cache_arn = f"arn:{arn_partition}:s3:::{settings.build_cache_bucket}"
@@ -115,7 +127,7 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 "access",
                 name=f"{ecp.stack_name(queue_name)}-ci-access",
                 role_name=construct.instance_role_name,
-                repository_arns=repository_arns,
+                registry=access,
                 cache_bucket_arn=cache_arn,
                 hf_secret_arn=secrets.hf_token.arn,
                 hf_secret_key_arn=key.arn,

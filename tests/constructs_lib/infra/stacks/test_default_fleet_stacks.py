@@ -64,10 +64,44 @@ def test_the_builders_of_each_region_push_and_the_others_only_pull(stacks):
         documents = data_sources(stack, "aws_iam_policy_document")
         for policy in resources(stack, "aws_iam_policy").values():
             sids = {s["sid"] for s in documents[policy["policy"].split(".")[2]]["statement"]}
-            assert "PullCiImages" in sids, policy["name"]
+            assert {"EcrPublicLogin", "PullThroughCache"} <= sids, policy["name"]
             if "PushCiImages" in sids:
                 pushers.add(policy["name"])
     assert pushers == {f"bk-{q.replace('_', '-')}-ci-access" for q in BUILDERS}
+
+
+def test_builders_push_to_the_declared_ecr_public_repositories_only(stacks):
+    stack = stacks["aws-us-east-1"]
+    documents = data_sources(stack, "aws_iam_policy_document")
+    for policy in resources(stack, "aws_iam_policy").values():
+        statements = {s["sid"]: s for s in documents[policy["policy"].split(".")[2]]["statement"]}
+        if "PushCiImages" not in statements:
+            continue
+        push = statements["PushCiImages"]
+        assert all(a.startswith("ecr-public:") for a in push["actions"]) and "ecr-public:PutImage" in push["actions"]
+        assert sorted(r.rsplit("/", 1)[1] for r in push["resources"]) == ["vllm-ci-postmerge-repo", "vllm-ci-test-repo"]
+        assert all(r.startswith("arn:${data.aws_partition.") and ":ecr-public::" in r for r in push["resources"])
+        assert statements["EcrPublicLogin"]["actions"] == ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"]
+
+
+def test_gpu_queues_boot_the_toolkits_gpu_image_and_hf_readers_are_tagged(stacks):
+    found = by_queue(stacks)
+    for queue, (_, parameters) in found.items():
+        if queue in ("gpu_1_queue", "gpu_4_queue"):
+            assert parameters["ImageIdParameter"] == "/buildkite-ci/ami/gpu-x86_64"
+            assert parameters["ScaleInIdlePeriod"] == "1200"
+        elif queue in ("small_cpu_queue_premerge", "medium_cpu_queue_premerge"):
+            assert parameters["ImageIdParameter"] == "/buildkite-ci/ami/cpu-x86_64"  # the HF-token hook
+        else:
+            assert "ImageIdParameter" not in parameters, queue
+        tagged = "hf-token-secret=ci/hf-token" in parameters.get("BuildkiteAgentTags", "")
+        assert tagged == queue in ("gpu_1_queue", "gpu_4_queue", "small_cpu_queue_premerge", "medium_cpu_queue_premerge"), queue
+
+
+def test_the_pull_through_cache_is_kept_in_the_main_region_only(stacks):
+    (rule,) = resources(stacks["aws-us-west-2"], "aws_ecr_pull_through_cache_rule").values()
+    assert (rule["ecr_repository_prefix"], rule["upstream_registry_url"]) == ("vllm-ci-pull-through-cache", "public.ecr.aws")
+    assert not resources(stacks["aws-us-east-1"], "aws_ecr_pull_through_cache_rule")
 
 
 def test_each_region_has_its_own_network(stacks):

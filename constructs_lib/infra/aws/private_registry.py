@@ -1,0 +1,66 @@
+"""PrivateRegistry: the private ECR repositories of the CI images, and a pull-through cache of ECR Public.
+
+Each repository scans on push, is encrypted with the region's key, and keeps
+itself small: untagged images go after a few days, and only the newest
+images are kept. Tags stay mutable: the default branch moves `latest`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from constructs import Construct
+
+from constructs_lib.infra.jsii.providers import aws
+
+PUBLIC_REGISTRY = "public.ecr.aws"
+
+
+def lifecycle_policy(untagged_days: int, keep_images: int) -> str:
+    rules = [
+        {
+            "rulePriority": 1,
+            "description": f"untagged images after {untagged_days} days",
+            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untagged_days},
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": f"all but the newest {keep_images} images",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_images},
+            "action": {"type": "expire"},
+        },
+    ]
+    return json.dumps({"rules": rules}, sort_keys=True)
+
+
+class PrivateRegistry(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        repositories: list[str],
+        kms_key_arn: str,
+        untagged_days: int,
+        keep_images: int,
+        pull_through_prefix: str | None,
+    ):
+        super().__init__(scope, id)
+        for name in repositories:
+            # Repository names may hold `/`; construct ids may not.
+            node = re.sub(r"[^A-Za-z0-9-]", "-", name)
+            repository = aws.EcrRepository(
+                self,
+                node,
+                name=name,
+                image_tag_mutability="MUTABLE",
+                image_scanning_configuration=aws.EcrRepositoryImageScanningConfiguration(scan_on_push=True),
+                encryption_configuration=[aws.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)],
+            )
+            aws.EcrLifecyclePolicy(self, f"{node}-lifecycle", repository=repository.name, policy=lifecycle_policy(untagged_days, keep_images))
+        if pull_through_prefix is not None:
+            aws.EcrPullThroughCacheRule(
+                self, "pull-through-cache", ecr_repository_prefix=pull_through_prefix, upstream_registry_url=PUBLIC_REGISTRY
+            )

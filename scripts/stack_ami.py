@@ -1,0 +1,97 @@
+"""The AMI the pinned Elastic CI Stack boots in a region: the source of the toolkit's own AMIs.
+
+    python -m scripts.stack_ami --queues queues.yaml --region us-west-2 [--template aws-stack.yml]
+
+prints `<ami id> <stack version> <SSM parameter of the gpu image> <of the cpu image>`
+for scripts/build_ami.sh. The published template of each release
+(https://s3.amazonaws.com/buildkite-aws-stack/<version>/aws-stack.yml) maps
+every region to its AMIs (Mappings.AWSRegion2AMI.<region>.linuxamd64);
+--template reads a copy instead. A source template (the repository's own,
+whose mapping is `!Ref ImageId` until the release fills it in) has none, and
+says so. Exit status 2 with one line for every problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import urllib.request
+from typing import Any, Optional
+
+import yaml
+
+from constructs_lib.queues.loader import load_queues
+from constructs_lib.queues.problems import LoadError
+
+AMI = re.compile(r"^ami-[0-9a-f]{8,17}$")
+ARCHITECTURES = {"x86_64": "linuxamd64", "arm64": "linuxarm64"}
+
+
+class _CloudFormation(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !If, ...) read as plain values."""
+
+
+def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node)}
+    return {suffix: loader.construct_mapping(node)}
+
+
+_CloudFormation.add_multi_constructor("!", _tagged)
+
+
+def template_ami(text: str, region: str, architecture: str = "x86_64") -> str:
+    """The AMI id of `region`, or ValueError saying why there is none."""
+    document = yaml.load(text, Loader=_CloudFormation)
+    mapping = (document or {}).get("Mappings", {}).get("AWSRegion2AMI", {})
+    if region not in mapping:
+        if any(isinstance(v, dict) and "Ref" in v for v in mapping.values()):
+            raise ValueError("this template's AMI mapping is not filled in (a source template): use the published one")
+        raise ValueError(f"the template maps no AMI for {region}")
+    found = mapping[region].get(ARCHITECTURES[architecture]) if isinstance(mapping[region], dict) else None
+    if not isinstance(found, str) or not AMI.match(found):
+        raise ValueError(f"the template's AMI for {region} ({architecture}) is not an AMI id: {found!r}")
+    return found
+
+
+def published_template(version: str) -> str:
+    url = f"https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack.yml"
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - a fixed https URL
+        return response.read().decode("utf-8")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queues", default="queues.yaml")
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--template", help="a copy of the published template (default: download it)")
+    args = parser.parse_args(argv)
+    try:
+        model = load_queues(args.queues)
+    except LoadError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    settings = model.aws
+    if settings is None or settings.images is None:
+        print(f"{args.queues}: aws.images: not declared; nothing boots the toolkit's AMIs", file=sys.stderr)
+        return 2
+    try:
+        if args.template:
+            with open(args.template, encoding="utf-8") as handle:
+                text = handle.read()
+        else:
+            text = published_template(settings.stack_version)
+        ami = template_ami(text, args.region)
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        print(f"{args.template or settings.stack_version}: {err}", file=sys.stderr)
+        return 2
+    print(ami, settings.stack_version, settings.images.gpu or "-", settings.images.cpu or "-")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
