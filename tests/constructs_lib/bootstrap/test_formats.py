@@ -68,8 +68,14 @@ def tree(tmp_path, **extra) -> str:
     return str(layout(tmp_path, files))
 
 
+def without_registry():
+    """The 2024 fleet without aws.registry: the layout's own `registries` name the image."""
+    fleet = fleet_2024()
+    return fleet.model_copy(update={"aws": fleet.aws_settings().model_copy(update={"registry": None})})
+
+
 def generated(tmp_path, **options):
-    return generate(read_source(tree(tmp_path)), fleet_2024(), Options(**options))
+    return generate(read_source(tree(tmp_path)), without_registry(), Options(**options))
 
 
 def test_job_files_of_every_job_directory_are_read(tmp_path):

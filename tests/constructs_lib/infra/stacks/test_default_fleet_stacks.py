@@ -95,7 +95,7 @@ def test_gpu_queues_boot_the_toolkits_gpu_image_and_hf_readers_are_tagged(stacks
         else:
             assert "ImageIdParameter" not in parameters, queue
         tagged = "hf-token-secret=ci/hf-token" in parameters.get("BuildkiteAgentTags", "")
-        assert tagged == queue in ("gpu_1_queue", "gpu_4_queue", "small_cpu_queue_premerge", "medium_cpu_queue_premerge"), queue
+        assert tagged == (queue in ("gpu_1_queue", "gpu_4_queue", "small_cpu_queue_premerge", "medium_cpu_queue_premerge")), queue
 
 
 def test_the_pull_through_cache_is_kept_in_the_main_region_only(stacks):
