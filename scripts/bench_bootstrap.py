@@ -5,8 +5,8 @@
 On the largest shared test-pipeline.yaml it prints the in-process generation
 time (median of --runs) for 1,000, 5,000 and 20,000 changed files, the ratio
 20k/1k, and the wall time of the generator's process for the 20,000-file
-diff (median of 3 x --runs), next to the time the process needs to start and
-import the generator. `measure()` returns the same figures for `make bench`.
+diff (median of 3 x --runs), writing JSON as scripts/bootstrap.sh does, next
+to the time the process needs to start and import the generator. `measure()` returns the same figures for `make bench`.
 
 The changed files are synthetic but shaped like vLLM's tree (deterministic,
 seeded, spread over 2,000 directories): they select steps and never hit a
@@ -66,7 +66,8 @@ def _median_seconds(action, runs: int) -> float:
 
 def measure(shared: Path = REPO.parent / "shared" / "fixtures", runs: int = 5, sizes=SIZES) -> dict:
     fixture = largest_fixture(shared)
-    queues = REPO / "queues.yaml"
+    # The largest fixture is of the 2024 layout: the fleet it was routed to.
+    queues = REPO / "examples" / "queues-vllm-2024.yaml"
     model = load_queues(queues)
     source = read_source(str(fixture))
     figures: dict = {"fixture": fixture.name, "steps": len(source.steps), "runs": runs, "cpus": os.cpu_count()}
@@ -79,7 +80,7 @@ def measure(shared: Path = REPO.parent / "shared" / "fixtures", runs: int = 5, s
         diff = Path(tmp) / "changed.txt"
         diff.write_text("\n".join(changed_files(sizes[-1])) + "\n", encoding="utf-8")
         command = [sys.executable, "-m", "constructs_lib.bootstrap", "--pipeline", str(fixture), "--queues", str(queues),
-                   "--changed-files", str(diff), "--branch", "feature", "--output", str(Path(tmp) / "pipeline.yaml")]
+                   "--changed-files", str(diff), "--branch", "feature", "--output", str(Path(tmp) / "pipeline.json")]
         # A process is short and the machine noisy: more runs than in-process.
         process_runs = 3 * runs
         figures["process_ms"] = 1000 * _median_seconds(lambda: subprocess.run(command, cwd=REPO, check=True, capture_output=True), process_runs)

@@ -84,7 +84,7 @@ fi
 
 args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-files"
   --branch "$branch" --default-branch "$default_branch" --pull-request "$pull_request"
-  --output "$work/pipeline.yaml" --explain "$work/explain.md")
+  --output "$work/pipeline.json" --explain "$work/explain.md")
 # RUN_ALL, NIGHTLY, TORCH_NIGHTLY, DOCS_ONLY_DISABLE, NOAUTO, PRIORITY,
 # VLLM_CI_ONLY_STEP_KEYS and PULL_REQUEST_LABELS reach the generator through
 # the environment, as vLLM's generator reads them.
@@ -114,6 +114,6 @@ fi
 # No interpolation: the step files are the tested checkout's (a PR's own code),
 # and upload would fill every $NAME in them from this job's environment. The
 # generator has resolved the build variables the steps rely on.
-buildkite-agent pipeline upload --no-interpolation --reject-secrets "$work/pipeline.yaml" \
+buildkite-agent pipeline upload --no-interpolation --reject-secrets "$work/pipeline.json" \
   || fail "buildkite-agent pipeline upload failed."
 annotate info pipeline <"$work/explain.md"

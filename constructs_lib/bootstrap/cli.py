@@ -166,7 +166,7 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         "by default it is uploaded as a failing step and everything else runs")
     parser.add_argument("--priority", default=env.get("PRIORITY"),
                         help=f"Buildkite priority of every job: a whole number, or HIGH ({HIGH_PRIORITY}) (PRIORITY)")
-    parser.add_argument("--output", help="where to write the pipeline YAML, or - (default: - unless --explain prints)")
+    parser.add_argument("--output", help="where to write the pipeline: YAML, or JSON for a path ending .json (what the upload reads); - for stdout (default: - unless --explain prints)")
     parser.add_argument("--explain", nargs="?", const=STDIO, help="write the Markdown summary to PATH, or print it (-)")
     args = parser.parse_args(argv)
     if args.output is None:
@@ -225,13 +225,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for error in result.errors:
         print(f"error: {error}", file=sys.stderr)
-    texts = {"--output": result.yaml, "--explain": result.explain}
+    pipeline = result.json if str(args.output).endswith(".json") else result.yaml
+    texts = {"--output": pipeline, "--explain": result.explain}
     try:
         write_all([(path, texts[option]) for path, option in outputs])
     except OSError as err:  # a full or read-only disk: every output is as it was
         print(Problem(err.filename or "output", 0, "", f"cannot write: {err.strerror or err}"), file=sys.stderr)
         return 2
-    for path, text in ((args.output, result.yaml), (args.explain, result.explain)):
+    for path, text in ((args.output, pipeline), (args.explain, result.explain)):
         if path == STDIO:
             sys.stdout.write(text)
     return 0

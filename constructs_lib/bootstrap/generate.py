@@ -1,7 +1,7 @@
 """The pure core: a repository's test steps and the queue model in, a pipeline out.
 
     result = generate(source, model, Options(changed_files=files, branch="feature"))
-    result.yaml      # the pipeline to upload (schema-checked)
+    result.yaml      # the pipeline (schema-checked); result.json the same for the upload
     result.explain   # the Markdown summary
 
 Raises LoadError, one problem per line, for anything that must stop the
@@ -13,6 +13,8 @@ steps listed in `result.errors`. Nothing is returned half-made.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import re
 from typing import Mapping, Optional
 
@@ -81,11 +83,21 @@ class Planned:
 @dataclasses.dataclass(frozen=True)
 class Result:
     pipeline: dict
-    yaml: str
     explain: str
     warnings: tuple[Problem, ...]
     plan: tuple[Planned, ...]
     errors: tuple[Problem, ...] = ()  # steps no declared queue can run: uploaded as failing steps
+
+    # Written on demand: the upload needs one of them, and YAML takes its time.
+    @functools.cached_property
+    def yaml(self) -> str:
+        """The pipeline as YAML, for people (previews, --output *.yaml)."""
+        return yaml_writer.dump(self.pipeline)
+
+    @functools.cached_property
+    def json(self) -> str:
+        """The same pipeline as JSON (YAML too), for the upload: written in a moment."""
+        return json.dumps(self.pipeline, ensure_ascii=False, indent=1) + "\n"
 
 
 def generate(source: Source, model: QueuesFile, options: Options = Options()) -> Result:
@@ -134,7 +146,6 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
-    text = yaml_writer.dump(pipeline)
     if declared and image.repository not in declared[1]:
         pushes = Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders "
                          f"may not push to (aws.registry: {', '.join(declared[1])})")
@@ -148,7 +159,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         )
         for job in jobs
     )
-    return Result(pipeline, text, summary, warnings, planned, tuple(errors))
+    return Result(pipeline, summary, warnings, planned, tuple(errors))
 
 
 def declared_registry(model: QueuesFile) -> Optional[tuple[Optional[str], tuple[str, ...]]]:

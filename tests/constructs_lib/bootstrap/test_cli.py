@@ -36,6 +36,17 @@ def test_writes_pipeline_and_summary(tmp_path, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_a_json_output_is_the_same_pipeline_as_json(tmp_path):
+    import json
+
+    args = ["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--branch", "feature"]
+    assert main(args + ["--output", str(tmp_path / "p.yaml")]) == 0
+    assert main(args + ["--output", str(tmp_path / "p.json")]) == 0
+    as_json = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert as_json == yaml.safe_load((tmp_path / "p.yaml").read_text(encoding="utf-8"))
+    assert any(s.get("key") == "a" for s in as_json["steps"])
+
+
 def test_changed_files_one_path_per_line(tmp_path):
     changed = tmp_path / "changed.txt"
     changed.write_bytes(b"vllm/a.py\r\n\n  \ndocs/caf\xc3\xa9 b.md\nlast")
