@@ -3,11 +3,16 @@
 Modules, each with one job:
 
 - `lenient_yaml`: read step files as PyYAML does, keeping line numbers;
-- `steps`: one test step and the check of each field;
+- `steps`: one test step, and the readers of its values;
+- `step_model`: the fields of a step and of its mirrors, as pydantic models
+  (problems said by `constructs_lib.queues.translate`, as queues.yaml's are);
+- `step_reader`: a step file's steps, the checks that span fields;
 - `formats`: the single-file and current (ci_config.yaml) layouts;
 - `jobs`: test steps -> the jobs of a build (mirrors, image builds, hardware tests);
 - `keys`: stable, unique step keys;
 - `routing`: job needs + queues.yaml -> queue;
+- `runners`: how a container job runs on its queue (docker or kubernetes plugin settings);
+- `registry_login`: the login an image build needs before it pushes;
 - `selection`: changed files -> run now, or wait behind a block step;
 - `plan`: the jobs with their queues and decisions;
 - `render`: the pipeline as plain data (checked against buildkite-sdk's schema by `pipeline_schema`);

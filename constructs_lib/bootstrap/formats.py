@@ -18,7 +18,8 @@ from constructs_lib.queues.problems import LoadError, Problem, kind_of
 from constructs_lib.queues.strict_yaml import Document
 
 from constructs_lib.bootstrap import steps as fields
-from constructs_lib.bootstrap.steps import FieldError, StepReader, TestStep
+from constructs_lib.bootstrap.step_reader import StepReader
+from constructs_lib.bootstrap.steps import FieldError, TestStep
 
 SINGLE_FILE = "single-file"
 CURRENT_LAYOUT = "current-layout"

@@ -21,7 +21,7 @@ from constructs_lib.queues.problems import LoadError
 from constructs_lib.bootstrap import formats, lenient_yaml, pipeline_schema
 from constructs_lib.bootstrap.cli import main
 from constructs_lib.bootstrap.generate import Options, generate
-from constructs_lib.bootstrap.steps import FIELDS
+from constructs_lib.bootstrap.step_model import STEP_FIELDS as FIELDS
 
 from .fuzz_settings import FUZZ
 from .helpers import QUEUES_2024, fleet_2024
