@@ -76,7 +76,8 @@ MAX_POOL_NODES = 1000  # GKE's limit of nodes per node pool and zone
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Built on first use: the bootstrap validates one QueuesFile and needs no validator of its parts.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Accelerator(_Strict):
@@ -423,7 +424,7 @@ class Routing(_Strict):
 class QueuesFile(_Strict):
     """The whole of queues.yaml."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="queues.yaml")
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="queues.yaml", defer_build=True)
 
     aws: Optional[Aws] = None
     gcp: Optional[Gcp] = None
