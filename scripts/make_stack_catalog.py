@@ -3,7 +3,8 @@
     python -m scripts.make_stack_catalog ../shared/fixtures/elastic-ci-stack/aws-stack-v6.71.1.yml [...]
 
 writes constructs_lib/queues/catalogs/elastic-ci-stack-v6.71.1.json: every parameter
-with its type, default and constraints, and the stack's outputs. The loader
+with its type, default and constraints, the stack's outputs, and, from a
+published template, the AMI of each region (the source of `make ami`). The loader
 checks queues.yaml's parameter overrides against it. Re-run to add a version;
 the templates themselves stay out of the repository.
 """
@@ -58,7 +59,26 @@ def catalog(template_text: str, version: str) -> dict:
                     value = _as_text(value)
                 entry[out] = value
         parameters[name] = entry
-    return {"version": version, "parameters": parameters, "outputs": sorted(template.get("Outputs", {}))}
+    out = {"version": version, "parameters": parameters, "outputs": sorted(template.get("Outputs", {}))}
+    amis = region_amis(template)
+    if amis:  # the published templates map each region to its AMIs; source templates do not
+        out["amis"] = amis
+    return out
+
+
+_AMI = re.compile(r"^ami-[0-9a-f]{8,17}$")
+
+
+def region_amis(template: dict) -> dict[str, dict[str, str]]:
+    """Mappings.AWSRegion2AMI: region -> {linuxamd64: ami-..., linuxarm64: ...}, the filled entries only."""
+    mapping = (template.get("Mappings") or {}).get("AWSRegion2AMI") or {}
+    out = {}
+    for region, images in sorted(mapping.items()):
+        if isinstance(images, dict):
+            found = {arch: ami for arch, ami in sorted(images.items()) if isinstance(ami, str) and _AMI.match(ami)}
+            if found:
+                out[region] = found
+    return out
 
 
 def main(argv: list[str]) -> int:

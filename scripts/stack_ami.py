@@ -3,7 +3,8 @@
     python -m scripts.stack_ami --queues queues.yaml --region us-west-2 [--template aws-stack.yml]
 
 prints `<ami id> <stack version> <SSM parameter of the gpu image> <of the cpu image>`
-for scripts/build_ami.sh. The published template of each release
+for scripts/build_ami.sh: the AMI the version's catalog recorded, else from the
+stack's template. The published template of each release
 (https://s3.amazonaws.com/buildkite-aws-stack/<version>/aws-stack.yml) maps
 every region to its AMIs (Mappings.AWSRegion2AMI.<region>.linuxamd64);
 --template reads a copy instead. A source template (the repository's own,
@@ -21,6 +22,7 @@ from typing import Any, Optional
 
 import yaml
 
+from constructs_lib.queues import stack_catalog
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.problems import LoadError
 
@@ -57,6 +59,12 @@ def template_ami(text: str, region: str, architecture: str = "x86_64") -> str:
     return found
 
 
+def stack_catalog_amis(version: str) -> dict:
+    """The AMIs the version's catalog recorded from its published template (scripts/make_stack_catalog.py), if any."""
+    found = stack_catalog.load(version)
+    return found.amis if found is not None else {}
+
+
 def published_template(version: str) -> str:
     url = f"https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack.yml"
     with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - a fixed https URL
@@ -79,6 +87,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if settings is None or settings.images is None:
         print(f"{args.queues}: aws.images: not declared; nothing boots the toolkit's AMIs", file=sys.stderr)
         return 2
+    recorded = (stack_catalog_amis(settings.stack_version).get(args.region) or {}).get("linuxamd64")
+    if recorded and not args.template:
+        print(recorded, settings.stack_version, settings.images.gpu or "-", settings.images.cpu or "-")
+        return 0
     try:
         if args.template:
             with open(args.template, encoding="utf-8") as handle:

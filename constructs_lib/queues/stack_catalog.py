@@ -52,6 +52,7 @@ class Catalog:
     version: str
     parameters: dict
     outputs: tuple
+    amis: dict = dataclasses.field(default_factory=dict)  # region -> {linuxamd64: ami-...}, from a published template
 
     def check(self, name: str, value: Union[str, int, bool]) -> list[str]:
         """Problems with setting parameter `name` to `value`; empty when fine."""
@@ -91,4 +92,4 @@ def load(version: str) -> Catalog | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    return Catalog(data["version"], data["parameters"], tuple(data["outputs"]))
+    return Catalog(data["version"], data["parameters"], tuple(data["outputs"]), data.get("amis", {}))

@@ -171,3 +171,14 @@ def test_the_helper_prints_what_build_ami_reads(tmp_path, capsys):
     template.write_text(TEMPLATE_WITH_AMIS)
     assert stack_ami.main(["--queues", str(REPO / "queues.yaml"), "--region", "us-west-2", "--template", str(template)]) == 0
     assert capsys.readouterr().out.split() == ["ami-0aaaaaaaaaaaaaaa1", "v6.71.1", "/buildkite-ci/ami/gpu-x86_64", "/buildkite-ci/ami/cpu-x86_64"]
+
+
+def test_a_published_templates_amis_are_recorded_in_its_catalog():
+    from scripts import make_stack_catalog
+
+    published = "Parameters:\n  ImageId: {Type: String, Default: ''}\n" + TEMPLATE_WITH_AMIS
+    recorded = make_stack_catalog.catalog(published, "v9.9.9")
+    assert recorded["amis"] == {"us-west-2": {"linuxamd64": "ami-0aaaaaaaaaaaaaaa1", "linuxarm64": "ami-0aaaaaaaaaaaaaaa2", "windows": "ami-0aaaaaaaaaaaaaaa3"}}
+    # A source template maps `!Ref ImageId`: nothing to record, and the catalog says nothing of AMIs.
+    source = shared_path("elastic-ci-stack", "aws-stack-v6.71.1.yml").read_text(encoding="utf-8")
+    assert "amis" not in make_stack_catalog.catalog(source, "v6.71.1")
