@@ -59,11 +59,11 @@ def catalog(template_text: str, version: str) -> dict:
                     value = _as_text(value)
                 entry[out] = value
         parameters[name] = entry
-    out = {"version": version, "parameters": parameters, "outputs": sorted(template.get("Outputs", {}))}
+    result: dict = {"version": version, "parameters": parameters, "outputs": sorted(template.get("Outputs", {}))}
     amis = region_amis(template)
     if amis:  # the published templates map each region to its AMIs; source templates do not
-        out["amis"] = amis
-    return out
+        result["amis"] = amis
+    return result
 
 
 _AMI = re.compile(r"^ami-[0-9a-f]{8,17}$")
