@@ -57,7 +57,7 @@ class _Fields(BaseModel):
 
 
 class MirrorFields(_Fields):
-    """A mirror of the step on other hardware (`mirror: {amd: {...}}`)."""
+    """A mirror of the step on other hardware (`mirror: {amd: {...}}`): what it may set of the step's own fields."""
 
     device: NameField = None
     commands: Commands = None
@@ -73,36 +73,24 @@ class MirrorFields(_Fields):
     num_gpus: Accelerators = None
 
 
-class StepFields(_Fields):
-    """A test step of either format."""
+class StepFields(MirrorFields):
+    """A test step of either format: a mirror's fields and the step's own."""
 
     label: Text = None
     key: Key = None
-    command: Commands = None
-    commands: Commands = None
-    working_dir: Text = None
-    source_file_dependencies: Prefixes = None
-    optional: Flag = None
-    soft_fail: SoftFail = None
     parallelism: Parallelism = None
-    num_gpus: Accelerators = None
-    num_devices: Accelerators = None
     num_nodes: Nodes = None
     gpu: NameField = None
-    device: NameField = None
     no_gpu: Flag = None
     mirror_hardwares: Strings = None
     mirror: Optional[Any] = None  # read by StepReader, which knows its parts (MirrorFields)
     fast_check: Flag = None
     fast_check_only: Flag = None
     torch_nightly: Flag = None
-    timeout_in_minutes: Timeout = None
     autorun_on_main: Flag = None
     nightly: Flag = None
     amd_gpus: Accelerators = None
-    env: Env = None
     retry: Retry = None
-    depends_on: DependsOn = None
     no_plugin: Flag = None
     agents: AgentTags = None
     # Buildkite fields written to the command step as given (read.PASSTHROUGH).
