@@ -73,7 +73,8 @@ def run_hook(tmp_path: pathlib.Path, env: dict[str, str], aws_exit: int = 0) -> 
         printf 'hf_standin_token\\n'
         """))
     aws.chmod(0o755)
-    script = f'source {HOOK}\nprintf "%s" "${{HF_TOKEN-<unset>}}"'
+    # The agent's environment hooks run under `set -euo pipefail` as often as not: the hook must too.
+    script = f'set -euo pipefail\nsource {HOOK}\nprintf "%s" "${{HF_TOKEN-<unset>}}"'
     base = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(tmp_path), "HF_TOKEN": "<from before>"}
     result = subprocess.run(["bash", "-c", script], env={**base, **env}, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
