@@ -138,7 +138,7 @@ def _by_description(needs: Needs, serving: Candidates) -> Optional[Union[Route, 
     assert needs.device is not None
     whole_name = [(name, q) for name, q in serving if q.device_family == needs.device]
     if whole_name:
-        return _fewest(needs, whole_name, needs.device, max(needs.count, 1), f"device {needs.device}")
+        return _fewest(needs, _general_first(whole_name), needs.device, max(needs.count, 1), f"device {needs.device}")
     described = device_name(needs.device)
     if described is None:
         return None
@@ -150,21 +150,26 @@ def _by_description(needs: Needs, serving: Candidates) -> Optional[Union[Route, 
             if queue.accelerator and queue.accelerator.partition == described.partition:
                 return Route(name, f"device {needs.device}: {described.family} partition {described.partition}")
         return Unroutable(f"device {needs.device!r}: no queue offers {described.family} with partition {described.partition}")
-    if described.variant is not None:
-        variant = [(name, q) for name, q in family if q.variant == described.variant]
-        if variant:
-            family = variant
+    # A variant the family offers decides; otherwise any queue of the family that takes
+    # whatever fits (routing.general), so that `cpu-large` never lands on the bootstrap queue.
+    variant = [(name, q) for name, q in family if described.variant is not None and q.variant == described.variant]
+    family = variant or _general_first(family)
     # The count a name gives is what the step asks for (`mi325_2`: 2 per agent).
     wanted = described.count or max(needs.count, 1)
     return _fewest(needs, family, described.family, wanted, f"device {needs.device}")
 
 
+def _general_first(candidates: Candidates) -> Candidates:
+    """The general queues among `candidates` (routing.general), if any; else all of them."""
+    return [(name, q) for name, q in candidates if q.routing.general] or candidates
+
+
 def _fewest(needs: Needs, offering: Candidates, family: str, wanted: int, rule: str) -> Union[Route, Unroutable]:
     """Among queues of one family: exactly `wanted` per agent, else the fewest that fit; whole GPUs, plain variant first."""
     whole = [(name, q) for name, q in offering if q.accelerator is None or q.accelerator.partition is None]
-    if not whole:
-        return Unroutable(f"{rule}: every queue of {family} offers GPU partitions; name one (e.g. {family}_{offering[0][1].accelerator.partition})"
-                          if offering[0][1].accelerator else f"{rule}: no queue offers it")
+    if not whole:  # only partitioned queues have no whole GPUs: each has an accelerator
+        example = next(q.accelerator.partition for _, q in offering if q.accelerator)
+        return Unroutable(f"{rule}: every queue of {family} offers GPU partitions; name one (e.g. {family}_{example})")
     plain = [(name, q) for name, q in whole if q.variant is None] or whole
     if all(q.accelerator is None for _, q in plain):
         return Route(plain[0][0], rule)

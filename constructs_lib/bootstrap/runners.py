@@ -149,11 +149,17 @@ def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selecto
             env.append({"name": name, "valueFrom": {"secretKeyRef": key_ref}})
     mounts = [{"name": "devshm", "mountPath": SHM}]
     volumes: list[dict[str, Any]] = [{"name": "devshm", "emptyDir": {"medium": "Memory"}}]
+    taken = {"devshm"}
     for volume in runner.volumes:
         host, _, inside = volume.partition(":")
         if inside == SHM:
             continue  # /dev/shm is the pod's own memory-backed volume
-        name = _volume_name(host, inside, runner)
+        name = base = _volume_name(host, inside, runner)
+        for n in range(2, len(runner.volumes) + 2):
+            if name not in taken:
+                break
+            name = f"{base[:60]}-{n}"  # /a/cache and /b/cache: cache, cache-2
+        taken.add(name)
         mounts.append({"name": name, "mountPath": inside})
         volumes.append({"name": name, "hostPath": {"path": host, "type": "DirectoryOrCreate"}})
     spec: dict[str, Any] = {

@@ -178,3 +178,30 @@ def test_a_queue_timeout_applies_to_jobs_that_set_none():
     pipeline = run(text, model, branch="main", run_all=True).pipeline
     assert step(pipeline, "own")["timeout_in_minutes"] == 20
     assert step(pipeline, "none")["timeout_in_minutes"] == 180
+
+
+@pytest.mark.parametrize("device, build, queue", [
+    ("cpu-large", "premerge", "cpu_queue_premerge_us_east_1"),  # a variant no queue offers: a general CPU queue
+    ("cpu-large", "postmerge", "cpu_queue_postmerge_us_east_1"),
+    ("cpu_2", "premerge", "cpu_queue_premerge_us_east_1"),
+    ("b200-nvl", "premerge", "B200"),  # likewise for an accelerator family
+])
+def test_a_variant_nobody_offers_goes_to_a_general_queue_of_the_family_never_the_bootstrap_queue(device, build, queue):
+    found = route(Needs("x", None, 1, device=device), default_queues(), build)
+    assert isinstance(found, Route) and found.queue == queue
+
+
+def test_pod_volumes_with_the_same_last_path_part_get_names_of_their_own():
+    model = queues("""\
+        queues:
+          l4: {accelerator: {type: l4, count: 1}, external: {}}
+          pods:
+            accelerator: {type: h100, count: 8}
+            kubernetes: {}
+            runner: {plugin: kubernetes, volumes: [/a/cache:/a, /b/cache:/b, /c/devshm:/c]}
+        """)
+    pipeline = run("steps:\n- label: P\n  device: h100\n  commands: [x]\n", model, branch="main", run_all=True).pipeline
+    spec = plugin_of(pipeline, "p")[1]["podSpec"]
+    names = [v["name"] for v in spec["volumes"]]
+    assert names == ["devshm", "cache", "cache-2", "devshm-2"]
+    assert [m["name"] for m in spec["containers"][0]["volumeMounts"]] == names
