@@ -30,11 +30,11 @@ _KEPT = {
 }
 
 
-class _TemplateLoader(yaml.SafeLoader):
+class TemplateLoader(yaml.SafeLoader):
     """Reads CloudFormation short-form intrinsics (!Ref, !If, ...) as opaque values."""
 
 
-_TemplateLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+TemplateLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def _as_text(value: object) -> object:
@@ -46,7 +46,7 @@ def _as_text(value: object) -> object:
 
 
 def catalog(template_text: str, version: str) -> dict:
-    template = yaml.load(template_text, Loader=_TemplateLoader)
+    template = yaml.load(template_text, Loader=TemplateLoader)
     parameters = {}
     for name, spec in sorted(template["Parameters"].items()):
         entry = {}

@@ -15,47 +15,29 @@ says so. Exit status 2 with one line for every problem.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import urllib.request
-from typing import Any, Optional
+from typing import Optional
 
 import yaml
 
 from constructs_lib.queues import stack_catalog
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.problems import LoadError
+from scripts import make_stack_catalog
 
-AMI = re.compile(r"^ami-[0-9a-f]{8,17}$")
 ARCHITECTURES = {"x86_64": "linuxamd64", "arm64": "linuxarm64"}
-
-
-class _CloudFormation(yaml.SafeLoader):
-    """YAML with CloudFormation's short tags (!Ref, !If, ...) read as plain values."""
-
-
-def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node)}
-    return {suffix: loader.construct_mapping(node)}
-
-
-_CloudFormation.add_multi_constructor("!", _tagged)
 
 
 def template_ami(text: str, region: str, architecture: str = "x86_64") -> str:
     """The AMI id of `region`, or ValueError saying why there is none."""
-    document = yaml.load(text, Loader=_CloudFormation)
-    mapping = (document or {}).get("Mappings", {}).get("AWSRegion2AMI", {})
-    if region not in mapping:
-        if any(isinstance(v, dict) and "Ref" in v for v in mapping.values()):
-            raise ValueError("this template's AMI mapping is not filled in (a source template): use the published one")
-        raise ValueError(f"the template maps no AMI for {region}")
-    found = mapping[region].get(ARCHITECTURES[architecture]) if isinstance(mapping[region], dict) else None
-    if not isinstance(found, str) or not AMI.match(found):
-        raise ValueError(f"the template's AMI for {region} ({architecture}) is not an AMI id: {found!r}")
+    template = yaml.load(text, Loader=make_stack_catalog.TemplateLoader) or {}
+    amis = make_stack_catalog.region_amis(template)
+    if not amis:
+        raise ValueError("this template's AMI mapping is not filled in (a source template): use the published one")
+    found = amis.get(region, {}).get(ARCHITECTURES[architecture])
+    if found is None:
+        raise ValueError(f"the template maps no AMI for {region} ({architecture})")
     return found
 
 

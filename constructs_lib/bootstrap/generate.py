@@ -104,9 +104,9 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     default = options.on_default_branch
     _check_image_options(options)
     build = {k: v for k, v in options.build_variables.items() if k in interpolation.BUILD_VARIABLES}
-    declared = declared_registry(model)
+    declared = model.aws.registry if model.aws else None
     image = Image(
-        registry=options.registry or (declared[0] if declared else None) or source.images.registry,
+        registry=options.registry or (declared.image_registry if declared else None) or source.images.registry,
         repository=options.repository or (source.images.main if default else source.images.premerge),
         branch=options.branch,
         default_branch=default,
@@ -146,11 +146,11 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
-    if declared and image.repository not in declared[1]:
-        pushes = Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders "
-                         f"may not push to (aws.registry: {', '.join(declared[1])})")
-        expansion = dataclasses.replace(expansion, warnings=expansion.warnings + (pushes,))
-    warnings = source.warnings + expansion.warnings + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
+    pushes: tuple[Problem, ...] = ()
+    if declared and image.repository not in declared.repositories:
+        pushes = (Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders "
+                          f"may not push to (aws.registry: {', '.join(declared.repositories)})"),)
+    warnings = source.warnings + expansion.warnings + pushes + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
     summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(
         Planned(
@@ -160,18 +160,6 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         for job in jobs
     )
     return Result(pipeline, summary, warnings, planned, tuple(errors))
-
-
-def declared_registry(model: QueuesFile) -> Optional[tuple[Optional[str], tuple[str, ...]]]:
-    """(registry, repositories) of queues.yaml's aws.registry; the registry only for ECR Public (a private one names its account)."""
-    registry = model.aws.registry if model.aws else None
-    if registry is None:
-        return None
-    if registry.ecr_public is not None:
-        return f"public.ecr.aws/{registry.ecr_public.alias}", tuple(registry.ecr_public.repositories)
-    if registry.ecr_private is not None:
-        return None, tuple(registry.ecr_private.repositories)
-    return None
 
 
 def bootstrap_queue(model: QueuesFile) -> str:

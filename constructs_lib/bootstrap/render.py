@@ -118,8 +118,8 @@ def _steps(
     elif job.depends_on:
         command["depends_on"] = list(job.depends_on)
     commands = [_substitute(c, variables) for c in step.commands]
+    queue = model.queues[route.queue]
     if job.runner == CONTAINER:
-        queue = model.queues[route.queue]
         container = runners.Container(
             script=_script(job, commands),
             # arm64 agents run the arm64 variant (vLLM: the DGX Spark steps).
@@ -147,7 +147,7 @@ def _steps(
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
     # The step's own, else its queue's (AMD hosts pull a large image first), else a mirror's parent's.
-    timeout = step.timeout or model.queues[route.queue].timeout_in_minutes or job.inherited_timeout
+    timeout = step.timeout or queue.timeout_in_minutes or job.inherited_timeout
     if timeout:
         command["timeout_in_minutes"] = timeout
     if step.parallelism:

@@ -16,12 +16,11 @@ import re
 import shlex
 from typing import Any, Optional
 
-from constructs_lib.queues.model import Queue, QueuesFile, Runner
+from constructs_lib.queues.model import HF_TOKEN, Queue, QueuesFile, Runner
 
 DOCKER_PLUGIN = "docker#v5.2.0"
 KUBERNETES_PLUGIN = "kubernetes"
 HF_HOME = "/root/.cache/huggingface"
-HF_TOKEN = "HF_TOKEN"
 HF_TOKEN_SECRET = "hf-token-secret"  # Kubernetes secret with key `token`
 CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0"}
 # What a container gets of the job's environment, by name: never the whole of
@@ -40,8 +39,9 @@ SHM = "/dev/shm"
 
 # The runners of queues that declare none: docker with the HF cache in the
 # container's home, or pods with the same cache on the node.
-DEFAULT_DOCKER = Runner(plugin="docker", hf_home=HF_HOME, volumes=[f"{SHM}:{SHM}", f"{HF_HOME}:{HF_HOME}"])
-DEFAULT_KUBERNETES = Runner(plugin="kubernetes", hf_home=HF_HOME, volumes=[f"{HF_HOME}:{HF_HOME}"])
+# Constants of ours, not input: constructed without building a validator at start-up.
+DEFAULT_DOCKER = Runner.model_construct(plugin="docker", hf_home=HF_HOME, volumes=[f"{SHM}:{SHM}", f"{HF_HOME}:{HF_HOME}"])
+DEFAULT_KUBERNETES = Runner.model_construct(plugin="kubernetes", hf_home=HF_HOME, volumes=[f"{HF_HOME}:{HF_HOME}"])
 
 
 @dataclasses.dataclass(frozen=True)

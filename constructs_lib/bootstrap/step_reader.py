@@ -9,6 +9,7 @@ unknown fields are warnings, so that a field added upstream does not stop CI.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
@@ -23,12 +24,10 @@ from constructs_lib.bootstrap.steps import (
 )
 
 
+@functools.lru_cache(maxsize=None)
 def _known(model: type[_Fields]) -> frozenset[str]:
+    """The field names `model` reads, as the files write them."""
     return frozenset(field.alias or name for name, field in model.model_fields.items())
-
-
-_STEP_NAMES = _known(StepFields)
-_MIRROR_NAMES = _known(MirrorFields)
 
 
 class StepReader:
@@ -70,7 +69,7 @@ class StepReader:
 
     def _fields(self, raw: dict, model: type[_Fields], path: tuple, unknown: Callable[[tuple, Any], None]) -> tuple[dict, bool]:
         """The known fields read into normal form; (values, whether all were valid)."""
-        known = _STEP_NAMES if model is StepFields else _MIRROR_NAMES
+        known = _known(model)
         for field in raw:
             if not isinstance(field, str) or field not in known:
                 unknown(path, field)

@@ -17,7 +17,8 @@ TEMPLATE_URL = "https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack
 
 # Used where neither the queue nor aws.queue_defaults says otherwise. IMDSv2
 # and root-volume encryption are on: the reference fleet ran without either.
-BUILTIN_OPTIONS = AwsQueueOptions(
+# Constants of ours, not input: constructed without building a validator at start-up (the bootstrap imports this).
+BUILTIN_OPTIONS = AwsQueueOptions.model_construct(
     root_volume_size=250,
     ecr_plugin=True,
     docker_userns_remap=False,

@@ -286,6 +286,8 @@ class Queue(_Strict):
 
 HOSTINGS = ("aws", "tpu", "kubernetes", "external")
 CPU_FAMILY = "cpu"
+# The variable the HF token reaches a job in; only the toolkit decides where (needs_hf_token, fork PRs).
+HF_TOKEN = "HF_TOKEN"
 
 
 class ExistingVpc(_Strict):
@@ -299,6 +301,9 @@ class AwsRegionNetwork(_Strict):
     vpc_cidr: Optional[Cidr] = None
     zones: int = Field(3, ge=1, le=6, description="Availability zones to spread subnets over.")
     existing_vpc: Optional[ExistingVpc] = None
+
+
+ECR_PUBLIC_HOST = "public.ecr.aws"
 
 
 class EcrPublic(_Strict):
@@ -319,6 +324,17 @@ class CiRegistry(_Strict):
 
     ecr_public: Optional[EcrPublic] = None
     ecr_private: Optional[EcrPrivate] = None
+
+    @property
+    def image_registry(self) -> Optional[str]:
+        """Where images are named, when queues.yaml can say (ECR Public; a private registry's name holds its account)."""
+        return f"{ECR_PUBLIC_HOST}/{self.ecr_public.alias}" if self.ecr_public is not None else None
+
+    @property
+    def repositories(self) -> tuple[str, ...]:
+        """The repositories the builders may push to."""
+        given = self.ecr_public or self.ecr_private
+        return tuple(given.repositories) if given is not None else ()
     pull_through_cache: Optional[Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]{1,29}$", "ECR repository prefix")]] = Field(
         None, description="A pull-through cache of public.ecr.aws in the main region under this repository prefix; every queue may pull through it."
     )

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional, Sequence
 from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import gcp_names
 from constructs_lib.queues import aws_network, places, stack_catalog
-from constructs_lib.queues.model import HOSTINGS, Queue, QueuesFile, Runner
+from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, Queue, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 
 Path = tuple[Any, ...]
@@ -376,7 +376,6 @@ def _routing(model: QueuesFile) -> Iterator[Finding]:
 # Graviton instance families, as the Elastic CI Stack tells them apart
 # (its UsingArmInstances condition: a1, c6g, c7gn, g5g, hpc7g, im4gn, r8g, ...):
 # a `g` right after the generation digit.
-HF_TOKEN = "HF_TOKEN"
 ARM_INSTANCE_FAMILY = re.compile(r"^(a1|[a-z]+[0-9]+g[a-z]*)\.")
 
 

@@ -1,4 +1,4 @@
-"""PrivateRegistry: the private ECR repositories of the CI images, and a pull-through cache of ECR Public.
+"""PrivateRegistry: the private ECR repositories of the CI images.
 
 Each repository scans on push, is encrypted with the region's key, and keeps
 itself small: untagged images go after a few days, and only the newest
@@ -13,9 +13,6 @@ import re
 from constructs import Construct
 
 from constructs_lib.infra.jsii.providers import aws
-
-PUBLIC_REGISTRY = "public.ecr.aws"
-
 
 def lifecycle_policy(untagged_days: int, keep_images: int) -> str:
     rules = [
@@ -45,7 +42,6 @@ class PrivateRegistry(Construct):
         kms_key_arn: str,
         untagged_days: int,
         keep_images: int,
-        pull_through_prefix: str | None,
     ):
         super().__init__(scope, id)
         for name in repositories:
@@ -60,7 +56,3 @@ class PrivateRegistry(Construct):
                 encryption_configuration=[aws.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)],
             )
             aws.EcrLifecyclePolicy(self, f"{node}-lifecycle", repository=repository.name, policy=lifecycle_policy(untagged_days, keep_images))
-        if pull_through_prefix is not None:
-            aws.EcrPullThroughCacheRule(
-                self, "pull-through-cache", ecr_repository_prefix=pull_through_prefix, upstream_registry_url=PUBLIC_REGISTRY
-            )

@@ -16,7 +16,7 @@ from constructs_lib.infra.aws.registry_access import registry_access
 from constructs_lib.infra.aws.shared_network import SharedNetwork
 from constructs_lib.infra.aws.stack_events import StackEvents, topic_name
 from constructs_lib.infra.aws.vpc_flow_log import FlowLogTarget, log_group_name
-from constructs_lib.queues.model import AwsQueue, QueuesFile
+from constructs_lib.queues.model import ECR_PUBLIC_HOST, AwsQueue, QueuesFile
 from constructs_lib.infra.jsii.providers import aws
 from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
 
@@ -88,17 +88,21 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
         TerraformOutput(self, "stack-events-topic", value=events.arn)
         registry = settings.registry
         access = registry_access(registry, partition=arn_partition, account=account, main_region=settings.region)
-        if registry is not None and region == settings.region and (registry.ecr_private or registry.pull_through_cache):
+        if registry is not None and region == settings.region:
             private = registry.ecr_private
-            PrivateRegistry(
-                self,
-                "registry",
-                repositories=list(private.repositories) if private else [],
-                kms_key_arn=key.arn,
-                untagged_days=private.untagged_days if private else 7,
-                keep_images=private.keep_images if private else 1000,
-                pull_through_prefix=registry.pull_through_cache,
-            )
+            if private is not None:
+                PrivateRegistry(
+                    self,
+                    "registry",
+                    repositories=list(private.repositories),
+                    kms_key_arn=key.arn,
+                    untagged_days=private.untagged_days,
+                    keep_images=private.keep_images,
+                )
+            if registry.pull_through_cache is not None:
+                aws.EcrPullThroughCacheRule(
+                    self, "pull-through-cache", ecr_repository_prefix=registry.pull_through_cache, upstream_registry_url=ECR_PUBLIC_HOST
+                )
         cache_arn = None
         if settings.build_cache_bucket:
             cache_arn = f"arn:{arn_partition}:s3:::{settings.build_cache_bucket}"

@@ -205,3 +205,14 @@ def test_pod_volumes_with_the_same_last_path_part_get_names_of_their_own():
     names = [v["name"] for v in spec["volumes"]]
     assert names == ["devshm", "cache", "cache-2", "devshm-2"]
     assert [m["name"] for m in spec["containers"][0]["volumeMounts"]] == names
+
+
+def test_the_built_in_defaults_are_valid_models():
+    # Constructed without validation at start-up: held to the model here.
+    from constructs_lib.bootstrap.runners import DEFAULT_DOCKER, DEFAULT_KUBERNETES
+    from constructs_lib.queues.elastic_ci_parameters import BUILTIN_OPTIONS
+    from constructs_lib.queues.model import AwsQueueOptions, Runner
+
+    for default in (DEFAULT_DOCKER, DEFAULT_KUBERNETES):
+        assert Runner.model_validate(default.model_dump()) == default
+    assert AwsQueueOptions.model_validate(BUILTIN_OPTIONS.model_dump()) == BUILTIN_OPTIONS
