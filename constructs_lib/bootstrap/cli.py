@@ -17,6 +17,7 @@ import sys
 from typing import Optional, Sequence
 
 from constructs_lib.atomic_file import check_writable, write_all
+from constructs_lib.queues import trust
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.problems import LoadError, Problem
 from constructs_lib.queues.strict_yaml import read_file
@@ -208,7 +209,7 @@ def _run(args: argparse.Namespace) -> int:
             only_keys=controls.only_keys(args.only_step_keys),
             pr_labels=tuple(label.strip() for label in args.pr_labels.split(",") if label.strip()),
             strict=args.strict,
-            from_fork=controls.from_fork(args.pull_request, os.environ.get("BUILDKITE_PULL_REQUEST_REPO"), os.environ.get("BUILDKITE_REPO")),
+            from_fork=not trust.trusted(args.pull_request, os.environ.get("BUILDKITE_PULL_REQUEST_REPO"), os.environ.get("BUILDKITE_REPO")),
             pull_request=args.pull_request,
             # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
             build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},

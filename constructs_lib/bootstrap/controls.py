@@ -32,26 +32,6 @@ def only_keys(value: Optional[str]) -> Optional[frozenset[str]]:
     return frozenset(parsed)
 
 
-def _repository(url: str) -> str:
-    """`git@github.com:o/r.git`, `https://github.com/o/r` and `git://github.com/o/r.git` alike: `github.com/o/r`."""
-    text = url.strip().lower()
-    scp_like = not re.match(r"^[a-z+]+://", text)  # git@host:owner/repo
-    text = re.sub(r"^[a-z+]+://", "", text)
-    text = re.sub(r"^[^@/]+@", "", text)
-    if scp_like:
-        text = text.replace(":", "/", 1)
-    return re.sub(r"\.git$", "", text.rstrip("/"))
-
-
-def from_fork(pull_request: Optional[str], pr_repository: Optional[str], repository: Optional[str]) -> bool:
-    """A PR whose head lives in another repository than the pipeline's: untrusted code."""
-    if pull_request in (None, "", "false"):
-        return False
-    if not pr_repository:
-        return False  # Buildkite leaves it empty for a PR from a branch of the same repository
-    return not repository or _repository(pr_repository) != _repository(repository)
-
-
 def priority(value: Optional[str]) -> Optional[int]:
     if value is None or value == "":
         return None

@@ -38,8 +38,8 @@ def render(
 
     `build` holds the values of interpolation.BUILD_VARIABLES for this build;
     the pipeline is uploaded without interpolation, so they are resolved here.
-    `trusted` is False for a PR from a fork: its containers get no HF_TOKEN
-    unless queues.yaml allows it (routing.hf_token_for_fork_prs).
+    `trusted` is False for an untrusted build (constructs_lib.queues.trust):
+    its containers get no agent, no secret and no writable shared mount.
     """
     variables = {**(build or {}), **_variables(image)}
     top: list[Any] = []
@@ -95,7 +95,7 @@ def _readable(step: Any) -> Any:
 
 def hf_token_allowed(queue: Queue, model: QueuesFile, trusted: bool) -> bool:
     """Whether the containers of a job on `queue` get HF_TOKEN."""
-    if not trusted and not model.routing.hf_token_for_fork_prs:
+    if not trusted:
         return False
     return queue.aws.needs_hf_token if queue.aws is not None else True
 

@@ -428,7 +428,7 @@ class Routing(_Strict):
         description="Accelerator a step gets when it asks for GPUs without naming a type."
     )
     hf_token_for_fork_prs: bool = Field(
-        False, description="Whether the containers of PR builds from forks get HF_TOKEN (default: no; a fork's code runs in them)."
+        False, description="Refused when true: untrusted builds (PRs from forks or unknown repositories) never get HF_TOKEN. Kept so that old files say why."
     )
     bootstrap_queue: Optional[QueueName] = Field(
         None,

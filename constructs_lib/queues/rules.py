@@ -362,10 +362,20 @@ def _routing(model: QueuesFile) -> Iterator[Finding]:
     owners: dict[tuple[str, str], str] = {}
     for name, queue in model.queues.items():
         for kind in ("labels", "devices"):
+            seen: set[str] = set()
             for i, value in enumerate(getattr(queue.routing, kind)):
+                if not value.strip():
+                    yield ("queues", name, "routing", kind, i), "must not be empty"
+                    continue
+                if value in seen:
+                    yield ("queues", name, "routing", kind, i), f"{value!r} is listed twice"
+                seen.add(value)
                 other = owners.setdefault((kind, value), name)
                 if other != name:
                     yield ("queues", name, "routing", kind, i), f"{value!r} is already routed to queue {other}"
+    if model.routing.hf_token_for_fork_prs:
+        # The trust boundary has no exceptions: a fork's code runs in the containers.
+        yield ("routing", "hf_token_for_fork_prs"), "untrusted builds (PRs from forks or unknown repositories) never get HF_TOKEN; remove this key"
     if model.routing.bootstrap_queue is not None and model.routing.bootstrap_queue not in model.queues:
         yield ("routing", "bootstrap_queue"), f"no queue named {model.routing.bootstrap_queue!r} is declared"
     offered = {q.accelerator.type for q in model.queues.values() if q.accelerator}
@@ -448,7 +458,7 @@ def _runner(runner: Runner, queue: Queue) -> Iterator[Finding]:
         named["pod.secrets"] = list(runner.pod.secrets)
     for field, names in named.items():
         if HF_TOKEN in names:
-            yield tuple(field.split(".")), f"{HF_TOKEN} is given by the toolkit where allowed (aws.needs_hf_token, routing.hf_token_for_fork_prs); drop it here"
+            yield tuple(field.split(".")), f"{HF_TOKEN} is given by the toolkit where allowed (aws.needs_hf_token, trusted builds only); drop it here"
     for i, volume in enumerate(runner.volumes):
         host, _, inside = volume.partition(":")
         if ".." in host.split("/") or ".." in inside.split("/"):

@@ -110,6 +110,11 @@ build {
     destination = "/tmp/hf-token-environment"
   }
 
+  provisioner "file" {
+    source      = "../../constructs_lib/queues/trust.sh"
+    destination = "/tmp/ci-trust.sh"
+  }
+
   provisioner "shell" {
     script          = "install-nvidia.sh"
     execute_command = "sudo -E bash '{{ .Path }}'"
@@ -119,6 +124,7 @@ build {
       "NVIDIA_DRIVER_SHA256=${var.nvidia_driver_sha256}",
       "CONTAINER_TOOLKIT_VERSION=${var.container_toolkit_version}",
       "HOOK_SOURCE=/tmp/hf-token-environment",
+      "TRUST_SOURCE=/tmp/ci-trust.sh",
     ]
   }
 

@@ -8,7 +8,7 @@
 # HF-token hook, sourced from the agent's environment hook.
 set -euo pipefail
 
-: "${INSTALL_NVIDIA:?}" "${HOOK_SOURCE:?}"
+: "${INSTALL_NVIDIA:?}" "${HOOK_SOURCE:?}" "${TRUST_SOURCE:?}"
 HOOK_TARGET=/usr/local/lib/buildkite-ci-toolkit/hf-token-environment
 AGENT_HOOK=/etc/buildkite-agent/hooks/environment
 
@@ -40,6 +40,8 @@ install_nvidia() {
 
 install_hook() {
   install -D -m 0644 "$HOOK_SOURCE" "$HOOK_TARGET"
+  # The hook sources the one rule of trusted builds from beside itself.
+  install -D -m 0644 "$TRUST_SOURCE" "$(dirname "$HOOK_TARGET")/trust.sh"
   if [[ ! -f "$AGENT_HOOK" ]]; then
     install -D -m 0755 /dev/null "$AGENT_HOOK"
     printf '#!/usr/bin/env bash\n' > "$AGENT_HOOK"
