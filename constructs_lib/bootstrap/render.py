@@ -126,6 +126,7 @@ def _steps(
             image=job.image or (f"{image.name}-arm64" if queue.architecture == "arm64" else image.name),
             gpu_count=job.needs.count,
             passed=tuple(job.step.env or ()),
+            values=tuple((k, str(_data(v, variables))) for k, v in (job.step.env or {}).items()),
             trusted=trusted,
             hf_token=hf_token_allowed(queue, model, trusted),
         )

@@ -42,6 +42,7 @@ SHM = "/dev/shm"
 # Constants of ours, not input: constructed without building a validator at start-up.
 DEFAULT_DOCKER = Runner.model_construct(plugin="docker", hf_home=HF_HOME, volumes=[f"{SHM}:{SHM}", f"{HF_HOME}:{HF_HOME}"])
 DEFAULT_KUBERNETES = Runner.model_construct(plugin="kubernetes", hf_home=HF_HOME, volumes=[f"{HF_HOME}:{HF_HOME}"])
+UNTRUSTED_HF_HOME = "/tmp/huggingface"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +53,11 @@ class Container:
     image: str  # the CI image (or its variant) by its registry name
     gpu_count: int  # accelerators the job asks for on one host
     passed: tuple[str, ...]  # the job's own variables (step env names)
-    trusted: bool  # not a fork's PR: secrets may be passed
+    trusted: bool  # constructs_lib.queues.trust: secrets, the agent and writable shared mounts only then
     hf_token: bool  # HF_TOKEN may be passed
+    # The step env's values: an untrusted build's container gets these by value,
+    # never by name (an agent hook may have put a secret under any name).
+    values: tuple[tuple[str, str], ...] = ()
 
 
 def runner_of(model: QueuesFile, queue_name: str) -> Runner:
@@ -100,29 +104,76 @@ def _set_values(runner: Runner) -> dict[str, str]:
 
 
 def _docker(runner: Runner, exposure: str, container: Container) -> dict:
-    by_name = set(JOB_VARIABLES) | set(container.passed) | set(runner.pass_environment)
+    own = set(container.passed) if container.trusted else set()  # untrusted: by value below
+    by_name = set(JOB_VARIABLES) | own | set(runner.pass_environment)
     if runner.hf_home is None:
         by_name.add("HF_HOME")  # the agent's own cache
-    volumes = list(runner.volumes)
+    volumes = _volumes(runner, container.trusted)
     if exposure == "partition":
         by_name.update(PARTITION_VARIABLES)
         volumes += [v for v in PARTITION_VOLUMES if v not in volumes]
     set_values = _set_values(runner)
+    if not container.trusted:
+        set_values.update(container.values)
+        by_name -= set(dict(container.values))
     names = sorted(by_name - set(set_values))
     names += [n for n in runner.secrets if container.trusted and n not in by_name]
     names += [HF_TOKEN] if container.hf_token else []
     options: dict[str, Any] = {
         "image": image_for(runner, container.image),
         "always-pull": True,
-        "command": ["bash", "-xec", container.script],
+        "command": ["bash", "-xec", _untrusted_prelude(container) + container.script],
         "environment": [f"{k}={v}" for k, v in set_values.items()] + names,
         "volumes": volumes,
     }
     if exposure == "all":
         options["gpus"] = "all"
-    if runner.mount_buildkite_agent:
-        options["mount-buildkite-agent"] = True
+    if container.trusted:
+        if runner.mount_buildkite_agent:
+            options["mount-buildkite-agent"] = True
+    else:
+        # Neither the agent (its token uploads steps to any queue) nor the
+        # host's checkout (its .git is what the next job's checkout runs):
+        # the tests run from the image.
+        options["mount-buildkite-agent"] = False
+        options["mount-checkout"] = False
     return options
+
+
+def _is_socket(path: str) -> bool:
+    return path.endswith(".sock")
+
+
+def _volumes(runner: Runner, trusted: bool) -> list[str]:
+    """The runner's host mounts; for an untrusted build read-only, and never a socket (the docker daemon's is root)."""
+    if trusted:
+        return list(runner.volumes)
+    out = []
+    for volume in runner.volumes:
+        host, _, rest = volume.partition(":")
+        inside, _, mode = rest.partition(":")
+        if _is_socket(host) or _is_socket(inside):
+            continue
+        if inside == SHM or host.startswith("/dev/"):
+            out.append(volume)  # the job's own memory and devices
+            continue
+        modes = [m for m in mode.split(",") if m and m not in ("rw", "ro")]
+        out.append(f"{host}:{inside}:{','.join(['ro', *modes])}")
+    return out
+
+
+# An untrusted container's HF_HOME: its own, inside the container, made a tree
+# of links to the shared cache (mounted read-only), so it reads what trusted
+# jobs cached and its own downloads never reach them. Constant text: no value
+# of the build is in it.
+UNTRUSTED_PRELUDE = (
+    f'if [ -n "${{HF_HOME:-}}" ] && [ -d "$HF_HOME" ]; then mkdir -p {UNTRUSTED_HF_HOME} && '
+    f'cp -rs "$HF_HOME"/. {UNTRUSTED_HF_HOME}/ 2>/dev/null || true; fi; export HF_HOME={UNTRUSTED_HF_HOME}\n'
+)
+
+
+def _untrusted_prelude(container: Container) -> str:
+    return "" if container.trusted else UNTRUSTED_PRELUDE
 
 
 _VOLUME_NAME = re.compile(r"[^a-z0-9-]+")
@@ -138,7 +189,10 @@ def _volume_name(host: str, inside: str, runner: Runner) -> str:
 
 def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selector: Optional[dict]) -> dict:
     pod_fields = runner.pod
-    env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in _set_values(runner).items()]
+    set_values = _set_values(runner)
+    if not container.trusted:
+        set_values.update(container.values)
+    env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in set_values.items()]
     if container.hf_token:
         env.append({"name": HF_TOKEN, "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token"}}})
     if container.trusted and pod_fields is not None:
@@ -160,24 +214,29 @@ def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selecto
                 break
             name = f"{base[:60]}-{n}"  # /a/cache and /b/cache: cache, cache-2
         taken.add(name)
-        mounts.append({"name": name, "mountPath": inside})
+        if not container.trusted and (_is_socket(host) or _is_socket(inside)):
+            continue  # never the container runtime's socket
+        mount: dict[str, Any] = {"name": name, "mountPath": inside}
+        if not container.trusted and not host.startswith("/dev/"):
+            mount["readOnly"] = True  # nothing an untrusted pod writes reaches a trusted job
+        mounts.append(mount)
         volumes.append({"name": name, "hostPath": {"path": host, "type": "DirectoryOrCreate"}})
     spec: dict[str, Any] = {
         "image": image_for(runner, container.image),
-        "command": ["bash -xec " + shlex.quote(container.script)],
+        "command": ["bash -xec " + shlex.quote(_untrusted_prelude(container) + container.script)],
         "env": env,
         "volumeMounts": mounts,
     }
     if exposure == "count" and container.gpu_count:
         spec["resources"] = {"limits": {"nvidia.com/gpu": container.gpu_count}}
-    if pod_fields is not None and pod_fields.capabilities:
+    if pod_fields is not None and pod_fields.capabilities and container.trusted:
         spec["securityContext"] = {"capabilities": {"add": list(pod_fields.capabilities)}}
     pod: dict[str, Any] = {"containers": [spec], "volumes": volumes}
     selector = (pod_fields.node_selector if pod_fields is not None else None) or gke_selector
     if selector:
         pod["nodeSelector"] = dict(selector)
     if pod_fields is not None:
-        if pod_fields.host_network:
+        if pod_fields.host_network and container.trusted:  # the node's network reaches its metadata server
             pod["hostNetwork"] = True
             pod["dnsPolicy"] = "ClusterFirstWithHostNet"  # cluster DNS still resolves with the node's network
         if pod_fields.image_pull_secrets:

@@ -222,4 +222,4 @@ def test_queues_yaml_may_not_give_the_hf_token_to_fork_prs():
     text = (REPO / "queues.yaml").read_text().replace("  default_gpu: l4\n", "  default_gpu: l4\n  hf_token_for_fork_prs: true\n", 1)
     with pytest.raises(LoadError) as err:
         parse_queues(text.encode(), "queues.yaml")
-    assert [p.key for p in err.value.problems] == ["routing.hf_token_for_fork_prs"]
+    assert [p.path for p in err.value.problems] == ["routing.hf_token_for_fork_prs"]

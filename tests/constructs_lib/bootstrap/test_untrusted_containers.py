@@ -1,0 +1,152 @@
+"""What the container of an untrusted build gets: no agent, no secret, no writable shared mount, no host.
+
+Each test is a row of the README's threat table (a fork PR's code in a container).
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+
+from constructs_lib.bootstrap import runners
+from constructs_lib.bootstrap.runners import DOCKER_PLUGIN, KUBERNETES_PLUGIN
+
+from constructs_lib.queues.loader import parse_queues
+
+from .helpers import default_queues, run, step, steps_of
+
+STEPS = """\
+steps:
+- label: L4
+  commands: [pytest l4]
+  env:
+    AWS_SECRET_ACCESS_KEY: from-the-step
+    BUILDKITE_AGENT_ACCESS_TOKEN: x
+    PLAIN: value
+- label: Pods
+  device: h100
+  commands: [pytest pods]
+  env:
+    CODECOV_TOKEN: y
+- label: B200
+  device: b200
+  commands: [pytest b200]
+"""
+FORK = {"branch": "someone:feature", "pull_request": "7", "from_fork": True, "run_all": True}
+SAME_REPO_PR = {"branch": "feature", "pull_request": "7", "from_fork": False, "run_all": True}
+
+
+def _plugin(pipeline: dict, key: str) -> tuple[str, dict]:
+    ((name, options),) = step(pipeline, key)["plugins"][0].items()
+    return name, options
+
+
+def _containers(pipeline: dict) -> list[tuple[str, dict]]:
+    return [item for s in steps_of(pipeline) for plugin in s.get("plugins", []) for item in plugin.items()]
+
+
+def test_no_untrusted_container_gets_the_agent():
+    trusted = run(STEPS, default_queues(), **SAME_REPO_PR).pipeline
+    assert _plugin(trusted, "l4")[1]["mount-buildkite-agent"] is True  # the aws runner asks for it
+    untrusted = run(STEPS, default_queues(), **FORK).pipeline
+    dockers = [options for name, options in _containers(untrusted) if name == DOCKER_PLUGIN]
+    assert dockers and all(options["mount-buildkite-agent"] is False for options in dockers)
+
+
+def test_no_untrusted_container_mounts_the_hosts_checkout():
+    untrusted = run(STEPS, default_queues(), **FORK).pipeline
+    assert _plugin(untrusted, "l4")[1]["mount-checkout"] is False
+    assert "mount-checkout" not in _plugin(run(STEPS, default_queues(), **SAME_REPO_PR).pipeline, "l4")[1]
+
+
+def test_step_env_reaches_an_untrusted_container_by_value_never_by_name():
+    untrusted = run(STEPS, default_queues(), **FORK).pipeline
+    environment = _plugin(untrusted, "l4")[1]["environment"]
+    assert "AWS_SECRET_ACCESS_KEY=from-the-step" in environment and "AWS_SECRET_ACCESS_KEY" not in environment
+    assert "BUILDKITE_AGENT_ACCESS_TOKEN=x" in environment and "BUILDKITE_AGENT_ACCESS_TOKEN" not in environment
+    pod_env = _plugin(untrusted, "pods")[1]["podSpec"]["containers"][0]["env"]
+    assert {"name": "CODECOV_TOKEN", "value": "y"} in pod_env
+    assert not any("valueFrom" in e for e in pod_env)
+    # A trusted build passes them by name, as before.
+    trusted = _plugin(run(STEPS, default_queues(), **SAME_REPO_PR).pipeline, "l4")[1]["environment"]
+    assert "AWS_SECRET_ACCESS_KEY" in trusted
+
+
+def test_no_untrusted_container_gets_a_secret():
+    pipeline = run(STEPS, default_queues(), **FORK).pipeline
+    text = json.dumps(pipeline)
+    for secret in ("HF_TOKEN", "RAY_COMPAT_SLACK_WEBHOOK_URL", "secretKeyRef", "BUILDKITE_ANALYTICS_TOKEN"):
+        assert secret not in text, secret
+    for name, options in _containers(pipeline):
+        if name == DOCKER_PLUGIN:
+            assert "CODECOV_TOKEN" not in options["environment"]  # the runner's secret, by name
+
+
+def test_shared_host_mounts_are_read_only_for_an_untrusted_container():
+    untrusted = run(STEPS, default_queues(), **FORK).pipeline
+    for name, options in _containers(untrusted):
+        if name == DOCKER_PLUGIN:
+            for volume in options["volumes"]:
+                host = volume.split(":")[0]
+                assert host.startswith("/dev/") or volume.endswith(":ro"), volume
+        else:
+            for mount in options["podSpec"]["containers"][0]["volumeMounts"]:
+                assert mount["name"] == "devshm" or mount.get("readOnly") is True, mount
+    trusted = _plugin(run(STEPS, default_queues(), **SAME_REPO_PR).pipeline, "l4")[1]["volumes"]
+    assert "/fsx/hf_cache:/fsx/hf_cache" in trusted
+
+
+RUNNER_WITH_HOST = """\
+runners:
+  risky:
+    plugin: docker
+    volumes: [/var/run/docker.sock:/var/run/docker.sock, /cache:/cache]
+  risky-pods:
+    plugin: kubernetes
+    volumes: [/run/containerd/containerd.sock:/run/containerd/containerd.sock]
+    pod: {host_network: true, capabilities: [SYS_ADMIN]}
+"""
+
+
+def _risky_model():
+    text = (pathlib.Path(__file__).parents[3] / "examples" / "queues-vllm-2024.yaml").read_text()
+    return parse_queues(text.replace("\nqueues:\n", "\n" + RUNNER_WITH_HOST + "\nqueues:\n", 1).encode(), "queues.yaml")
+
+
+def test_no_untrusted_container_gets_the_container_runtimes_socket_or_the_hosts_network():
+    model = _risky_model()
+    queue = next(name for name, q in model.queues.items() if q.accelerator is None and q.aws is not None)
+    container = runners.Container(script="true", image="img", gpu_count=0, passed=(), trusted=False, hf_token=False)
+    docker = runners._docker(model.runners["risky"], "none", container)
+    assert docker["volumes"] == ["/cache:/cache:ro"]
+    pods = runners._kubernetes(model.runners["risky-pods"], "none", container, None)["podSpec"]
+    assert "hostNetwork" not in pods and "securityContext" not in pods["containers"][0]
+    assert all("containerd" not in json.dumps(v) for v in pods["containers"][0]["volumeMounts"])
+    trusted = runners.Container(script="true", image="img", gpu_count=0, passed=(), trusted=True, hf_token=False)
+    assert "/var/run/docker.sock:/var/run/docker.sock" in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
+    assert runners._kubernetes(model.runners["risky-pods"], "none", trusted, None)["podSpec"]["hostNetwork"] is True
+    assert queue  # the file still loads with the runners declared
+
+
+def test_an_untrusted_containers_downloads_stay_in_the_container(tmp_path):
+    """The prelude links the shared cache into a private HF_HOME: reads work, writes land apart."""
+    shared = tmp_path / "shared"
+    (shared / "hub" / "models--m").mkdir(parents=True)
+    (shared / "hub" / "models--m" / "weights").write_text("cached\n")
+    private = tmp_path / "private"
+    prelude = runners.UNTRUSTED_PRELUDE.replace(runners.UNTRUSTED_HF_HOME, str(private))
+    script = prelude + 'cat "$HF_HOME/hub/models--m/weights"; mkdir -p "$HF_HOME/hub/models--new"; echo x > "$HF_HOME/hub/models--new/w"; echo "$HF_HOME"'
+    out = subprocess.run(["bash", "-ec", script], env={"HF_HOME": str(shared), "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["cached", str(private)]
+    assert not (shared / "hub" / "models--new").exists()
+    assert (private / "hub" / "models--new" / "w").exists()
+
+
+def test_a_trusted_container_has_no_prelude():
+    trusted = _plugin(run(STEPS, default_queues(), **SAME_REPO_PR).pipeline, "l4")[1]
+    assert runners.UNTRUSTED_PRELUDE not in trusted["command"][2]
+    untrusted = _plugin(run(STEPS, default_queues(), **FORK).pipeline, "l4")[1]
+    assert untrusted["command"][2].startswith(runners.UNTRUSTED_PRELUDE)
+    assert KUBERNETES_PLUGIN in {name for name, _ in _containers(run(STEPS, default_queues(), **FORK).pipeline)}
