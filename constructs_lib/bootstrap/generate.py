@@ -150,7 +150,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     if declared and image.repository not in declared.repositories:
         pushes = (Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders "
                           f"may not push to (aws.registry: {', '.join(declared.repositories)})"),)
-    warnings = source.warnings + expansion.warnings + pushes + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
+    warnings = source.warnings + expansion.warnings + pushes + _dropped_artifacts(jobs, options) + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
     summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(
         Planned(
@@ -160,6 +160,20 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         for job in jobs
     )
     return Result(pipeline, summary, warnings, planned, tuple(errors))
+
+
+def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem, ...]:
+    """An untrusted build's artifact paths outside its checkout: left out, and said."""
+    if not options.from_fork:
+        return ()
+    out = []
+    for job in jobs:
+        value = (job.step.passthrough or {}).get("artifact_paths")
+        for path in [value] if isinstance(value, str) else list(value or ()):
+            if steps.outside_checkout(path):
+                out.append(job.step.origin.problem(f"artifact path {path!r} is outside the checkout; an untrusted build uploads only "
+                                                   "paths inside it, so it is left out", "artifact_paths"))
+    return tuple(out)
 
 
 def bootstrap_queue(model: QueuesFile) -> str:

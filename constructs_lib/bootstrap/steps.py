@@ -324,6 +324,12 @@ def never_matches(prefix: str) -> Optional[str]:
     return None
 
 
+def outside_checkout(path: str) -> bool:
+    """Whether an artifact path may name a file outside the job's checkout (absolute, `~`, or with `..`)."""
+    text = path.strip().replace("\\", "/")
+    return not text or text.startswith(("/", "~")) or ".." in text.split("/")
+
+
 def string_or_strings(value: Any) -> Any:
     if isinstance(value, str):
         return value

@@ -150,3 +150,24 @@ def test_a_trusted_container_has_no_prelude():
     untrusted = _plugin(run(STEPS, default_queues(), **FORK).pipeline, "l4")[1]
     assert untrusted["command"][2].startswith(runners.UNTRUSTED_PRELUDE)
     assert KUBERNETES_PLUGIN in {name for name, _ in _containers(run(STEPS, default_queues(), **FORK).pipeline)}
+
+
+ARTIFACTS = """\
+steps:
+- label: Logs
+  commands: [pytest]
+  artifact_paths: ["/etc/buildkite-agent/*", "../other-pipeline/**", "~/.ssh/*", "logs/**/*.xml"]
+- label: Keys
+  commands: [pytest]
+  artifact_paths: /var/lib/buildkite-agent/.aws/credentials
+"""
+
+
+def test_an_untrusted_build_uploads_artifacts_from_inside_its_checkout_only():
+    result = run(ARTIFACTS, **FORK)
+    assert step(result.pipeline, "logs")["artifact_paths"] == ["logs/**/*.xml"]
+    assert "artifact_paths" not in step(result.pipeline, "keys")
+    assert sum("outside the checkout" in w.message for w in result.warnings) == 4
+    trusted = run(ARTIFACTS, **SAME_REPO_PR)
+    assert step(trusted.pipeline, "keys")["artifact_paths"] == "/var/lib/buildkite-agent/.aws/credentials"
+    assert not any("outside the checkout" in w.message for w in trusted.warnings)
