@@ -1,23 +1,24 @@
-"""Upload-time variables, resolved by the generator instead of `pipeline upload`.
+"""Upload-time variables: values of the build are data, never shell text.
 
 `buildkite-agent pipeline upload` would replace every `$NAME` and `${NAME}`
 with the bootstrap job's environment, and the step files come from the tested
 checkout: a PR could write `echo ${ANY_BOOTSTRAP_VARIABLE}` and read it in the
-uploaded pipeline. The bootstrap uploads with `--no-interpolation`, and the
-generator resolves exactly the variables step files rely on at upload time:
-a short allow-list of Buildkite build variables and the generator's own image
-variables. `$$NAME` stays the job's own `$NAME`; any other `$NAME` is left for
-the job's shell, where the agent, not the bootstrap, gives it a value.
+uploaded pipeline. The bootstrap uploads with `--no-interpolation`.
 
-Values entering a shell command are quoted for where they stand: bare, inside
-double quotes or inside single quotes. A value of plain characters is written
-as it is. Pure.
+Commands are never given a value of the build: `$$NAME` becomes the job's
+`$NAME` and every other `$NAME` stays as it is, for the job's shell, where
+the agent (Buildkite's own variables) or the step's `env` (the generator's
+image variables) gives it its value. A value in a variable is data to the
+shell whatever it holds; no quoting scheme over shell text is needed.
+
+Fields that are not shell text (labels, env values, agent tags and the other
+Buildkite fields) have a short allow-list of build variables resolved here,
+as upload would have done. Pure.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Mapping
 
 # Build variables that step files use at upload time and that the bootstrap's
@@ -34,72 +35,29 @@ BUILD_VARIABLES = (
     "BUILDKITE_TAG",
 )
 
-_REFERENCE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-# Plain characters, and the name of a build variable still to be filled in (an
-# image tag in a local preview, before the commit is known): neither runs code.
-_INERT = re.compile(r"(?:[A-Za-z0-9_./:@%+=,-]|\$BUILDKITE_[A-Z_]+)*")
-BARE, DOUBLE, SINGLE = "bare", "double", "single"
+_REFERENCE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
-def is_inert(value: str) -> bool:
-    """True when the value is safe to a shell in any quoting: no quote, space or code."""
-    return bool(_INERT.fullmatch(value))
-
-
-def resolve(text: str, values: Mapping[str, str], shell: bool = False) -> str:
-    """`text` with `$$` made `$` and each `$NAME`/`${NAME}` of `values` replaced.
-
-    With `shell`, a replaced value that is not inert is quoted for its place
-    in the command, so that it is never run as code.
-    """
+def resolve(text: str, values: Mapping[str, str]) -> str:
+    """A field that is not shell text: `$$` made `$` and each `$NAME`/`${NAME}` of `values` replaced."""
     out: list[str] = []
     position = 0
-    contexts = _quoting(text) if shell else None
     for match in _REFERENCE.finditer(text):
+        name = match.group(1) or match.group(2)
+        if match.group(0) != "$$" and (name not in values or match.group(0).startswith("${") and match.group(0) != "${" + name + "}"):
+            continue  # not ours, or an expansion with an operator: left as written
         out.append(text[position : match.start()])
         position = match.end()
-        if match.group(0) == "$$":
-            out.append("$")
-            continue
-        name = match.group(1) or match.group(2)
-        if name not in values:
-            out.append(match.group(0))
-            continue
-        value = values[name]
-        if contexts is not None and not is_inert(value):
-            value = _quote(value, contexts[match.start()])
-        out.append(value)
+        out.append("$" if match.group(0) == "$$" else values[name])
     out.append(text[position:])
     return "".join(out)
 
 
-def _quote(value: str, context: str) -> str:
-    if context == SINGLE:
-        return value.replace("'", "'\\''")
-    if context == DOUBLE:
-        return re.sub(r'([\\$`"])', r"\\\1", value)
-    return shlex.quote(value)
+def shell_text(command: str) -> str:
+    """A command as the job's shell runs it: `$$` is the job's `$`; nothing is substituted."""
+    return command.replace("$$", "$")
 
 
-def _quoting(text: str) -> list[str]:
-    """The quoting in force at each character of a shell command."""
-    contexts = []
-    state = BARE
-    escaped = False
-    for ch in text:
-        contexts.append(state)
-        if escaped:
-            escaped = False
-        elif state == SINGLE:
-            if ch == "'":
-                state = BARE
-        elif ch == "\\":
-            escaped = True
-        elif state == DOUBLE:
-            if ch == '"':
-                state = BARE
-        elif ch == "'":
-            state = SINGLE
-        elif ch == '"':
-            state = DOUBLE
-    return contexts
+def references(command: str) -> frozenset[str]:
+    """The variable names a command refers to (`$NAME`, `${NAME}`, `${NAME:-x}`), after `$$` is made `$`."""
+    return frozenset(m.group(1) or m.group(2) for m in _REFERENCE.finditer(shell_text(command)) if m.group(0) != "$$")

@@ -82,11 +82,11 @@ class Image:
         return f"{self.name}-torch-nightly"
 
     def torch_nightly_build_commands(self, dockerfile: str) -> tuple[str, ...]:
-        name = self.torch_nightly
+        # The image's name reaches the shell as a variable (the step's env), never as text.
         return (
             f"docker build --file {dockerfile} --build-arg max_jobs=16 --build-arg buildkite_commit=$BUILDKITE_COMMIT "
-            f"--build-arg USE_SCCACHE=1 --tag {name} --target test --progress plain .",
-            f"docker push {name}",
+            '--build-arg USE_SCCACHE=1 --tag "$IMAGE_TAG_TORCH_NIGHTLY" --target test --progress plain .',
+            'docker push "$IMAGE_TAG_TORCH_NIGHTLY"',
         )
 
     @property
@@ -94,17 +94,19 @@ class Image:
         return f"{self.registry}/{self.repository}:latest" if self.default_branch else None
 
     def build_commands(self) -> tuple[str, ...]:
-        """Build and push the image unless this commit's image exists already."""
-        name = self.name
+        """Build and push the image unless this commit's image exists already.
+
+        The image's names reach the shell as variables (the step's env), never as text.
+        """
         commands = [
-            f"if docker manifest inspect {name} >/dev/null 2>&1; then echo '{name} exists; not building it again'; exit 0; fi",
+            'if docker manifest inspect "$IMAGE_TAG" >/dev/null 2>&1; then echo "$IMAGE_TAG exists; not building it again"; exit 0; fi',
             "if [ -f docker/Dockerfile ]; then dockerfile=docker/Dockerfile; else dockerfile=Dockerfile; fi",
             'docker build --file "$$dockerfile" --build-arg max_jobs=16 --build-arg buildkite_commit=$BUILDKITE_COMMIT '
-            f"--build-arg USE_SCCACHE=1 --tag {name} --target test --progress plain .",
-            f"docker push {name}",
+            '--build-arg USE_SCCACHE=1 --tag "$IMAGE_TAG" --target test --progress plain .',
+            'docker push "$IMAGE_TAG"',
         ]
         if self.latest:
-            commands += [f"docker tag {name} {self.latest}", f"docker push {self.latest}"]
+            commands += ['docker tag "$IMAGE_TAG" "$IMAGE_TAG_LATEST"', 'docker push "$IMAGE_TAG_LATEST"']
         return tuple(commands)
 
 

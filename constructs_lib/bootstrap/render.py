@@ -118,22 +118,23 @@ def _steps(
         command["depends_on"] = [f"block-{job.key}"]
     elif job.depends_on:
         command["depends_on"] = list(job.depends_on)
-    commands = [_substitute(c, variables) for c in step.commands]
+    commands = [interpolation.shell_text(c) for c in step.commands]
     queue = model.queues[route.queue]
+    own = _own_variables(job, image, commands)
     if job.runner == CONTAINER:
         container = runners.Container(
             script=_script(job, commands),
             # arm64 agents run the arm64 variant (vLLM: the DGX Spark steps).
             image=job.image or (f"{image.name}-arm64" if queue.architecture == "arm64" else image.name),
             gpu_count=job.needs.count,
-            passed=tuple(job.step.env or ()),
-            values=tuple((k, str(_data(v, variables))) for k, v in (job.step.env or {}).items()),
+            passed=tuple(dict.fromkeys([*(job.step.env or ()), *own])),
+            values=tuple({**{k: str(_data(v, variables)) for k, v in (job.step.env or {}).items()}, **own}.items()),
             trusted=trusted,
             hf_token=hf_token_allowed(queue, model, trusted),
         )
         command["plugins"] = [runners.plugin(model, route.queue, container)]
     elif job.runner == MULTI_NODE:
-        command["commands"] = [_multi_node(job, image, variables)]
+        command["commands"] = [_multi_node(job)]
     elif job.family is not None and job.family.wrapper and job.parent is not None:
         command["commands"] = [_wrapped(job, commands)]
     else:
@@ -144,8 +145,9 @@ def _steps(
         if login:
             commands.insert(0, login)  # an image build pushes: log in to the registry first
         command["commands"] = commands
-    if step.env:
-        command["env"] = {k: _data(v, variables) for k, v in step.env.items()}
+    if step.env or own:
+        # The generator's image variables after the step's own: its commands name them.
+        command["env"] = {**{k: _data(v, variables) for k, v in (step.env or {}).items()}, **own}
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
     # The step's own, else its queue's (AMD hosts pull a large image first), else a mirror's parent's.
@@ -184,7 +186,17 @@ def _variables(image: Image) -> dict[str, str]:
         "BRANCH": image.branch,
         "IMAGE_TAG": image.name,
         "IMAGE_TAG_LATEST": image.latest or "",
+        "IMAGE_TAG_TORCH_NIGHTLY": image.torch_nightly,
     }
+
+
+def _own_variables(job: Job, image: Image, commands: list[str]) -> dict[str, str]:
+    """The generator's image variables that the job's commands (or its multi-node runner) name: step env values."""
+    text = list(commands) + [c for node in job.step.node_commands or () for c in node]
+    if job.runner == MULTI_NODE:
+        text.append("$IMAGE_TAG")
+    named = frozenset().union(*(interpolation.references(c) for c in text)) if text else frozenset()
+    return {name: value for name, value in _variables(image).items() if name in named}
 
 
 def _data(value: Any, variables: dict[str, str]) -> Any:
@@ -192,21 +204,17 @@ def _data(value: Any, variables: dict[str, str]) -> Any:
     return interpolation.resolve(value, variables) if isinstance(value, str) else value
 
 
-def _substitute(command: str, variables: dict[str, str]) -> str:
-    return interpolation.resolve(command, variables, shell=True)
-
-
 def _script(job: Job, commands: list[str]) -> str:
     working_dir = job.step.working_dir or DEFAULT_WORKING_DIR
     return "\n".join(["(command nvidia-smi || true)", f"cd {working_dir}", *commands])
 
 
-def _multi_node(job: Job, image: Image, variables: dict) -> str:
+def _multi_node(job: Job) -> str:
     step = job.step
-    nodes = [" && ".join(_substitute(c, variables) for c in node) for node in step.node_commands or ()]
+    nodes = [" && ".join(interpolation.shell_text(c) for c in node) for node in step.node_commands or ()]
     if job.multi_node_script is None:
         return checkout_paths.Resolved("multi-node", None).missing_command()
-    words = [f"./{job.multi_node_script}", step.working_dir or DEFAULT_WORKING_DIR, str(step.nodes), str(step.count or 1), image.name]
+    words = [f"./{job.multi_node_script}", step.working_dir or DEFAULT_WORKING_DIR, str(step.nodes), str(step.count or 1), '"$IMAGE_TAG"']
     return " ".join(words + [shlex.quote(node) for node in nodes])
 
 

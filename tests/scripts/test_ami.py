@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 
+from constructs_lib.queues import trust
 from scripts import stack_ami
 from tests.conftest import REPO, shared_path
 
@@ -73,8 +74,13 @@ def run_hook(tmp_path: pathlib.Path, env: dict[str, str], aws_exit: int = 0) -> 
         printf 'hf_standin_token\\n'
         """))
     aws.chmod(0o755)
+    # Installed as the AMI installs it: the rule of trusted builds beside the hook.
+    installed = tmp_path / "lib"
+    installed.mkdir(exist_ok=True)
+    shutil.copy(HOOK, installed / "hf-token-environment")
+    shutil.copy(trust.SHELL_DEFINITION, installed / "trust.sh")
     # The agent's environment hooks run under `set -euo pipefail` as often as not: the hook must too.
-    script = f'set -euo pipefail\nsource {HOOK}\nprintf "%s" "${{HF_TOKEN-<unset>}}"'
+    script = f'set -euo pipefail\nsource {installed / "hf-token-environment"}\nprintf "%s" "${{HF_TOKEN-<unset>}}"'
     base = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(tmp_path), "HF_TOKEN": "<from before>"}
     result = subprocess.run(["bash", "-c", script], env={**base, **env}, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -17,6 +17,8 @@ import textwrap
 import pytest
 import yaml
 
+from tests.job_shell import run_step
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BOOTSTRAP = REPO / "scripts" / "bootstrap.sh"
 
@@ -256,8 +258,9 @@ def test_a_bootstrap_variable_never_reaches_the_uploaded_pipeline(world):
     assert PLANTED not in text
     leak = next(s for s in yaml.safe_load(text)["steps"] if s.get("key") == "leak")
     script = leak["plugins"][0]["docker#v5.2.0"]["command"][-1]
-    # Upload-time build variables are resolved by the generator; $$ is the job's own $.
-    assert f"echo commit={head} shard=$BUILDKITE_PARALLEL_JOB" in script
+    # Commands get no value of the build: the job's shell expands its own variables; $$ is the job's own $.
+    assert "echo commit=$BUILDKITE_COMMIT shard=$BUILDKITE_PARALLEL_JOB" in script
+    assert "BUILDKITE_COMMIT" in leak["plugins"][0]["docker#v5.2.0"]["environment"]  # by name, from the agent
     assert "echo ${BOOTSTRAP_SECRET} $BOOTSTRAP_SECRET" in script  # left for the job's shell
     assert leak["env"] == {"COPY": "${BOOTSTRAP_SECRET}"}
 
@@ -266,7 +269,7 @@ HOSTILE_BRANCHES = ["feat$(touch${IFS}pwned)", "a'b$(touch${IFS}pwned)", 'x"`tou
 
 
 @pytest.mark.parametrize("branch", HOSTILE_BRANCHES)
-def test_a_hostile_branch_name_is_quoted_where_it_enters_a_command(world, tmp_path, branch):
+def test_a_hostile_branch_name_is_data_in_every_command(world, tmp_path, branch):
     clone = world["clone"]
     assert git(clone, "check-ref-format", "--branch", branch).strip() == branch  # a name git takes
     git(clone, "checkout", "-q", "-b", branch)
@@ -280,10 +283,11 @@ def test_a_hostile_branch_name_is_quoted_where_it_enters_a_command(world, tmp_pa
     done, calls = bootstrap(world, branch, BUILDKITE_COMMIT=git(clone, "rev-parse", "HEAD").strip())
     assert done.returncode == 0, done.stderr
     step = next(s for s in yaml.safe_load(received(calls))["steps"] if s.get("key") == "uses-the-branch")
-    # Run the command as the job's shell would: it prints the name three times and runs nothing.
-    run = subprocess.run(["bash", "-c", step["commands"][0]], cwd=tmp_path, capture_output=True, text=True)
+    # Run the command as the job's shell would, the branch in the agent's variable: the name is printed, nothing runs.
+    run = run_step(step, {"BUILDKITE_BRANCH": branch}, tmp_path)
     assert run.returncode == 0, run.stderr
-    assert run.stdout == f"{branch} {branch} {branch}\n"
+    assert run.stdout == f"{branch} {branch} $BUILDKITE_BRANCH\n"
+    assert branch not in json.dumps(step)
     assert not (tmp_path / "pwned").exists()
 
 
@@ -297,11 +301,12 @@ def test_a_pull_request_from_a_branch_named_main_is_not_a_default_branch_build(w
     # Against the merge base, not HEAD~1; and the image is the premerge one, never pushed as latest.
     assert blocked(pipeline) == {"docs", "untracked"}
     build = next(s for s in pipeline["steps"] if s.get("key") == "image-build")
-    assert not any(":latest" in c for c in build["commands"])
+    assert "IMAGE_TAG_LATEST" not in build["env"] and not any("IMAGE_TAG_LATEST" in c for c in build["commands"])
     world["log"].unlink()
     done, calls = bootstrap(world, "main", BUILDKITE_PULL_REQUEST="false")
     build = next(s for s in uploaded(calls)["steps"] if s.get("key") == "image-build")
-    assert any(":latest" in c for c in build["commands"])
+    assert build["env"]["IMAGE_TAG_LATEST"].endswith(":latest")
+    assert 'docker push "$IMAGE_TAG_LATEST"' in build["commands"]
 
 
 def test_changed_file_names_with_quotes_tabs_newlines_and_backslashes_match_their_steps(world):

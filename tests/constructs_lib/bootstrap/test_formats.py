@@ -109,16 +109,17 @@ def test_the_layouts_image_build_goes_to_the_builder_and_is_not_added_twice(tmp_
     result = generated(tmp_path, changed_files=("csrc/a.cu",), branch="feature")
     builds = [job for job in result.plan if job.key == "image-build"]
     assert len(builds) == 1 and builds[0].queue == "cpu_queue" and builds[0].runs
-    command = step(result.pipeline, "image-build")["commands"][0]
-    assert command == (
-        ".buildkite/image_build/image_build.sh registry.example.com ci-premerge $BUILDKITE_COMMIT feature "
-        "registry.example.com/ci-premerge:$BUILDKITE_COMMIT"
-    )
+    build = step(result.pipeline, "image-build")
+    # As the tree writes it; the generator's values are the step's env, for the job's shell.
+    assert build["commands"][0] == ".buildkite/image_build/image_build.sh $REGISTRY $REPO $BUILDKITE_COMMIT $BRANCH $IMAGE_TAG"
+    assert build["env"] == {"DOCKER_BUILDKIT": "1", "REGISTRY": "registry.example.com", "REPO": "ci-premerge", "BRANCH": "feature",
+                            "IMAGE_TAG": "registry.example.com/ci-premerge:$BUILDKITE_COMMIT"} or build["env"] == {
+        "REGISTRY": "registry.example.com", "REPO": "ci-premerge", "BRANCH": "feature", "IMAGE_TAG": "registry.example.com/ci-premerge:$BUILDKITE_COMMIT"}
 
 
 def test_default_branch_uses_the_main_repository(tmp_path):
-    command = step(generated(tmp_path, branch="main").pipeline, "image-build")["commands"][0]
-    assert "registry.example.com ci-main $BUILDKITE_COMMIT main registry.example.com/ci-main:$BUILDKITE_COMMIT" in command
+    env = step(generated(tmp_path, branch="main").pipeline, "image-build")["env"]
+    assert (env["REPO"], env["BRANCH"], env["IMAGE_TAG"]) == ("ci-main", "main", "registry.example.com/ci-main:$BUILDKITE_COMMIT")
 
 
 def test_mirror_amd_block(tmp_path):

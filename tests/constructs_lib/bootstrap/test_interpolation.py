@@ -1,27 +1,25 @@
-"""Upload-time variables: resolved by the generator, quoted for where they stand in a command."""
+"""Values of the build are data: commands never hold them; other fields get the allow-listed ones resolved."""
 
 from __future__ import annotations
 
-import subprocess
+import pathlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_lib.bootstrap.interpolation import resolve
+from constructs_lib.bootstrap.interpolation import references, resolve, shell_text
+from tests.job_shell import run_step
+
+from .helpers import run, step
 
 VALUES = {"BUILDKITE_BRANCH": "feature/x", "BUILDKITE_COMMIT": "0123abc"}
 
 
-def test_known_names_are_resolved_and_double_dollars_are_the_jobs_own():
+def test_fields_that_are_not_commands_get_known_names_resolved_and_double_dollars_are_the_jobs_own():
     assert resolve("a $BUILDKITE_BRANCH ${BUILDKITE_COMMIT} $$HOME $OTHER ${OTHER}", VALUES) == "a feature/x 0123abc $HOME $OTHER ${OTHER}"
     assert resolve("$$BUILDKITE_BRANCH", VALUES) == "$BUILDKITE_BRANCH"  # the job's own, not resolved
     assert resolve("price: $5 and $", VALUES) == "price: $5 and $"
-
-
-def test_plain_values_are_written_as_they_are_in_commands():
-    assert resolve("echo '$BUILDKITE_BRANCH' \"$BUILDKITE_BRANCH\" $BUILDKITE_BRANCH", VALUES, shell=True) == (
-        "echo 'feature/x' \"feature/x\" feature/x"
-    )
+    assert resolve("${BUILDKITE_BRANCH:-x}", VALUES) == "${BUILDKITE_BRANCH:-x}"  # an operator: left as written
 
 
 def test_outside_commands_values_are_data():
@@ -29,16 +27,54 @@ def test_outside_commands_values_are_data():
     assert resolve("v=$BUILDKITE_BRANCH", hostile) == "v=a'b$(x)"
 
 
-# Characters a branch name or a variable value may hold, the shell's specials first among them.
-TEXT = st.text(alphabet=st.sampled_from(list("$`'\"\\;|&()<>{} \t*?!#~=%ab/-_.:")), min_size=1, max_size=24)
+def test_commands_keep_every_variable_for_the_jobs_shell():
+    assert shell_text("echo $BUILDKITE_BRANCH ${BUILDKITE_COMMIT} $$HOME") == "echo $BUILDKITE_BRANCH ${BUILDKITE_COMMIT} $HOME"
+    assert references("a $REGISTRY ${REPO} ${BRANCH:-main} $$IMAGE_TAG $5") == {"REGISTRY", "REPO", "BRANCH", "IMAGE_TAG"}
 
 
-@settings(max_examples=60, deadline=None)
-@given(value=TEXT)
-def test_a_value_in_any_quoting_prints_as_itself_and_runs_nothing(tmp_path_factory, value):
-    folder = tmp_path_factory.mktemp("shell")
-    command = resolve("printf '%s|' $BUILDKITE_BRANCH \"$BUILDKITE_BRANCH\" 'x$BUILDKITE_BRANCH'", {"BUILDKITE_BRANCH": value}, shell=True)
-    done = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True, timeout=10)
-    assert done.returncode == 0, (command, done.stderr)
-    assert done.stdout == f"{value}|{value}|x{value}|"
+# Characters a branch name, a PR title or a label may hold, the shell's specials first among them.
+TEXT = st.text(alphabet=st.sampled_from(list("$`'\"\\;|&()<>{} \t*?!#~=%ab/-_.:")), min_size=1, max_size=24)  # $(...) drops trailing newlines
+# The shell contexts a step file may put a build variable in.
+CONTEXTS = """\
+steps:
+- label: "Shell contexts $BUILDKITE_BRANCH"
+  key: contexts
+  no_plugin: true
+  commands:
+  - "# it's a comment with an apostrophe $BUILDKITE_BRANCH"
+  - "true unquoted: split and globbed, never run: $BUILDKITE_BRANCH"
+  - printf '<%s>' "$BUILDKITE_BRANCH" 'x$BUILDKITE_BRANCH'
+  - printf '<%s>' "$(printf '%s' "$BUILDKITE_BRANCH")"
+  - printf '<%s>' "`printf '%s' \\"$BUILDKITE_BRANCH\\"`"
+  - printf '<%s>' "'$BUILDKITE_PULL_REQUEST_BASE_BRANCH'"
+  - printf '<%s>' ${BUILDKITE_TAG:-none}
+  - |
+    cat <<EOF
+    <$BUILDKITE_BRANCH>
+    EOF
+- label: In a container
+  key: container
+  commands:
+  - printf '<%s>' "$BUILDKITE_BRANCH" "$BUILDKITE_PULL_REQUEST_BASE_BRANCH"
+"""
+
+
+@settings(max_examples=40, deadline=None)
+@given(branch=TEXT, base=TEXT)
+def test_adversarial_build_values_in_every_shell_context_run_nothing(tmp_path_factory, branch, base):
+    """A value shaped like code, or like another variable, is printed as itself and runs nothing."""
+    folder = pathlib.Path(tmp_path_factory.mktemp("shell"))
+    build = {"BUILDKITE_BRANCH": branch, "BUILDKITE_PULL_REQUEST_BASE_BRANCH": base, "BUILDKITE_TAG": "$BUILDKITE_BRANCH",
+             "BUILDKITE_PULL_REQUEST": "12", "BUILDKITE_COMMIT": "0123abc"}
+    result = run(CONTEXTS, branch=branch, pull_request="12", from_fork=True, build_variables=build, run_all=True)
+    host = step(result.pipeline, "contexts")
+    text = "\n".join(host["commands"])
+    assert branch not in text or branch in CONTEXTS  # no value of the build in a command
+    done = run_step(host, build, folder)
+    assert done.returncode == 0, (text, done.stderr)
+    assert done.stdout == (f"<{branch}><x$BUILDKITE_BRANCH><{branch}><{branch}><'{base}'><$BUILDKITE_BRANCH>"
+                           f"<{branch}>\n")
     assert list(folder.iterdir()) == []
+    container = step(result.pipeline, "container")
+    done = run_step(container, build, folder)
+    assert done.stdout.endswith(f"<{branch}><{base}>"), done.stderr

@@ -42,8 +42,8 @@ def test_the_image_build_logs_in_before_it_pushes():
 
 def test_the_registry_declared_in_queues_yaml_is_the_one_pushed_to():
     result = run("steps:\n- label: A\n  command: a\n", queues(QUEUES), branch="feature")
-    commands = step(result.pipeline, "image-build")["commands"]
-    assert any("docker push public.ecr.aws/myci/" in c for c in commands)
+    build = step(result.pipeline, "image-build")
+    assert 'docker push "$IMAGE_TAG"' in build["commands"] and build["env"]["IMAGE_TAG"].startswith("public.ecr.aws/myci/")
     # The step file's repository (vllm-ci-test-repo) is not one the builders may push to: said so.
     assert any("may not push to" in w.message and "ci-premerge, ci-main" in w.message for w in result.warnings)
 

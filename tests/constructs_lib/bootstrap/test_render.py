@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import shlex
+import tempfile
 
 import pytest
 
@@ -12,6 +14,8 @@ from constructs_lib.queues.problems import LoadError
 
 from constructs_lib.bootstrap.render import LOST_AGENT_RETRIES
 from constructs_lib.bootstrap.runners import DOCKER_PLUGIN, KUBERNETES_PLUGIN
+
+from tests.job_shell import run_step
 
 from .helpers import REPO, fleet_2024, queues, run, step, steps_of
 
@@ -92,7 +96,7 @@ def test_multi_node_steps_run_the_multi_node_script_without_a_plugin():
     words = shlex.split(command)
     assert words[0] == "./.buildkite/scripts/run-multi-node-test.sh"
     assert words[1:4] == ["/vllm-workspace/tests", "2", "2"]
-    assert words[4].endswith(":$BUILDKITE_COMMIT")
+    assert words[4] == "$IMAGE_TAG" and two["env"]["IMAGE_TAG"].endswith(":$BUILDKITE_COMMIT")
     assert words[5:] == ["node0 a && node0 b", "node1 a"]
 
 
@@ -163,14 +167,34 @@ def test_no_hardware_steps_for_lines_nobody_declares():
     assert any("no queue declares hardware 'amdexperimental'" in str(w) for w in result.warnings)
 
 
+def _docker_calls(build: dict, exists: bool) -> list[str]:
+    """The image build's docker calls, run in bash with a stand-in docker (manifest inspect: `exists`)."""
+    with tempfile.TemporaryDirectory() as folder:
+        bin_dir = pathlib.Path(folder) / "bin"
+        bin_dir.mkdir()
+        log = pathlib.Path(folder) / "log"
+        docker = bin_dir / "docker"
+        docker.write_text(f'#!/bin/bash\nprintf "%s\\n" "$*" >> {log}\n[ "$1" != manifest ] || exit {0 if exists else 1}\n')
+        docker.chmod(0o755)
+        (bin_dir / "aws").write_text("#!/bin/bash\necho password\n")
+        (bin_dir / "aws").chmod(0o755)
+        done = run_step(build, {"BUILDKITE_COMMIT": "0123abc"}, pathlib.Path(folder), path=f"{bin_dir}:/usr/bin:/bin")
+        assert done.returncode == 0, done.stderr
+        calls = log.read_text().splitlines()
+        assert calls[0] == "login --username AWS --password-stdin public.ecr.aws"  # before any push
+        return calls[1:]
+
+
 def test_image_build_skips_an_existing_image_and_every_test_depends_on_it():
     p = pipeline(branch="main")
     build = step(p, "image-build")
     assert build["agents"] == {"queue": "cpu_queue"}
-    script = "\n".join(build["commands"])
-    assert "docker manifest inspect public.ecr.aws/q9t5s3a7/vllm-ci-postmerge-repo:$BUILDKITE_COMMIT" in script
-    assert "exit 0" in script
-    assert "vllm-ci-postmerge-repo:latest" in script  # the default branch also moves :latest
+    image = "public.ecr.aws/q9t5s3a7/vllm-ci-postmerge-repo:$BUILDKITE_COMMIT"
+    assert build["env"]["IMAGE_TAG"] == image
+    calls = _docker_calls(build, exists=False)
+    assert calls[0] == f"manifest inspect {image}" and f"push {image}" in calls
+    assert calls[-1] == "push public.ecr.aws/q9t5s3a7/vllm-ci-postmerge-repo:latest"  # the default branch also moves :latest
+    assert _docker_calls(build, exists=True) == [f"manifest inspect {image}"]  # built already: nothing more
     for s in steps_of(p):
         if s.get("key") in ("gpu-test", "cpu-test", "a100-test", "two-nodes", "mirrored"):
             assert s["depends_on"] == ["image-build"]
