@@ -82,7 +82,22 @@ else
   echo "**CI bootstrap:** $reason; running every test." | annotate warning bootstrap-changes
 fi
 
-args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-files"
+# An untrusted build (a PR from a fork or an unknown repository: the rule of
+# constructs_lib/queues/trust.sh) runs a host step only as the merge base
+# defines it: the generator gets the merge base's .buildkite tree to compare.
+# shellcheck source=/dev/null
+source "$toolkit/constructs_lib/queues/trust.sh"
+base_args=()
+if [[ -n "$base" && "$pipeline" != /* ]] && ! ci_trust_build; then
+  mkdir "$work/base"
+  if git archive --format=tar "$base" -- .buildkite 2>>"$work/stderr" | tar -x -C "$work/base" 2>>"$work/stderr"; then
+    base_args=(--base-pipeline "$work/base/$pipeline")
+  else
+    echo "bootstrap: could not read the merge base's .buildkite; an untrusted build's host steps wait for a maintainer" >&2
+  fi
+fi
+
+args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-files" "${base_args[@]}"
   --branch "$branch" --default-branch "$default_branch" --pull-request "$pull_request"
   --output "$work/pipeline.json" --explain "$work/explain.md")
 # RUN_ALL, NIGHTLY, TORCH_NIGHTLY, DOCS_ONLY_DISABLE, NOAUTO, PRIORITY,

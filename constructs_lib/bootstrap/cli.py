@@ -138,6 +138,9 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m constructs_lib.bootstrap", description=__doc__.splitlines()[0])
     parser.add_argument("--pipeline", required=True, help="a test-pipeline.yaml, or a ci_config.yaml of the current layout")
     parser.add_argument("--queues", required=True, help="queues.yaml")
+    parser.add_argument("--base-pipeline",
+                        help="the same step file in a copy of the merge base's .buildkite tree: an untrusted build runs a host step "
+                        "only as the merge base defines it (without it, every host step of an untrusted build waits)")
     parser.add_argument("--changed-files", help="file with one changed path per line, or - for stdin")
     parser.add_argument("--branch", default="", help="the branch being built")
     parser.add_argument("--default-branch", default="main", help="the repository's default branch (default: main)")
@@ -194,6 +197,8 @@ def _run(args: argparse.Namespace) -> int:
         model = load_queues(args.queues)
         source = read_source(args.pipeline)
         changed, changed_warnings = read_changed_files(args.changed_files)
+        base_source, base_warnings = _base_source(args.base_pipeline)
+        changed_warnings += base_warnings
         options = Options(
             changed_files=changed,
             branch=args.branch,
@@ -211,6 +216,7 @@ def _run(args: argparse.Namespace) -> int:
             strict=args.strict,
             from_fork=not trust.trusted(args.pull_request, os.environ.get("BUILDKITE_PULL_REQUEST_REPO"), os.environ.get("BUILDKITE_REPO")),
             pull_request=args.pull_request,
+            base_source=base_source,
             # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
             build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},
         )
@@ -237,6 +243,18 @@ def _run(args: argparse.Namespace) -> int:
         if path == STDIO:
             sys.stdout.write(text)
     return 0
+
+
+def _base_source(path: Optional[str]) -> tuple[Optional[formats.Source], tuple[Problem, ...]]:
+    """The merge base's steps; a base that cannot be read is a warning (its host steps then wait), never a stop."""
+    if path is None:
+        return None, ()
+    try:
+        return _read_steps(path), ()
+    except LoadError as err:
+        first = err.problems[0]
+        return None, (Problem(first.file, first.line, first.path, f"the merge base's step files cannot be read ({first.message}); "
+                              "an untrusted build's host steps wait for a maintainer"),)
 
 
 def _check_output(path: str, option: str) -> None:

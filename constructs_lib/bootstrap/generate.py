@@ -21,7 +21,7 @@ from typing import Mapping, Optional
 from constructs_lib.queues.model import BuildKind, QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
-from constructs_lib.bootstrap import explain, interpolation, pipeline_schema, render, selection, steps, yaml_writer
+from constructs_lib.bootstrap import explain, host_trust, interpolation, pipeline_schema, render, selection, steps, yaml_writer
 from constructs_lib.bootstrap.controls import ONLY_KEYS_ENV
 from constructs_lib.bootstrap.formats import Source
 from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, unroutable_job
@@ -53,6 +53,8 @@ class Options:
     # BUILDKITE_PULL_REQUEST: a PR number, or "false"/absent for a branch build.
     # A PR from a branch named like the default branch is still a PR.
     pull_request: Optional[str] = None
+    # The step files at the merge base (an untrusted build's host jobs run only as defined there); None: unknown.
+    base_source: Optional[Source] = None
     # Values of interpolation.BUILD_VARIABLES (the bootstrap's environment).
     build_variables: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
@@ -141,7 +143,10 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     )
     unknown_keys = sorted((options.only_keys or frozenset()) - {job.key for job in jobs})
     change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
-    plan = Plan(jobs, routes, selection.decide(jobs, change, request))
+    decisions = selection.decide(jobs, change, request)
+    if options.from_fork:
+        decisions = host_trust.hold(jobs, decisions, _base_jobs(options.base_source, source, model, image, options), options.changed_files)
+    plan = Plan(jobs, routes, decisions)
     pipeline = render.render(plan, image, model, options.priority, build, trusted=not options.from_fork)
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
@@ -160,6 +165,17 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         for job in jobs
     )
     return Result(pipeline, summary, warnings, planned, tuple(errors))
+
+
+def _base_jobs(base: Optional[Source], source: Source, model: QueuesFile, image: Image, options: Options) -> Optional[dict[str, Job]]:
+    """The jobs the merge base's step files define, by key (with this checkout's files), or None."""
+    if base is None:
+        return None
+    try:
+        expansion = expand(dataclasses.replace(base, present=source.present), model, image, torch_nightly=options.torch_nightly)
+    except LoadError:
+        return None
+    return {job.key: job for job in expansion.jobs}
 
 
 def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem, ...]:

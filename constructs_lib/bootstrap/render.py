@@ -111,7 +111,7 @@ def _steps(
     blocked = not decision.runs
     out: list[Any] = []
     if blocked:
-        block: dict[str, Any] = {"block": f"Run {label}", "key": f"block-{job.key}"}
+        block: dict[str, Any] = {"block": decision.block or f"Run {label}", "key": f"block-{job.key}"}
         if job.depends_on:
             block["depends_on"] = list(job.depends_on)
         out.append(block)

@@ -89,6 +89,7 @@ class Request:
 class Decision:
     runs: bool
     reason: str
+    block: Optional[str] = None  # the block step's label, when not `Run <label>`
 
 
 _DOCS_FOLDER = re.compile(r"(^|[_-])docs$")

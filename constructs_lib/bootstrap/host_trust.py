@@ -1,0 +1,84 @@
+"""Which host steps an untrusted build may run: those the default branch defines, unchanged.
+
+In an untrusted build (constructs_lib.queues.trust) every step file is the
+PR's. A job in a container runs the PR's code where it can reach nothing;
+a job on the agent's host (no_plugin, `:docker:` steps and image builds,
+mirrors of host families, multi-node runners, wrappers, hardware tests)
+must not. Such a job runs only when the step files at the merge base define
+it the same way, under the same key, and the PR changes none of the scripts
+its commands name (nor a file beside them, which a script may source).
+Otherwise it waits behind a block step whose label says why: a maintainer
+who has read the change unblocks it. Without the merge base's step files,
+every host job waits. Pure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Mapping, Optional, Sequence
+
+from constructs_lib.bootstrap.jobs import CONTAINER, UNROUTABLE, Job
+from constructs_lib.bootstrap.selection import Decision
+from constructs_lib.bootstrap.steps import Origin
+
+_NOWHERE = Origin("", 0, ())
+# Paths of scripts a command names: what the host would run from the checkout.
+_SCRIPT = re.compile(r"(?:\./)?((?:[\w.-]+/)+[\w.-]+\.(?:sh|bash|py|pl|rb))\b")
+
+
+def runs_on_host(job: Job) -> bool:
+    return job.runner != CONTAINER and job.role != UNROUTABLE
+
+
+def definition(job: Job) -> tuple:
+    """What decides what a host job runs (not where its step stands in its file)."""
+    return (dataclasses.replace(job.step, origin=_NOWHERE), job.runner, job.family, job.multi_node_script, job.image)
+
+
+def _command_text(job: Job) -> str:
+    step = job.step
+    parts = [*step.commands, *(c for node in step.node_commands or () for c in node)]
+    if job.family is not None and job.family.wrapper:
+        parts.append(job.family.wrapper)
+    if job.multi_node_script:
+        parts.append(job.multi_node_script)
+    return "\n".join(parts)
+
+
+def _named(path: str, text: str) -> bool:
+    return re.search(r"(?<![\w.-])(?:\./)?" + re.escape(path) + r"(?![\w.-])", text) is not None
+
+
+def why_held(job: Job, base: Optional[Mapping[str, Job]], changed: Sequence[str]) -> Optional[str]:
+    """Why an untrusted build's host job must wait for a maintainer, or None when it may run."""
+    if base is None:
+        return "the default branch's step files could not be read"
+    before = base.get(job.key)
+    if before is None:
+        return "the PR adds this host step"
+    if definition(before) != definition(job):
+        return "the PR changes this host step"
+    text = _command_text(job)
+    folders = {m.group(1).rsplit("/", 1)[0] + "/" for m in _SCRIPT.finditer(text)}
+    for path in changed:
+        if _named(path, text):
+            return f"the PR changes {path}, which it runs"
+        if any(path.startswith(folder) for folder in folders):
+            return f"the PR changes {path}, beside a script it runs"
+    return None
+
+
+def hold(
+    jobs: Sequence[Job], decisions: Mapping[str, Decision], base: Optional[Mapping[str, Job]], changed: Sequence[str]
+) -> dict[str, Decision]:
+    """The decisions of an untrusted build: host jobs it may not run wait behind a block saying why."""
+    out = dict(decisions)
+    for job in jobs:
+        if not runs_on_host(job):
+            continue
+        why = why_held(job, base, changed)
+        if why is not None:
+            out[job.key] = Decision(False, f"untrusted build, runs on the host: {why}",
+                                    block=f"Run {job.label}? Untrusted build: {why}")
+    return out
