@@ -10,6 +10,7 @@ from typing import Sequence
 
 from constructs_lib.queues.problems import Problem
 
+from constructs_lib.bootstrap.markdown import cell, code_span
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.selection import Changes, Request
 from constructs_lib.bootstrap.steps import TestStep
@@ -25,7 +26,7 @@ def markdown(
     out.append(_build_line(change, request))
     if errors:
         out += ["", "#### Errors: steps no declared queue can run (uploaded as failing steps)", ""]
-        out += [f"- {_cell(str(e))}" for e in errors]
+        out += [f"- {cell(str(e))}" for e in errors]
     if request.skips_docs(change):
         out += ["", "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway."]
     for title, group in (("Runs", running), ("Blocked (unblock to run)", blocked)):
@@ -33,16 +34,16 @@ def markdown(
             continue
         out += ["", f"#### {title}", "", "| Step | Queue | Why |", "| --- | --- | --- |"]
         for job in group:
-            out.append(f"| {_cell(job.label)} | `{plan.queue(job)}` | {_reason(plan.decisions[job.key].reason)} |")
+            out.append(f"| {cell(job.label)} | `{plan.queue(job)}` | {_reason(plan.decisions[job.key].reason)} |")
     out += ["", "#### Jobs per queue", "", "| Queue | Run | Blocked |", "| --- | ---: | ---: |"]
     for queue, (run, wait) in _per_queue(plan).items():
         out.append(f"| `{queue}` | {run} | {wait} |")
     if excluded:
-        labels = ", ".join(_cell(step.label) for step in excluded)
+        labels = ", ".join(cell(step.label) for step in excluded)
         out += ["", f"Not part of this pipeline (fast_check_only): {labels}"]
     if warnings:
         out += ["", "#### Warnings", ""]
-        out += [f"- {_cell(str(w))}" for w in warnings]
+        out += [f"- {cell(str(w))}" for w in warnings]
     return "\n".join(out) + "\n"
 
 
@@ -53,7 +54,7 @@ def _build_line(change: Changes, request: Request) -> str:
     if request.run_all:
         parts.append("run-all requested")
     elif change.run_all_file:
-        parts.append(f"run-all because `{change.run_all_file[0]}` changed")
+        parts.append(f"run-all because {code_span(change.run_all_file[0])} changed")
     if request.default_branch:
         parts.append("default branch")
     return "; ".join(parts) + "."
@@ -70,23 +71,3 @@ def _per_queue(plan: Plan) -> dict[str, tuple[int, int]]:
 def _reason(text: str) -> str:
     """The generator's own Markdown (code spans around paths), kept within its table cell."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
-
-
-# Backslash-escaped: what makes links, autolinks, emphasis, code and table cells.
-_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]()!|~:.")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def _cell(text: str) -> str:
-    """Text that reads as itself inside a Markdown table cell: no link, emphasis, HTML or autolink."""
-    out = []
-    for ch in text:
-        if ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif ch in _MARKDOWN_PUNCTUATION:
-            out.append("\\" + ch)
-        elif ch in "\r\n" or not ch.isprintable():
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)

@@ -19,6 +19,7 @@ import re
 from typing import Mapping, Optional, Sequence
 
 from constructs_lib.bootstrap.jobs import CONTAINER, UNROUTABLE, Job
+from constructs_lib.bootstrap.markdown import code_span
 from constructs_lib.bootstrap.selection import Decision
 from constructs_lib.bootstrap.steps import Origin
 
@@ -79,6 +80,6 @@ def hold(
             continue
         why = why_held(job, base, changed)
         if why is not None:
-            out[job.key] = Decision(False, f"untrusted build, runs on the host: {why}",
+            out[job.key] = Decision(False, f"untrusted build, runs on the host: {code_span(why)}",
                                     block=f"Run {job.label}? Untrusted build: {why}")
     return out

@@ -18,6 +18,8 @@ import dataclasses
 import re
 from typing import Iterable, Optional, Sequence
 
+from constructs_lib.bootstrap.markdown import code_span
+
 from constructs_lib.bootstrap.jobs import BUILD, UNROUTABLE, Job
 
 DOCS_PREFIXES = ("docs/",)
@@ -107,7 +109,7 @@ def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, 
         run_all_reason = "run-all requested"
     elif change.run_all_file:
         path, pattern = change.run_all_file
-        run_all_reason = f"run-all: `{path}` matches run-all pattern `{pattern}`"
+        run_all_reason = f"run-all: {code_span(path)} matches run-all pattern {code_span(pattern)}"
     docs_only = request.skips_docs(change)
     matched = _matches(jobs, change.paths)
     decisions: dict[str, Decision] = {}
@@ -162,7 +164,7 @@ def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], 
 
 def _matched(match: tuple[str, str]) -> Decision:
     path, prefix = match
-    return Decision(True, f"`{path}` matches `{prefix}`")
+    return Decision(True, f"{code_span(path)} matches {code_span(prefix)}")
 
 
 def split_dependencies(dependencies: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -198,5 +200,5 @@ def _pull_dependencies(jobs: Sequence[Job], decisions: dict[str, Decision]) -> N
         key = pending.pop()
         for needed in wanted.get(key, ()):
             if needed in decisions and not decisions[needed].runs:
-                decisions[needed] = Decision(True, f"needed by `{key}`")
+                decisions[needed] = Decision(True, f"needed by {code_span(key)}")
                 pending.append(needed)

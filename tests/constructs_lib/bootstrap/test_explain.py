@@ -39,3 +39,19 @@ def test_warnings_are_in_the_summary():
 def test_run_all_and_branch_are_stated():
     text = run(STEPS, changed_files=("setup.py",), branch="main").explain
     assert "run-all because `setup.py` changed" in text and "default branch" in text
+
+
+def test_a_changed_file_name_with_backticks_stays_inside_its_code_span():
+    from constructs_lib.bootstrap.markdown import code_span
+
+    hostile = "a`b ![x](https://evil.example/p.png) ``c"
+    span = code_span(hostile)
+    assert span == f"``` {hostile} ```"  # fenced by more backticks than any run inside
+    assert code_span("plain/path.py") == "`plain/path.py`"
+
+
+def test_the_summary_shows_a_hostile_file_name_as_code():
+    text = "steps:\n- label: A\n  source_file_dependencies: [docs/]\n  commands: [a]\n"
+    name = "docs/`![x](https://evil.example/p.png)`.md"
+    summary = run(text, changed_files=(name,), branch="feature").explain
+    assert f"`` {name} ``" in summary
