@@ -115,6 +115,11 @@ build {
     destination = "/tmp/ci-trust.sh"
   }
 
+  provisioner "file" {
+    source      = "../../constructs_lib/infra/host/block-container-metadata.sh"
+    destination = "/tmp/block-container-metadata.sh"
+  }
+
   provisioner "shell" {
     script          = "install-nvidia.sh"
     execute_command = "sudo -E bash '{{ .Path }}'"
@@ -125,6 +130,7 @@ build {
       "CONTAINER_TOOLKIT_VERSION=${var.container_toolkit_version}",
       "HOOK_SOURCE=/tmp/hf-token-environment",
       "TRUST_SOURCE=/tmp/ci-trust.sh",
+      "BLOCK_METADATA_SOURCE=/tmp/block-container-metadata.sh",
     ]
   }
 

@@ -8,7 +8,7 @@
 # HF-token hook, sourced from the agent's environment hook.
 set -euo pipefail
 
-: "${INSTALL_NVIDIA:?}" "${HOOK_SOURCE:?}" "${TRUST_SOURCE:?}"
+: "${INSTALL_NVIDIA:?}" "${HOOK_SOURCE:?}" "${TRUST_SOURCE:?}" "${BLOCK_METADATA_SOURCE:?}"
 HOOK_TARGET=/usr/local/lib/buildkite-ci-toolkit/hf-token-environment
 AGENT_HOOK=/etc/buildkite-agent/hooks/environment
 
@@ -56,3 +56,5 @@ if [[ "$INSTALL_NVIDIA" == "true" ]]; then
   install_nvidia
 fi
 install_hook
+# Containers reach no instance metadata service (the queue's role credentials).
+bash "$BLOCK_METADATA_SOURCE"

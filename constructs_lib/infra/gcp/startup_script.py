@@ -22,6 +22,8 @@ from constructs_lib.queues.gcp_names import DATA_DEVICE
 TEMPLATE_DIR = pathlib.Path(__file__).resolve().parent / "startup"
 AGENT_TEMPLATE = TEMPLATE_DIR / "buildkite-agent.sh"
 HOOK_TEMPLATE = TEMPLATE_DIR / "environment-hook.sh"
+# One rule for every host the toolkit boots (the AMIs install the same file).
+BLOCK_CONTAINER_METADATA = pathlib.Path(__file__).resolve().parents[1] / "host" / "block-container-metadata.sh"
 
 # Buildkite's apt repository signing key (docs: "Installing Buildkite Agent on Debian").
 BUILDKITE_KEY_FINGERPRINT = "32A37959C2FA5C3C99EFBC32A79206696452D198"
@@ -99,6 +101,7 @@ def render(boot: AgentBoot) -> str:
     values = {key: _quote(key, value) for key, value in plain.items()}
     values["DATA_DISKS"] = " ".join(_quote("DATA_DISKS", d) for d in boot.data_disks)
     values["ENVIRONMENT_HOOK"] = environment_hook().rstrip("\n")
+    values["BLOCK_CONTAINER_METADATA"] = _template(BLOCK_CONTAINER_METADATA).rstrip("\n")
     return _fill(_template(AGENT_TEMPLATE), values)
 
 

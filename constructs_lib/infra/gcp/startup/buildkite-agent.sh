@@ -7,7 +7,8 @@
 # TPU VM itself (architecture vm). It
 #   - installs buildkite-agent from Buildkite's signed apt repository, after
 #     checking that the signing key has the fingerprint pinned below;
-#   - makes the persistent SSD data disk Docker's data root;
+#   - makes the persistent SSD data disk Docker's data root, and keeps
+#     containers from the metadata server (the agents' service account);
 #   - reads the agent token and the HF token from Secret Manager through the
 #     instance's service account (which can read those two secrets only) and
 #     keeps them in files readable by root and the agent's group only;
@@ -200,6 +201,15 @@ configure_tpu_environment() {
   chmod 0644 "$dropin/10-tpu.conf"
 }
 
+# Containers reach no metadata server: the rule of
+# constructs_lib/infra/host/block-container-metadata.sh, rendered here whole.
+block_container_metadata() {
+  install_packages iptables
+  bash -s <<'RULE'
+@@BLOCK_CONTAINER_METADATA@@
+RULE
+}
+
 main() {
   install_packages ca-certificates curl gnupg jq
   if ! dpkg -s buildkite-agent >/dev/null 2>&1; then
@@ -209,6 +219,7 @@ main() {
   command -v docker >/dev/null || install_packages docker.io
   mount_data_disk
   configure_docker
+  block_container_metadata
   configure_agent
   configure_tpu_environment
   systemctl daemon-reload
