@@ -59,24 +59,54 @@ def _read_steps(path: str) -> formats.Source:
         return formats.single_file(doc, warnings)
     config = formats.ci_config(doc, warnings)
     root = repository_root(path)
+    real_root = os.path.realpath(root)
     job_files = []
     problems: list[Problem] = []
+    seen: set[str] = set()
+    dir_warnings: list[Problem] = []
+    total = 0
     for job_dir, line in config.job_dirs:
         directory = os.path.join(root, job_dir)
+        real = os.path.realpath(directory)
+        if os.path.isabs(job_dir) or ".." in job_dir.replace("\\", "/").split("/") or not _inside(real, real_root):
+            problems.append(Problem(path, line, "job_dirs", f"{job_dir!r} is not a folder inside the repository (no absolute path, .. or link out)"))
+            continue
         if not os.path.isdir(directory):
             problems.append(Problem(path, line, "job_dirs", f"{job_dir!r} is not a directory under the repository root {root}"))
             continue
+        if real in seen:
+            dir_warnings.append(Problem(path, line, "job_dirs", f"{job_dir!r} is listed already; read once"))
+            continue
+        seen.add(real)
         for file in _yaml_files(directory):
             relative = os.path.relpath(file, root).replace(os.sep, "/")
+            if not _inside(os.path.realpath(file), real_root):
+                problems.append(Problem(file, 0, "", "a link to outside the repository; not read"))
+                continue
             try:
-                job_doc, job_warnings = lenient_yaml.load(read_file(file), file)
+                data = read_file(file)
+                total += len(data)
+                if total > MAX_STEP_BYTES:
+                    raise LoadError([Problem(path, line, "job_dirs", f"the job files hold more than {MAX_STEP_BYTES // 2**20} MiB together; "
+                                             "nothing was read further")])
+                job_doc, job_warnings = lenient_yaml.load(data, file)
             except LoadError as err:
                 problems.extend(err.problems)
+                if total > MAX_STEP_BYTES:
+                    raise LoadError(problems) from None
                 continue
             job_files.append((job_doc, relative, job_warnings))
     if problems:
         raise LoadError(problems)
-    return formats.current_layout(config, job_files)
+    return formats.current_layout(dataclasses.replace(config, warnings=config.warnings + tuple(dir_warnings)), job_files)
+
+
+# All job files of a build together: what a real tree holds many times over (vLLM's: under 1 MiB).
+MAX_STEP_BYTES = 8 * 2**20
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def repository_root(config_path: str) -> str:
@@ -192,6 +222,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     outputs = [(path, option) for path, option in ((args.output, "--output"), (args.explain, "--explain")) if path and path != STDIO]
     try:
+        _check_distinct(args, outputs)
         for path, option in outputs:  # before any work: a bad output path writes nothing at all
             _check_output(path, option)
         model = load_queues(args.queues)
@@ -255,6 +286,22 @@ def _base_source(path: Optional[str]) -> tuple[Optional[formats.Source], tuple[P
         first = err.problems[0]
         return None, (Problem(first.file, first.line, first.path, f"the merge base's step files cannot be read ({first.message}); "
                               "an untrusted build's host steps wait for a maintainer"),)
+
+
+def _check_distinct(args: argparse.Namespace, outputs: list[tuple[str, str]]) -> None:
+    """An output may not be an input, nor the other output: the run would destroy what it reads, or half its work."""
+    inputs = [(p, o) for p, o in ((args.pipeline, "--pipeline"), (args.queues, "--queues"), (args.changed_files, "--changed-files"),
+                                   (args.base_pipeline, "--base-pipeline")) if p and p != STDIO]
+    problems = []
+    for index, (path, option) in enumerate(outputs):
+        if os.path.exists(path) and not os.path.isfile(path):
+            continue  # a device or FIFO (/dev/null): written in place, destroys nothing
+        real = os.path.realpath(path)
+        for other, other_option in inputs + outputs[:index]:
+            if os.path.realpath(other) == real:
+                problems.append(Problem(option, 0, "", f"{path} is also {other_option}; give it a file of its own"))
+    if problems:
+        raise LoadError(problems)
 
 
 def _check_output(path: str, option: str) -> None:

@@ -14,7 +14,9 @@ would read differently are refused rather than guessed.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import stat
 from typing import Any
 
 import yaml
@@ -76,13 +78,20 @@ def decode(data: bytes, file: str) -> str:
 
 
 def read_file(path: str, display: str | None = None) -> bytes:
+    """A regular file's first MAX_BYTES + 1 bytes; a FIFO, device or folder is refused at once (it could block forever)."""
     display = display or path
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        # Non-blocking: opening a FIFO with no writer returns at once instead of waiting for one.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as err:
         raise LoadError([Problem(display, 0, "", f"cannot read: {err.strerror}")]) from None
-    return data
+    with os.fdopen(descriptor, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise LoadError([Problem(display, 0, "", "not a regular file (a FIFO, device or folder is not read)")])
+        try:
+            return fh.read(MAX_BYTES + 1)
+        except OSError as err:
+            raise LoadError([Problem(display, 0, "", f"cannot read: {err.strerror}")]) from None
 
 
 def run_parser(text: str, file: str, builder: Any) -> bool:

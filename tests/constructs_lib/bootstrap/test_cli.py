@@ -13,7 +13,7 @@ import yaml
 from constructs_lib.queues.problems import LoadError
 from constructs_lib.bootstrap.cli import main, read_changed_files
 
-from .helpers import QUEUES_2024, REPO
+from .helpers import QUEUES_2024, REPO, layout
 
 GOOD = "steps:\n- label: A\n  source_file_dependencies: [a/]\n  command: a\n- label: B\n  command: b\n"
 BAD = "steps:\n- label: A\n  command: a\n  num_gpus: lots\n- label: B\n  gpu: nothing-has-this\n  command: b\n"
@@ -237,3 +237,73 @@ def test_labels_in_the_summary_are_text_not_markdown(tmp_path, capsys):
     text = summary.read_text()
     assert "[click](" not in text and "https://" not in text and "<b>" not in text and "*bold*" not in text
     assert r"\[click\]\(https\://evil\.example/\) \*bold\* &lt;b&gt;x&lt;/b&gt; a\|b" in text
+
+
+def _layout_with_job_dirs(root, dirs: str):
+    layout(root, {
+        ".buildkite/ci_config.yaml": f"job_dirs: {dirs}\n",
+        ".buildkite/jobs/a.yaml": "group: A\nsteps:\n- label: A\n  commands: [a]\n",
+    })
+    return root
+
+
+def test_job_dirs_stay_inside_the_repository(tmp_path, capsys):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.yaml").write_text("steps: []\n")
+    repo = _layout_with_job_dirs(tmp_path / "repo", '["/", "../outside", ".buildkite/out", ".buildkite/jobs"]')
+    os.symlink(outside, repo / ".buildkite" / "out")
+    code = main(["--pipeline", str(repo / ".buildkite/ci_config.yaml"), "--queues", str(QUEUES_2024)])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert len(err) == 3 and all("is not a folder inside the repository" in line for line in err)
+
+
+def test_a_job_dir_listed_twice_is_read_once(tmp_path, capsys):
+    repo = _layout_with_job_dirs(tmp_path / "repo", '[".buildkite/jobs", ".buildkite/jobs/"]')
+    assert main(["--pipeline", str(repo / ".buildkite/ci_config.yaml"), "--queues", str(QUEUES_2024), "--output", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("key: a\n") == 1 and "listed already; read once" in captured.err
+
+
+def test_a_job_file_linked_from_outside_is_not_read(tmp_path, capsys):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("steps: []\n")
+    repo = _layout_with_job_dirs(tmp_path / "repo", '[".buildkite/jobs"]')
+    os.symlink(secret, repo / ".buildkite" / "jobs" / "b.yaml")
+    assert main(["--pipeline", str(repo / ".buildkite/ci_config.yaml"), "--queues", str(QUEUES_2024)]) == 2
+    assert "a link to outside the repository" in capsys.readouterr().err
+
+
+def test_a_fifo_is_refused_at_once_never_waited_for(tmp_path, capsys):
+    fifo = tmp_path / "queues.yaml"
+    os.mkfifo(fifo)
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("steps:\n- label: A\n  commands: [a]\n")
+    assert main(["--pipeline", str(pipeline), "--queues", str(fifo)]) == 2  # would block forever if opened blocking
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith("not a regular file (a FIFO, device or folder is not read)")
+
+
+def test_the_job_files_together_are_bounded(tmp_path, capsys, monkeypatch):
+    from constructs_lib.bootstrap import cli
+
+    monkeypatch.setattr(cli, "MAX_STEP_BYTES", 100)
+    repo = _layout_with_job_dirs(tmp_path / "repo", '[".buildkite/jobs"]')
+    (repo / ".buildkite/jobs/b.yaml").write_text("group: B\nsteps:\n- label: B\n  commands: [b]\n" + "# pad\n" * 20)
+    assert main(["--pipeline", str(repo / ".buildkite/ci_config.yaml"), "--queues", str(QUEUES_2024)]) == 2
+    assert "hold more than" in capsys.readouterr().err
+
+
+def test_an_output_that_names_an_input_or_the_other_output_is_refused(tmp_path, capsys):
+    pipeline = tmp_path / "p.yaml"
+    text = "steps:\n- label: A\n  commands: [a]\n"
+    pipeline.write_text(text)
+    assert main(["--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(pipeline)]) == 2
+    assert pipeline.read_text() == text
+    out = tmp_path / "out.yaml"
+    assert main(["--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(out), "--explain", str(out)]) == 2
+    assert not out.exists()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("--output: ") and "is also --pipeline" in lines[0]
+    assert lines[1].startswith("--explain: ") and "is also --output" in lines[1]
