@@ -99,3 +99,26 @@ def test_terraform_template_syntax_is_escaped():
     assert "${" not in metadata["startup-script"].replace("$${", "")
     assert metadata["enable-oslogin"] == "TRUE" and metadata["block-project-ssh-keys"] == "TRUE"
     assert metadata["tpu-ip-address"] == "10.0.0.2"
+
+
+def _hook_token(tmp_path, env: dict[str, str]) -> str:
+    """HF_TOKEN after the TPU hosts' agent hook runs, with the token file at a test path."""
+    import subprocess
+
+    token_file = tmp_path / "hf-token"
+    token_file.write_text("hf_standin")
+    hook = startup_script.environment_hook().replace(startup_script.HF_TOKEN_FILE, str(token_file))
+    script = hook + '\nprintf "%s" "${HF_TOKEN-<unset>}"\n'
+    done = subprocess.run(["bash", "-c", script], env={"PATH": "/usr/bin:/bin", "HF_TOKEN": "<from before>", **env},
+                          capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_the_tpu_hook_gives_the_hf_token_to_trusted_builds_only(tmp_path):
+    ours = "https://github.com/vllm-project/vllm.git"
+    assert _hook_token(tmp_path, {"BUILDKITE_PULL_REQUEST": "false", "BUILDKITE_REPO": ours}) == "hf_standin"
+    assert _hook_token(tmp_path, {"BUILDKITE_PULL_REQUEST": "5", "BUILDKITE_REPO": ours,
+                                  "BUILDKITE_PULL_REQUEST_REPO": "git@github.com:vllm-project/vllm.git"}) == "hf_standin"
+    for head in ("https://github.com/someone/vllm.git", ""):
+        env = {"BUILDKITE_PULL_REQUEST": "5", "BUILDKITE_REPO": ours, "BUILDKITE_PULL_REQUEST_REPO": head}
+        assert _hook_token(tmp_path, env) == "<unset>", head
