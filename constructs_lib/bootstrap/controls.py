@@ -23,7 +23,7 @@ def only_keys(value: Optional[str]) -> Optional[frozenset[str]]:
         return None
     try:
         parsed = json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # nested past Python's limit: not a list of keys either
         parsed = None
     if not isinstance(parsed, list) or not parsed or not all(isinstance(k, str) and _STEP_KEY.match(k) for k in parsed):
         raise LoadError([Problem(ONLY_KEYS_ENV, 0, "", "must be a non-empty JSON array of step keys, like [\"a-key\", \"b-key\"]")])

@@ -163,3 +163,10 @@ def test_the_controls_come_from_the_environment(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VLLM_CI_ONLY_STEP_KEYS", "not json")
     assert main(args) == 2
     assert capsys.readouterr().err.splitlines()[-1].startswith("VLLM_CI_ONLY_STEP_KEYS: must be a non-empty JSON array")
+
+
+def test_step_keys_nested_past_any_depth_are_one_problem_line():
+    for depth in (3, 100_000):
+        with pytest.raises(LoadError) as err:
+            only_keys("[" * depth + "]" * depth)
+        assert len(err.value.problems) == 1 and "non-empty JSON array of step keys" in err.value.problems[0].message
