@@ -6,7 +6,10 @@ a job on the agent's host (no_plugin, `:docker:` steps and image builds,
 mirrors of host families, multi-node runners, wrappers, hardware tests)
 must not. Such a job runs only when the step files at the merge base define
 it the same way, under the same key, and the PR changes none of the scripts
-its commands name (nor a file beside them, which a script may source).
+its commands name, by path or by file name (after a `cd`), nor a file beside
+a path they name (which a script may source or build from). A path the
+commands do not name (a `pip install .` reading setup.py) is not seen: such
+a step's definition should name what it runs.
 Otherwise it waits behind a block step whose label says why: a maintainer
 who has read the change unblocks it. Without the merge base's step files,
 every host job waits. Pure.
@@ -18,14 +21,15 @@ import dataclasses
 import re
 from typing import Mapping, Optional, Sequence
 
-from constructs_lib.bootstrap.jobs import CONTAINER, UNROUTABLE, Job
+from constructs_lib.bootstrap.jobs import CONTAINER, MULTI_NODE, UNROUTABLE, Job
 from constructs_lib.bootstrap.markdown import code_span
 from constructs_lib.bootstrap.selection import Decision
 from constructs_lib.bootstrap.steps import Origin
 
 _NOWHERE = Origin("", 0, ())
-# Paths of scripts a command names: what the host would run from the checkout.
-_SCRIPT = re.compile(r"(?:\./)?((?:[\w.-]+/)+[\w.-]+\.(?:sh|bash|py|pl|rb))\b")
+# Words of a command that may name a file of the checkout: relative paths and
+# file names (`./x` is `x`); an absolute path (/dev/null) or a URL is not one.
+_WORD = re.compile(r"(?<![\w./+-])(?:\./)?([\w.+-]+(?:/[\w.+-]+)*)")
 
 
 def runs_on_host(job: Job) -> bool:
@@ -42,13 +46,20 @@ def _command_text(job: Job) -> str:
     parts = [*step.commands, *(c for node in step.node_commands or () for c in node)]
     if job.family is not None and job.family.wrapper:
         parts.append(job.family.wrapper)
-    if job.multi_node_script:
+    if job.runner == MULTI_NODE and job.multi_node_script:
         parts.append(job.multi_node_script)
     return "\n".join(parts)
 
 
-def _named(path: str, text: str) -> bool:
-    return re.search(r"(?<![\w.-])(?:\./)?" + re.escape(path) + r"(?![\w.-])", text) is not None
+def _changed_file_it_runs(words: frozenset[str], changed: Sequence[str]) -> Optional[str]:
+    """Why a changed file may run in the job: it is named (by path, or by its name), or it lies beside a named path."""
+    folders = {word.rsplit("/", 1)[0] + "/" for word in words if "/" in word}
+    for path in changed:
+        if any(path == word or path.endswith("/" + word) for word in words):
+            return f"the PR changes {path}, which it runs"
+        if any(path.startswith(folder) for folder in folders):
+            return f"the PR changes {path}, beside a file it runs"
+    return None
 
 
 def why_held(job: Job, base: Optional[Mapping[str, Job]], changed: Sequence[str]) -> Optional[str]:
@@ -60,14 +71,7 @@ def why_held(job: Job, base: Optional[Mapping[str, Job]], changed: Sequence[str]
         return "the PR adds this host step"
     if definition(before) != definition(job):
         return "the PR changes this host step"
-    text = _command_text(job)
-    folders = {m.group(1).rsplit("/", 1)[0] + "/" for m in _SCRIPT.finditer(text)}
-    for path in changed:
-        if _named(path, text):
-            return f"the PR changes {path}, which it runs"
-        if any(path.startswith(folder) for folder in folders):
-            return f"the PR changes {path}, beside a script it runs"
-    return None
+    return _changed_file_it_runs(frozenset(_WORD.findall(_command_text(job))), changed)
 
 
 def hold(

@@ -120,34 +120,39 @@ def _steps(
         command["depends_on"] = list(job.depends_on)
     commands = [interpolation.shell_text(c) for c in step.commands]
     queue = model.queues[route.queue]
-    own = _own_variables(job, image, commands)
+    if job.runner == CONTAINER:
+        shell = [_script(job, commands)]
+    elif job.runner == MULTI_NODE:
+        shell = [_multi_node(job)]
+    elif job.family is not None and job.family.wrapper and job.parent is not None:
+        shell = [_wrapped(job, commands)]
+    else:
+        shell = _host_commands(job, commands, image)
+    # The step's env, then the generator's image variables that the commands name.
+    env = {k: _data(v, variables) for k, v in (step.env or {}).items()}
+    own = _own_variables(image, shell)
+    env.update(own)
     if job.runner == CONTAINER:
         container = runners.Container(
-            script=_script(job, commands),
+            script=shell[0],
             # arm64 agents run the arm64 variant (vLLM: the DGX Spark steps).
             image=job.image or (f"{image.name}-arm64" if queue.architecture == "arm64" else image.name),
             gpu_count=job.needs.count,
-            passed=tuple(dict.fromkeys([*(job.step.env or ()), *own])),
-            values=tuple({**{k: str(_data(v, variables)) for k, v in (job.step.env or {}).items()}, **own}.items()),
+            passed=tuple(env),
+            values=tuple(env.items()),
             trusted=trusted,
             hf_token=hf_token_allowed(queue, model, trusted),
         )
         command["plugins"] = [runners.plugin(model, route.queue, container)]
-    elif job.runner == MULTI_NODE:
-        command["commands"] = [_multi_node(job)]
-    elif job.family is not None and job.family.wrapper and job.parent is not None:
-        command["commands"] = [_wrapped(job, commands)]
+        if not trusted:
+            # The agent runs its hooks and the plugin in the job's environment on
+            # the host (BASH_ENV, GIT_CONFIG_*, LD_PRELOAD would run there): an
+            # untrusted step's env reaches its container by value, never the job.
+            env = own
     else:
-        # As the current layout's own generator: builds and multi-node scripts choose their directory.
-        if step.working_dir and step.nodes < 2 and not step.label.startswith(BUILD_LABEL_PREFIX):
-            commands.insert(0, f"cd {step.working_dir}")
-        login = registry_login(image.registry) if job.needs.builder and job.role != UNROUTABLE else None
-        if login:
-            commands.insert(0, login)  # an image build pushes: log in to the registry first
-        command["commands"] = commands
-    if step.env or own:
-        # The generator's image variables after the step's own: its commands name them.
-        command["env"] = {**{k: _data(v, variables) for k, v in (step.env or {}).items()}, **own}
+        command["commands"] = shell
+    if env:
+        command["env"] = env
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
     # The step's own, else its queue's (AMD hosts pull a large image first), else a mirror's parent's.
@@ -190,13 +195,23 @@ def _variables(image: Image) -> dict[str, str]:
     }
 
 
-def _own_variables(job: Job, image: Image, commands: list[str]) -> dict[str, str]:
-    """The generator's image variables that the job's commands (or its multi-node runner) name: step env values."""
-    text = list(commands) + [c for node in job.step.node_commands or () for c in node]
-    if job.runner == MULTI_NODE:
-        text.append("$IMAGE_TAG")
-    named = frozenset().union(*(interpolation.references(c) for c in text)) if text else frozenset()
+def _own_variables(image: Image, shell: list[str]) -> dict[str, str]:
+    """The generator's image variables that the job's shell text names: step env values."""
+    named = frozenset().union(*(interpolation.references(c) for c in shell))
     return {name: value for name, value in _variables(image).items() if name in named}
+
+
+def _host_commands(job: Job, commands: list[str], image: Image) -> list[str]:
+    """A job's commands on the agent's host: into its working directory, logged in to the registry when it pushes."""
+    step = job.step
+    out = list(commands)
+    # As the current layout's own generator: builds and multi-node scripts choose their directory.
+    if step.working_dir and step.nodes < 2 and not step.label.startswith(BUILD_LABEL_PREFIX):
+        out.insert(0, f"cd {step.working_dir}")
+    login = registry_login(image.registry) if job.needs.builder and job.role != UNROUTABLE else None
+    if login:
+        out.insert(0, login)  # an image build pushes: log in to the registry first
+    return out
 
 
 def _data(value: Any, variables: dict[str, str]) -> Any:

@@ -140,26 +140,41 @@ def _docker(runner: Runner, exposure: str, container: Container) -> dict:
     return options
 
 
-def _is_socket(path: str) -> bool:
-    return path.endswith(".sock")
+# Where a host keeps its daemons' sockets (the container runtime's among them).
+_RUNTIME_FOLDERS = ("/run", "/var/run")
+
+
+def _reaches_runtime(path: str) -> bool:
+    """A socket, or a folder that is, holds or lies in the host's runtime folders: a mount of it reaches the daemons.
+
+    A read-only mount does not help: a socket on it still connects.
+    """
+    path = posixpath.normpath(path)
+    if path.endswith(".sock"):
+        return True
+    inside = path.rstrip("/") + "/"
+    return any(path == folder or path.startswith(folder + "/") or folder.startswith(inside) for folder in _RUNTIME_FOLDERS)
+
+
+def host_mounts(runner: Runner, trusted: bool) -> list[tuple[str, str, bool]]:
+    """(host path, container path, read-only) of the runner's volumes as a build may have them.
+
+    An untrusted build gets them read-only (nothing it writes reaches a trusted
+    job), except the job's own memory and devices, and never a way to the
+    host's daemons.
+    """
+    out = []
+    for volume in runner.volumes:
+        host, _, inside = volume.partition(":")
+        if trusted:
+            out.append((host, inside, False))
+        elif not (_reaches_runtime(host) or _reaches_runtime(inside)):
+            out.append((host, inside, not (inside == SHM or host.startswith("/dev/"))))
+    return out
 
 
 def _volumes(runner: Runner, trusted: bool) -> list[str]:
-    """The runner's host mounts; for an untrusted build read-only, and never a socket (the docker daemon's is root)."""
-    if trusted:
-        return list(runner.volumes)
-    out = []
-    for volume in runner.volumes:
-        host, _, rest = volume.partition(":")
-        inside, _, mode = rest.partition(":")
-        if _is_socket(host) or _is_socket(inside):
-            continue
-        if inside == SHM or host.startswith("/dev/"):
-            out.append(volume)  # the job's own memory and devices
-            continue
-        modes = [m for m in mode.split(",") if m and m not in ("rw", "ro")]
-        out.append(f"{host}:{inside}:{','.join(['ro', *modes])}")
-    return out
+    return [f"{host}:{inside}:ro" if read_only else f"{host}:{inside}" for host, inside, read_only in host_mounts(runner, trusted)]
 
 
 # An untrusted container's HF_HOME: its own, inside the container, made a tree
@@ -204,8 +219,7 @@ def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selecto
     mounts = [{"name": "devshm", "mountPath": SHM}]
     volumes: list[dict[str, Any]] = [{"name": "devshm", "emptyDir": {"medium": "Memory"}}]
     taken = {"devshm"}
-    for volume in runner.volumes:
-        host, _, inside = volume.partition(":")
+    for host, inside, read_only in host_mounts(runner, container.trusted):
         if inside == SHM:
             continue  # /dev/shm is the pod's own memory-backed volume
         name = base = _volume_name(host, inside, runner)
@@ -214,11 +228,9 @@ def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selecto
                 break
             name = f"{base[:60]}-{n}"  # /a/cache and /b/cache: cache, cache-2
         taken.add(name)
-        if not container.trusted and (_is_socket(host) or _is_socket(inside)):
-            continue  # never the container runtime's socket
         mount: dict[str, Any] = {"name": name, "mountPath": inside}
-        if not container.trusted and not host.startswith("/dev/"):
-            mount["readOnly"] = True  # nothing an untrusted pod writes reaches a trusted job
+        if read_only:
+            mount["readOnly"] = True
         mounts.append(mount)
         volumes.append({"name": name, "hostPath": {"path": host, "type": "DirectoryOrCreate"}})
     spec: dict[str, Any] = {

@@ -53,7 +53,7 @@ def test_a_host_step_whose_script_the_pr_changes_waits():
     held = _held(_generate(BASE, changed=(".buildkite/scripts/host.sh",)))
     assert held["host-step"].endswith("the PR changes .buildkite/scripts/host.sh, which it runs")
     beside = _held(_generate(BASE, changed=(".buildkite/scripts/lib/common.sh",)))
-    assert beside["host-step"].endswith("beside a script it runs")
+    assert beside["host-step"].endswith("beside a file it runs")
     assert "host-step" not in _held(_generate(BASE, changed=("vllm/model.py",)))
 
 
@@ -81,3 +81,14 @@ def test_a_multi_node_step_and_a_mirror_are_host_steps():
     assert _held(_generate(multi, base=multi)) == {}
     changed = multi.replace("[[a], [b]]", "[[a], [c]]").replace("pytest m", "pytest n")
     assert {"two-nodes", "amd-mirrored"} <= set(_held(_generate(changed, base=multi)))
+
+
+def test_a_script_run_after_a_cd_or_without_an_extension_is_seen_by_its_name():
+    cd = BASE.replace("bash .buildkite/scripts/host.sh", "cd .buildkite/scripts && ./host.sh && tools/ci/run")
+    assert _held(_generate(cd, base=cd, changed=(".buildkite/scripts/host.sh",)))["host-step"].endswith(", which it runs")
+    assert _held(_generate(cd, base=cd, changed=("tools/ci/lib",)))["host-step"].endswith("beside a file it runs")
+
+
+def test_absolute_paths_and_urls_are_not_files_of_the_checkout():
+    text = BASE.replace("bash .buildkite/scripts/host.sh", "cat /dev/null && curl https://example.com/install/x")
+    assert _held(_generate(text, base=text, changed=("dev/null", "install/x", "example.com/install/y"))) == {}

@@ -73,6 +73,17 @@ def test_step_env_reaches_an_untrusted_container_by_value_never_by_name():
     assert "AWS_SECRET_ACCESS_KEY" in trusted
 
 
+def test_an_untrusted_steps_env_never_reaches_the_host_side_of_its_job():
+    """The agent runs hooks, checkout and the plugin in the job's environment on the host: BASH_ENV, GIT_CONFIG_* would run there."""
+    steps = STEPS.replace("    PLAIN: value\n", "    PLAIN: value\n    BASH_ENV: ./evil.sh\n    GIT_CONFIG_COUNT: '1'\n")
+    untrusted = run(steps, default_queues(), **FORK).pipeline
+    for key in ("l4", "pods"):
+        assert not ({"BASH_ENV", "GIT_CONFIG_COUNT", "AWS_SECRET_ACCESS_KEY", "PLAIN", "CODECOV_TOKEN"} & set(step(untrusted, key).get("env", {})))
+    assert "BASH_ENV=./evil.sh" in _plugin(untrusted, "l4")[1]["environment"]  # the container still gets it
+    trusted = run(steps, default_queues(), **SAME_REPO_PR).pipeline
+    assert step(trusted, "l4")["env"]["BASH_ENV"] == "./evil.sh"
+
+
 def test_no_untrusted_container_gets_a_secret():
     pipeline = run(STEPS, default_queues(), **FORK).pipeline
     text = json.dumps(pipeline)
@@ -101,7 +112,7 @@ RUNNER_WITH_HOST = """\
 runners:
   risky:
     plugin: docker
-    volumes: [/var/run/docker.sock:/var/run/docker.sock, /cache:/cache]
+    volumes: [/var/run/docker.sock:/var/run/docker.sock, /cache:/cache, /var/run:/var/run, /:/host, /run/containerd:/containerd]
   risky-pods:
     plugin: kubernetes
     volumes: [/run/containerd/containerd.sock:/run/containerd/containerd.sock]
@@ -124,6 +135,7 @@ def test_no_untrusted_container_gets_the_container_runtimes_socket_or_the_hosts_
     assert "hostNetwork" not in pods and "securityContext" not in pods["containers"][0]
     assert all("containerd" not in json.dumps(v) for v in pods["containers"][0]["volumeMounts"])
     trusted = runners.Container(script="true", image="img", gpu_count=0, passed=(), trusted=True, hf_token=False)
+    assert "/var/run:/var/run" in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
     assert "/var/run/docker.sock:/var/run/docker.sock" in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
     assert runners._kubernetes(model.runners["risky-pods"], "none", trusted, None)["podSpec"]["hostNetwork"] is True
     assert queue  # the file still loads with the runners declared
