@@ -85,15 +85,17 @@ def _read_steps(path: str) -> formats.Source:
                 continue
             try:
                 data = read_file(file)
-                total += len(data)
-                if total > MAX_STEP_BYTES:
-                    raise LoadError([Problem(path, line, "job_dirs", f"the job files hold more than {MAX_STEP_BYTES // 2**20} MiB together; "
-                                             "nothing was read further")])
+            except LoadError as err:
+                problems.extend(err.problems)
+                continue
+            total += len(data)
+            if total > MAX_STEP_BYTES:
+                raise LoadError(problems + [Problem(path, line, "job_dirs", f"the job files hold more than {MAX_STEP_BYTES // 2**20} MiB "
+                                                    "together; nothing was read further")])
+            try:
                 job_doc, job_warnings = lenient_yaml.load(data, file)
             except LoadError as err:
                 problems.extend(err.problems)
-                if total > MAX_STEP_BYTES:
-                    raise LoadError(problems) from None
                 continue
             job_files.append((job_doc, relative, job_warnings))
     if problems:
@@ -245,7 +247,7 @@ def _run(args: argparse.Namespace) -> int:
             only_keys=controls.only_keys(args.only_step_keys),
             pr_labels=tuple(label.strip() for label in args.pr_labels.split(",") if label.strip()),
             strict=args.strict,
-            from_fork=not trust.trusted(args.pull_request, os.environ.get("BUILDKITE_PULL_REQUEST_REPO"), os.environ.get("BUILDKITE_REPO")),
+            untrusted=not trust.trusted_build({**os.environ, "BUILDKITE_PULL_REQUEST": args.pull_request or ""}),
             pull_request=args.pull_request,
             base_source=base_source,
             # The build's own variables, resolved here: the pipeline is uploaded without interpolation.

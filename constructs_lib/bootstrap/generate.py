@@ -18,6 +18,7 @@ import json
 import re
 from typing import Mapping, Optional
 
+from constructs_lib.queues import trust
 from constructs_lib.queues.model import BuildKind, QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
@@ -48,8 +49,9 @@ class Options:
     only_keys: Optional[frozenset[str]] = None  # VLLM_CI_ONLY_STEP_KEYS
     pr_labels: tuple[str, ...] = ()  # the PR's labels: ready-run-all-tests runs everything, nightly steps too
     strict: bool = False  # a step no queue can run stops the bootstrap instead of failing on its own
-    # A PR from a fork (BUILDKITE_PULL_REQUEST_REPO is not BUILDKITE_REPO): its containers get no secrets.
-    from_fork: bool = False
+    # Not trusted (constructs_lib.queues.trust: a PR from a fork or an unknown repository):
+    # no secret, agent or writable shared mount in its containers; host steps only as the merge base defines them.
+    untrusted: bool = False
     # BUILDKITE_PULL_REQUEST: a PR number, or "false"/absent for a branch build.
     # A PR from a branch named like the default branch is still a PR.
     pull_request: Optional[str] = None
@@ -60,7 +62,7 @@ class Options:
 
     @property
     def is_pull_request(self) -> bool:
-        return self.pull_request not in (None, "", "false")
+        return trust.is_pull_request(self.pull_request)
 
     @property
     def on_default_branch(self) -> bool:
@@ -144,10 +146,11 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     unknown_keys = sorted((options.only_keys or frozenset()) - {job.key for job in jobs})
     change = selection.changes(options.changed_files, source.run_all, source.run_all_exclude)
     decisions = selection.decide(jobs, change, request)
-    if options.from_fork:
-        decisions = host_trust.hold(jobs, decisions, _base_jobs(options.base_source, source, model, image, options), options.changed_files)
+    if options.untrusted:
+        base = _base_jobs(options.base_source, source, model, image, options.torch_nightly)
+        decisions = host_trust.hold(jobs, decisions, base, options.changed_files)
     plan = Plan(jobs, routes, decisions)
-    pipeline = render.render(plan, image, model, options.priority, build, trusted=not options.from_fork)
+    pipeline = render.render(plan, image, model, options.priority, build, trusted=not options.untrusted)
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
@@ -167,12 +170,12 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     return Result(pipeline, summary, warnings, planned, tuple(errors))
 
 
-def _base_jobs(base: Optional[Source], source: Source, model: QueuesFile, image: Image, options: Options) -> Optional[dict[str, Job]]:
+def _base_jobs(base: Optional[Source], source: Source, model: QueuesFile, image: Image, torch_nightly: bool) -> Optional[dict[str, Job]]:
     """The jobs the merge base's step files define, by key (with this checkout's files), or None."""
     if base is None:
         return None
     try:
-        expansion = expand(dataclasses.replace(base, present=source.present), model, image, torch_nightly=options.torch_nightly)
+        expansion = expand(dataclasses.replace(base, present=source.present), model, image, torch_nightly=torch_nightly)
     except LoadError:
         return None
     return {job.key: job for job in expansion.jobs}
@@ -180,16 +183,14 @@ def _base_jobs(base: Optional[Source], source: Source, model: QueuesFile, image:
 
 def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem, ...]:
     """An untrusted build's artifact paths outside its checkout: left out, and said."""
-    if not options.from_fork:
+    if not options.untrusted:
         return ()
-    out = []
-    for job in jobs:
-        value = (job.step.passthrough or {}).get("artifact_paths")
-        for path in [value] if isinstance(value, str) else list(value or ()):
-            if steps.outside_checkout(path):
-                out.append(job.step.origin.problem(f"artifact path {path!r} is outside the checkout; an untrusted build uploads only "
-                                                   "paths inside it, so it is left out", "artifact_paths"))
-    return tuple(out)
+    return tuple(
+        job.step.origin.problem(f"artifact path {path!r} is outside the checkout; an untrusted build uploads only "
+                                "paths inside it, so it is left out", "artifact_paths")
+        for job in jobs
+        for path in steps.checkout_artifacts((job.step.passthrough or {}).get("artifact_paths"))[1]
+    )
 
 
 def bootstrap_queue(model: QueuesFile) -> str:

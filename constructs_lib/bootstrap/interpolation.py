@@ -43,12 +43,17 @@ def resolve(text: str, values: Mapping[str, str]) -> str:
     out: list[str] = []
     position = 0
     for match in _REFERENCE.finditer(text):
+        reference = match.group(0)
         name = match.group(1) or match.group(2)
-        if match.group(0) != "$$" and (name not in values or match.group(0).startswith("${") and match.group(0) != "${" + name + "}"):
-            continue  # not ours, or an expansion with an operator: left as written
+        if reference == "$$":
+            replacement = "$"
+        elif name in values and reference in ("$" + name, "${" + name + "}"):
+            replacement = values[name]
+        else:
+            continue  # not ours, or an expansion with an operator (${NAME:-x}): left as written
         out.append(text[position : match.start()])
         position = match.end()
-        out.append("$" if match.group(0) == "$$" else values[name])
+        out.append(replacement)
     out.append(text[position:])
     return "".join(out)
 

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional
 from constructs_lib.queues.model import Queue, QueuesFile
 
 from constructs_lib.bootstrap import checkout_paths, interpolation, runners
-from constructs_lib.bootstrap.steps import outside_checkout
+from constructs_lib.bootstrap.steps import checkout_artifacts
 from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, UNROUTABLE, Image, Job
 from constructs_lib.bootstrap.registry_login import registry_login
 from constructs_lib.bootstrap.plan import Plan
@@ -165,22 +165,13 @@ def _steps(
         command["priority"] = priority
     for field, value in (step.passthrough or {}).items():
         if field == "artifact_paths" and not trusted:
-            value = checkout_artifacts(value)  # the agent uploads them from the host
+            value = checkout_artifacts(value)[0]  # the agent uploads them from the host
             if not value:
                 continue
         command[field] = _data(value, variables)
     command["retry"] = _retry(step.retry)
     out.append(command)
     return out
-
-
-def checkout_artifacts(value: Any) -> Any:
-    """An untrusted build's artifact_paths: only those inside the checkout (a list, a string, or None for none)."""
-    paths = [value] if isinstance(value, str) else list(value)
-    kept = [p for p in paths if not outside_checkout(p)]
-    if not kept:
-        return None
-    return kept[0] if isinstance(value, str) else kept
 
 
 def _variables(image: Image) -> dict[str, str]:

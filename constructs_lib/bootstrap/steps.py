@@ -330,6 +330,16 @@ def outside_checkout(path: str) -> bool:
     return not text or text.startswith(("/", "~")) or ".." in text.split("/")
 
 
+def checkout_artifacts(value: Any) -> tuple[Any, tuple[str, ...]]:
+    """artifact_paths (a string, a list, or None) split: (what lies inside the checkout, as given or None; the paths outside)."""
+    paths = [value] if isinstance(value, str) else list(value or ())
+    kept = [p for p in paths if not outside_checkout(p)]
+    dropped = tuple(p for p in paths if outside_checkout(p))
+    if not kept:
+        return None, dropped
+    return (kept[0] if isinstance(value, str) else kept), dropped
+
+
 def string_or_strings(value: Any) -> Any:
     if isinstance(value, str):
         return value

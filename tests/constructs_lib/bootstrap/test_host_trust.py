@@ -14,7 +14,7 @@ steps:
 - label: Container step
   commands: [pytest tests]
 """
-FORK = {"branch": "someone:x", "pull_request": "9", "from_fork": True, "run_all": True}
+FORK = {"branch": "someone:x", "pull_request": "9", "untrusted": True, "run_all": True}
 
 
 def _generate(pr: str, base: str | None = BASE, changed: tuple[str, ...] = (), **options) -> dict:
@@ -72,7 +72,7 @@ def test_image_builds_the_generator_writes_run_and_docker_label_steps_are_host_s
 
 def test_a_trusted_build_holds_nothing():
     changed = BASE.replace("bash .buildkite/scripts/host.sh", "id")
-    assert _held(_generate(changed, base=None, from_fork=False, pull_request="9")) == {}
+    assert _held(_generate(changed, base=None, untrusted=False, pull_request="9")) == {}
 
 
 def test_a_multi_node_step_and_a_mirror_are_host_steps():

@@ -66,7 +66,7 @@ def test_adversarial_build_values_in_every_shell_context_run_nothing(tmp_path_fa
     folder = pathlib.Path(tmp_path_factory.mktemp("shell"))
     build = {"BUILDKITE_BRANCH": branch, "BUILDKITE_PULL_REQUEST_BASE_BRANCH": base, "BUILDKITE_TAG": "$BUILDKITE_BRANCH",
              "BUILDKITE_PULL_REQUEST": "12", "BUILDKITE_COMMIT": "0123abc"}
-    result = run(CONTEXTS, branch=branch, pull_request="12", from_fork=True, build_variables=build, run_all=True)
+    result = run(CONTEXTS, branch=branch, pull_request="12", untrusted=True, build_variables=build, run_all=True)
     host = step(result.pipeline, "contexts")
     text = "\n".join(host["commands"])
     assert branch not in text or branch in CONTEXTS  # no value of the build in a command

@@ -210,7 +210,7 @@ def test_fields_are_ordered_for_a_reader():
     assert list(gpu)[:3] == ["label", "key", "depends_on"]
 
 
-FORKED = {"pull_request": "4242", "branch": "someone:feature", "from_fork": True}
+FORKED = {"pull_request": "4242", "branch": "someone:feature", "untrusted": True}
 
 
 def _containers(result) -> list[dict]:

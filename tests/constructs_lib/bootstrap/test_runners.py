@@ -86,7 +86,7 @@ def test_kubernetes_queues_get_pods_with_the_gpus_the_job_asks_for():
 
 
 def test_a_fork_pr_gets_no_token_no_secret_and_no_propagated_environment():
-    pipeline = run(STEPS, default_queues(), branch="feature", pull_request="7", from_fork=True, run_all=True).pipeline
+    pipeline = run(STEPS, default_queues(), branch="feature", pull_request="7", untrusted=True, run_all=True).pipeline
     text = json.dumps(pipeline)
     for secret in ("HF_TOKEN", "CODECOV_TOKEN", "BUILDKITE_ANALYTICS_TOKEN", "RAY_COMPAT_SLACK_WEBHOOK_URL", "secretKeyRef"):
         assert secret not in text

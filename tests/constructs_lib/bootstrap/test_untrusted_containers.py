@@ -33,8 +33,8 @@ steps:
   device: b200
   commands: [pytest b200]
 """
-FORK = {"branch": "someone:feature", "pull_request": "7", "from_fork": True, "run_all": True}
-SAME_REPO_PR = {"branch": "feature", "pull_request": "7", "from_fork": False, "run_all": True}
+FORK = {"branch": "someone:feature", "pull_request": "7", "untrusted": True, "run_all": True}
+SAME_REPO_PR = {"branch": "feature", "pull_request": "7", "untrusted": False, "run_all": True}
 
 
 def _plugin(pipeline: dict, key: str) -> tuple[str, dict]:
