@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.bootstrap.generate import Options, generate
+from constructs_lib.bootstrap.jobs import Image, expand
 
 from .helpers import fleet_2024, single, step, steps_of
 
@@ -92,3 +93,22 @@ def test_a_script_run_after_a_cd_or_without_an_extension_is_seen_by_its_name():
 def test_absolute_paths_and_urls_are_not_files_of_the_checkout():
     text = BASE.replace("bash .buildkite/scripts/host.sh", "cat /dev/null && curl https://example.com/install/x")
     assert _held(_generate(text, base=text, changed=("dev/null", "install/x", "example.com/install/y"))) == {}
+
+
+def test_on_the_shared_2026_tree_a_code_change_holds_nothing_and_a_hardware_script_change_holds_its_mirrors():
+    from constructs_lib.bootstrap.cli import read_source
+    from tests.conftest import shared_path
+
+    from .helpers import default_queues
+
+    tree = read_source(str(shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml")))
+
+    def held(*changed: str) -> dict[str, str]:
+        options = Options(changed_files=changed, base_source=tree, **FORK)
+        return _held(generate(tree, default_queues(), options).pipeline)
+
+    assert held("vllm/config.py", "tests/models/test_x.py", "setup.py") == {}
+    held_keys = set(held(".buildkite/scripts/hardware_ci/run-amd-test.sh"))
+    mirrors = {job.key for job in expand(tree, default_queues(), Image("r", "p", "b", False)).jobs if job.key.startswith("amd-")}
+    assert mirrors and mirrors <= held_keys  # every AMD mirror runs the wrapper
+    assert "image-build" not in held_keys  # its own script lies elsewhere
