@@ -19,7 +19,7 @@ import re
 from typing import Mapping, Optional
 
 from constructs_lib.queues import trust
-from constructs_lib.queues.model import BuildKind, QueuesFile
+from constructs_lib.queues.model import UNTRUSTED, BuildKind, CiRegistry, QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
 from constructs_lib.bootstrap import explain, host_trust, interpolation, pipeline_schema, render, selection, steps, yaml_writer
@@ -109,9 +109,10 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     _check_image_options(options)
     build = {k: v for k, v in options.build_variables.items() if k in interpolation.BUILD_VARIABLES}
     declared = model.aws.registry if model.aws else None
+    build_kind = kind_of_build(options)
     image = Image(
         registry=options.registry or (declared.image_registry if declared else None) or source.images.registry,
-        repository=options.repository or (source.images.main if default else source.images.premerge),
+        repository=options.repository or _repository(source, declared, build_kind),
         branch=options.branch,
         default_branch=default,
         commit=_commit(build.get("BUILDKITE_COMMIT")),
@@ -121,7 +122,6 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     problems: list[Problem] = []
     errors: list[Problem] = []
     routed: list[Job] = []
-    build_kind: BuildKind = "postmerge" if default else "premerge"
     for job in expansion.jobs:
         found = route(job.needs, model, build_kind)
         if isinstance(found, Unroutable):
@@ -155,9 +155,10 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     if rejected:
         raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
     pushes: tuple[Problem, ...] = ()
-    if declared and image.repository not in declared.repositories:
-        pushes = (Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders "
-                          f"may not push to (aws.registry: {', '.join(declared.repositories)})"),)
+    allowed = declared.repositories_for([build_kind]) if declared else ()
+    if declared and image.repository not in allowed:
+        pushes = (Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders of "
+                          f"{build_kind} builds may not push to (aws.registry: {', '.join(allowed) or 'none for ' + build_kind})"),)
     warnings = source.warnings + expansion.warnings + pushes + _dropped_artifacts(jobs, options) + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
     summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(
@@ -168,6 +169,20 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         for job in jobs
     )
     return Result(pipeline, summary, warnings, planned, tuple(errors))
+
+
+def kind_of_build(options: Options) -> BuildKind:
+    """Which builds' queues, repositories and caches this build uses (queues.<name>.builds)."""
+    if options.untrusted:
+        return UNTRUSTED
+    return "postmerge" if options.on_default_branch else "premerge"
+
+
+def _repository(source: Source, declared: Optional[CiRegistry], kind: BuildKind) -> str:
+    """The step files' repository for the build, where its builders may push to it; else the first queues.yaml gives them."""
+    wanted = source.images.main if kind == "postmerge" else source.images.premerge
+    allowed = declared.repositories_for([kind]) if declared else ()
+    return wanted if not allowed or wanted in allowed else allowed[0]
 
 
 def _base_jobs(base: Optional[Source], source: Source, model: QueuesFile, image: Image, torch_nightly: bool) -> Optional[dict[str, Job]]:

@@ -8,9 +8,10 @@ live in `constructs_lib.queues.rules`, so each problem can name its own key.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+import re
+from typing import Annotated, Literal, Optional, Sequence, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 # What each string pattern means, so that a mismatch can be explained in words.
 PATTERN_NAMES: dict[str, str] = {}
@@ -27,7 +28,27 @@ QueueName = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "queue n
 InstanceType = Annotated[str, _named(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z]+[0-9]*[a-z]*$", "EC2 instance type like g6.4xlarge")]
 StackVersion = Annotated[str, _named(r"^v[0-9]+\.[0-9]+\.[0-9]+$", "stack version like v6.71.1")]
 AwsRegion = Annotated[str, _named(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", "AWS region like us-west-2")]
-SsmPath = Annotated[str, _named(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token")]
+SSM_MAX_LEVELS = 15
+
+
+def _ssm_path(value: str) -> str:
+    """The names SSM Parameter Store refuses, refused here (its pattern alone lets them through)."""
+    parts = value[1:].split("/")
+    if "" in parts:
+        raise ValueError(f"{value!r}: an SSM parameter path has no empty level ('//' or a trailing '/')")
+    if any(set(part) == {"."} for part in parts):
+        raise ValueError(f"{value!r}: an SSM parameter path has no '.' or '..' level")
+    if parts[0].lower().startswith(("aws", "ssm")):
+        raise ValueError(f"{value!r}: SSM reserves paths beginning with aws or ssm")
+    if len(parts) > SSM_MAX_LEVELS:
+        raise ValueError(f"{value!r}: SSM allows at most {SSM_MAX_LEVELS} levels (got {len(parts)})")
+    return value
+
+
+SsmPath = Annotated[
+    str, StringConstraints(max_length=1011), _named(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token"),
+    AfterValidator(_ssm_path),
+]
 AmiId = Annotated[str, _named(r"^ami-[0-9a-f]{8,17}$", "AMI id like ami-0123456789abcdef0")]
 Cidr = Annotated[str, StringConstraints(min_length=1, max_length=43)]
 GcpRegion = Annotated[str, _named(r"^[a-z]+-[a-z]+[0-9]+$", "GCP region like us-central1")]
@@ -41,11 +62,42 @@ DeviceName = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "device name
 SoftwareVersion = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "TPU software version")]
 VpcId = Annotated[str, _named(r"^vpc-[0-9a-f]{8,17}$", "VPC id like vpc-0123456789abcdef0")]
 SubnetId = Annotated[str, _named(r"^subnet-[0-9a-f]{8,17}$", "subnet id like subnet-0123456789abcdef0")]
-S3Bucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "S3 bucket name")]
+_IP_ADDRESS = r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$"
+# S3's general-purpose bucket naming rules beyond its characters and length.
+_S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def _s3_bucket(value: str) -> str:
+    if ".." in value or ".-" in value or "-." in value:
+        raise ValueError(f"{value!r}: an S3 bucket name has no '..', '.-' or '-.'")
+    if re.match(_IP_ADDRESS, value):
+        raise ValueError(f"{value!r}: an S3 bucket name is not shaped like an IP address")
+    reserved = [p for p in _S3_RESERVED_PREFIXES if value.startswith(p)] + [x for x in _S3_RESERVED_SUFFIXES if value.endswith(x)]
+    if reserved:
+        raise ValueError(f"{value!r}: S3 reserves bucket names with {reserved[0]!r} there")
+    return value
+
+
+def _gcs_bucket(value: str) -> str:
+    if ".." in value or ".-" in value or "-." in value:
+        raise ValueError(f"{value!r}: a GCS bucket name has no '..', '.-' or '-.'")
+    if re.match(_IP_ADDRESS, value):
+        raise ValueError(f"{value!r}: a GCS bucket name is not shaped like an IP address")
+    if value.startswith("goog") or "google" in value or "g00gle" in value:
+        raise ValueError(f"{value!r}: GCS refuses bucket names beginning with goog or holding google")
+    return value
+
+
+S3Bucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "S3 bucket name"), AfterValidator(_s3_bucket)]
 DynamoTable = Annotated[str, _named(r"^[A-Za-z0-9_.-]{3,255}$", "DynamoDB table name")]
 SecretName = Annotated[str, _named(r"^[A-Za-z0-9/_+=.@-]{1,512}$", "Secrets Manager secret name")]
-EcrRepository = Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]*$", "ECR repository name")]
-GcsBucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name")]
+# ECR's own pattern: parts of lower-case letters and digits joined by one of . _ -, separated by /.
+EcrRepository = Annotated[
+    str, StringConstraints(min_length=2, max_length=256),
+    _named(r"^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$", "ECR repository name"),
+]
+GcsBucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name"), AfterValidator(_gcs_bucket)]
 GcsLocation = Annotated[str, _named(r"^[A-Za-z0-9-]+$", "GCS location like US")]
 GcpProject = Annotated[str, _named(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")]
 # GKE's Google Groups for RBAC: the umbrella group must have exactly this name, in the Workspace or Cloud Identity domain.
@@ -192,8 +244,17 @@ class AwsQueue(AwsQueueOptions):
         description="The AMI it boots: gpu (the toolkit's GPU image), cpu (the toolkit's CPU image: the HF-token hook), stack "
         "(the Elastic CI Stack's own). Absent: gpu for x86_64 queues with accelerators, cpu for x86_64 queues that need the HF token, else stack.",
     )
-    builder: bool = Field(False, description="May push CI images and write the build cache.")
+    builder: bool = Field(
+        False, description="Takes the image builds of its builds and may push: to the repositories and build-cache prefix of the builds it serves, nowhere else."
+    )
+    pushes: Optional[bool] = Field(
+        None, description="May push to the repositories and build-cache prefix of the builds it serves without taking image builds (e.g. manifests). Absent: as builder."
+    )
     needs_hf_token: bool = Field(False, description="May read the HF token secret.")
+
+    @property
+    def may_push(self) -> bool:
+        return self.builder if self.pushes is None else self.pushes
 
 
 class TpuFleet(_Strict):
@@ -237,8 +298,10 @@ class ExternalQueue(_Strict):
 
 
 Architecture = Literal["x86_64", "arm64"]
-BuildKind = Literal["premerge", "postmerge", "release"]
-BUILD_KINDS: tuple[BuildKind, ...] = ("premerge", "postmerge", "release")
+BuildKind = Literal["premerge", "postmerge", "release", "untrusted"]
+BUILD_KINDS: tuple[BuildKind, ...] = ("premerge", "postmerge", "release", "untrusted")
+# The builds of code from outside the pipeline's repository (constructs_lib.queues.trust).
+UNTRUSTED: BuildKind = "untrusted"
 
 
 class Queue(_Strict):
@@ -255,7 +318,8 @@ class Queue(_Strict):
     architecture: Architecture = Field("x86_64", description="CPU architecture of the agents; image builds run on a builder of their own.")
     builds: list[BuildKind] = Field(
         list(BUILD_KINDS), min_length=1,
-        description="Builds it serves: premerge (PR and feature-branch builds), postmerge (the default branch), release.",
+        description="Builds it serves: premerge (trusted PR and feature-branch builds), postmerge (the default branch), release, "
+        "untrusted (PRs from forks or unknown repositories). A queue that pushes serves untrusted builds alone or not at all.",
     )
     timeout_in_minutes: Optional[int] = Field(
         None, ge=1, le=10080, description="Timeout of its jobs that set none (a mirror's own, else this, else its parent step's)."
@@ -306,15 +370,34 @@ class AwsRegionNetwork(_Strict):
 ECR_PUBLIC_HOST = "public.ecr.aws"
 
 
+RepositoryKinds = dict[EcrRepository, list[BuildKind]]
+
+
+def _repositories_with_builds(value: object) -> object:
+    if isinstance(value, list):
+        raise ValueError(
+            "list each repository with the builds whose builders push to it ({name: [premerge]}, ...): "
+            "a plain list let every builder push everywhere, forks' builds included"
+        )
+    return value
+
+
+RepositoriesField = Annotated[RepositoryKinds, BeforeValidator(_repositories_with_builds)]
+
+
 class EcrPublic(_Strict):
     alias: Annotated[str, _named(r"^[a-z0-9][a-z0-9_-]{1,49}$", "ECR Public registry alias")] = Field(
         description="The registry alias: images are public.ecr.aws/<alias>/<repository>."
     )
-    repositories: list[EcrRepository] = Field(min_length=1, description="Repositories of that registry the builders push to.")
+    repositories: RepositoriesField = Field(
+        min_length=1, description="Repositories of that registry, each with the builds whose builders push to it (premerge, postmerge, release, untrusted)."
+    )
 
 
 class EcrPrivate(_Strict):
-    repositories: list[EcrRepository] = Field(min_length=1, description="Repositories the toolkit creates in the main region.")
+    repositories: RepositoriesField = Field(
+        min_length=1, description="Repositories the toolkit creates in the main region, each with the builds whose builders push to it."
+    )
     untagged_days: int = Field(7, ge=1, le=3650, description="Untagged images are removed after this many days.")
     keep_images: int = Field(1000, ge=1, le=10000, description="At most this many images per repository; the oldest go first.")
 
@@ -332,9 +415,16 @@ class CiRegistry(_Strict):
 
     @property
     def repositories(self) -> tuple[str, ...]:
-        """The repositories the builders may push to."""
+        """Every repository of the registry."""
         given = self.ecr_public or self.ecr_private
         return tuple(given.repositories) if given is not None else ()
+
+    def repositories_for(self, kinds: Sequence[BuildKind]) -> tuple[str, ...]:
+        """The repositories the builders of these builds push to."""
+        given = self.ecr_public or self.ecr_private
+        if given is None:
+            return ()
+        return tuple(name for name, served in given.repositories.items() if set(served) & set(kinds))
     pull_through_cache: Optional[Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]{1,29}$", "ECR repository prefix")]] = Field(
         None, description="A pull-through cache of public.ecr.aws in the main region under this repository prefix; every queue may pull through it."
     )

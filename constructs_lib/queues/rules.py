@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional, Sequence
 from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import gcp_names
 from constructs_lib.queues import aws_network, places, stack_catalog
-from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, Queue, QueuesFile, Runner
+from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, UNTRUSTED, Queue, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 
 Path = tuple[Any, ...]
@@ -25,6 +25,7 @@ def check(model: QueuesFile) -> list[Finding]:
     for rule in (
         _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
         _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing, _offers, _runners, _images, _registry,
+        _push_rights, _repository_kinds,
     ):
         findings.extend(rule(model))
     return findings
@@ -359,7 +360,8 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
 
 
 def _routing(model: QueuesFile) -> Iterator[Finding]:
-    owners: dict[tuple[str, str], str] = {}
+    # A label or device goes to one queue per kind of build: queues of disjoint builds may share it.
+    owners: dict[tuple[str, str, str], str] = {}
     for name, queue in model.queues.items():
         for kind in ("labels", "devices"):
             seen: set[str] = set()
@@ -370,9 +372,9 @@ def _routing(model: QueuesFile) -> Iterator[Finding]:
                 if value in seen:
                     yield ("queues", name, "routing", kind, i), f"{value!r} is listed twice"
                 seen.add(value)
-                other = owners.setdefault((kind, value), name)
-                if other != name:
-                    yield ("queues", name, "routing", kind, i), f"{value!r} is already routed to queue {other}"
+                others = {owners.setdefault((kind, value, build), name) for build in queue.builds} - {name}
+                if others:
+                    yield ("queues", name, "routing", kind, i), f"{value!r} is already routed to queue {sorted(others)[0]}"
     if model.routing.hf_token_for_fork_prs:
         # The trust boundary has no exceptions: a fork's code runs in the containers.
         yield ("routing", "hf_token_for_fork_prs"), "untrusted builds (PRs from forks or unknown repositories) never get HF_TOKEN; remove this key"
@@ -480,3 +482,49 @@ def _registry(model: QueuesFile) -> Iterator[Finding]:
     given = [kind for kind in ("ecr_public", "ecr_private") if getattr(registry, kind) is not None]
     if len(given) != 1:
         yield ("aws", "registry"), f"needs exactly one of ecr_public, ecr_private (got {' and '.join(given) or 'none'})"
+
+
+# ECRAccessPolicy values that push to every repository of the account.
+_ACCOUNT_WIDE_PUSH = ("poweruser", "full")
+
+
+def _push_rights(model: QueuesFile) -> Iterator[Finding]:
+    """A queue that pushes serves untrusted builds alone or not at all; none serving them pushes account-wide."""
+    registry = model.aws.registry if model.aws else None
+    for name, aws in model.aws_queues().items():
+        builds = model.queues[name].builds
+        path: Path = ("queues", name, "builds")
+        if aws.may_push and UNTRUSTED in builds and len(set(builds)) > 1:
+            yield path, (
+                "a queue that pushes (aws.builder or aws.pushes) serves untrusted builds alone: a fork's build on it could "
+                "push where trusted builds read; give untrusted builds a builder queue of their own"
+            )
+        if UNTRUSTED in builds and ecp.parameters(model, name, aws).get("ECRAccessPolicy") in _ACCOUNT_WIDE_PUSH:
+            where = ("queues", name, "aws", "parameters", "ECRAccessPolicy") if "ECRAccessPolicy" in aws.parameters else ("queues", name, "aws", "ecr_access")
+            yield where, "serves untrusted builds: an ECR policy that pushes to every repository of the account is refused (the toolkit's scoped push rights follow aws.builder)"
+        if aws.may_push and registry is not None:
+            missing = [kind for kind in dict.fromkeys(builds) if not registry.repositories_for([kind])]
+            if missing:
+                yield ("queues", name, "aws", "builder" if aws.builder else "pushes"), (
+                    f"pushes for {', '.join(missing)} builds, which have no repository in aws.registry to push to; "
+                    "list one with those builds"
+                )
+
+
+def _repository_kinds(model: QueuesFile) -> Iterator[Finding]:
+    """A repository untrusted builds push to is one no trusted build pushes to (and so reads its images from)."""
+    registry = model.aws.registry if model.aws else None
+    if registry is None:
+        return
+    for kind in ("ecr_public", "ecr_private"):
+        given = getattr(registry, kind)
+        if given is None:
+            continue
+        for repository, builds in given.repositories.items():
+            path: Path = ("aws", "registry", kind, "repositories", repository)
+            if not builds:
+                yield path, "name the builds whose builders push to it (premerge, postmerge, release, untrusted)"
+            if len(set(builds)) != len(builds):
+                yield path, "lists a build kind twice"
+            if UNTRUSTED in builds and len(set(builds)) > 1:
+                yield path, "untrusted builds push to a repository of their own: trusted builds would run what a fork pushed"

@@ -31,8 +31,15 @@ RESERVED = frozenset(
         "VpcId",
         "Subnets",
         "SecurityGroupIds",
+        "BootstrapScriptUrl",
     }
 )
+# Why a reserved parameter is the toolkit's, where the general sentence would not say.
+RESERVED_WHY = {
+    "BootstrapScriptUrl": "set by the toolkit: every instance runs its boot script (containers reach no metadata service)",
+}
+# Agent tags the toolkit sets: the queue (from the queue's name) and the HF-token hook's secret (aws.needs_hf_token).
+RESERVED_TAGS = ("queue", "hf-token-secret")
 
 
 def render(value: Union[str, int, bool]) -> str:
@@ -57,7 +64,12 @@ class Catalog:
     def check(self, name: str, value: Union[str, int, bool]) -> list[str]:
         """Problems with setting parameter `name` to `value`; empty when fine."""
         if name in RESERVED:
-            return ["set by the toolkit from the queue model; use the queue's own keys instead"]
+            return [RESERVED_WHY.get(name, "set by the toolkit from the queue model; use the queue's own keys instead")]
+        if name == "BuildkiteAgentTags":
+            tags = [tag.split("=", 1)[0].strip() for tag in render(value).split(",")]
+            taken = [tag for tag in RESERVED_TAGS if tag in tags]
+            if taken:
+                return [f"sets the agent tag {taken[0]!r}, which the toolkit sets (the queue from its name; hf-token-secret from aws.needs_hf_token)"]
         spec = self.parameters.get(name)
         if spec is None:
             close = difflib.get_close_matches(name, list(self.parameters), n=1)

@@ -193,23 +193,40 @@ def test_every_policy_comes_from_a_policy_document(default_synth, all_features_s
     assert seen >= 2 * 12  # policies, key policies, the log bucket's policy, the flow-log role's trust and write
 
 
-def test_private_ci_repositories_scan_on_push_are_encrypted_expire_and_only_builders_push(all_features_synth):
+def test_private_ci_repositories_scan_on_push_are_encrypted_expire_and_pushes_follow_the_builds(all_features_synth):
     region = stacks_of(all_features_synth)["aws-us-west-2"]
     key_arn = ref(region, "aws_kms_key", "key/key", "arn")
     repositories = by_path(region, "resource", "aws_ecr_repository")
-    assert sorted(r["name"] for r in repositories.values()) == ["vllm-ci-postmerge-repo", "vllm-ci-test-repo"]
+    assert sorted(r["name"] for r in repositories.values()) == ["vllm-ci-postmerge-repo", "vllm-ci-test-repo", "vllm-ci-untrusted-repo"]
     for repository in repositories.values():
         assert repository["image_scanning_configuration"] == {"scan_on_push": True}
         assert repository["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": key_arn}]
     lifecycles = by_path(region, "resource", "aws_ecr_lifecycle_policy")
-    assert len(lifecycles) == 2
+    assert len(lifecycles) == 3
     for lifecycle in lifecycles.values():
         rules = {r["selection"]["tagStatus"]: r for r in json.loads(lifecycle["policy"])["rules"]}
         assert rules["untagged"]["selection"]["countNumber"] == 3 and rules["any"]["selection"]["countNumber"] == 500
+
+    def named(resources: list) -> set:
+        found = set()
+        for resource in resources:
+            matched = re.fullmatch(
+                r"arn:\$\{data\.aws_partition\.[^}]+\}:ecr:us-west-2:\$\{data\.aws_caller_identity\.[^}]+\}:repository/(vllm-ci-[a-z]+-repo)", resource
+            )
+            assert matched, resource
+            found.add(matched.group(1))
+        return found
+
+    pushes, pulls = {}, {}
     for path, policy in by_path(region, "resource", "aws_iam_policy").items():
         by_sid = statements(region, policy["policy"])
         assert by_sid["PullCiImages"]["actions"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-        assert ("PushCiImages" in by_sid) == path.startswith("queue-cpu_queue/"), path
-        for sid in ("PullCiImages", "PushCiImages"):
-            for resource in by_sid.get(sid, {}).get("resources", []):
-                assert re.fullmatch(r"arn:\$\{data\.aws_partition\.[^}]+\}:ecr:us-west-2:\$\{data\.aws_caller_identity\.[^}]+\}:repository/vllm-ci-(test|postmerge)-repo", resource), resource
+        queue = path.split("/")[0].removeprefix("queue-")
+        pulls[queue] = named(by_sid["PullCiImages"]["resources"])
+        if "PushCiImages" in by_sid:
+            pushes[queue] = named(by_sid["PushCiImages"]["resources"])
+    # Premerge and postmerge builders push to theirs; the untrusted builder only to the untrusted repository.
+    assert pushes == {"cpu_queue": {"vllm-ci-test-repo", "vllm-ci-postmerge-repo"}, "cpu_queue_untrusted": {"vllm-ci-untrusted-repo"}}
+    # Only queues that run untrusted builds may pull what they push.
+    assert "vllm-ci-untrusted-repo" not in pulls["cpu_queue"]
+    assert "vllm-ci-untrusted-repo" in pulls["gpu_1_queue"] and "vllm-ci-untrusted-repo" in pulls["cpu_queue_untrusted"]

@@ -1,8 +1,9 @@
 """CiAccessPolicy: what one queue's agents may touch, attached to its instance role.
 
-Least privilege by queue: every queue pulls the CI images and reads the build
-cache; only builders push images (registry_access says how, by registry) and
-write the cache; only queues that need it read the HF token. The document comes from the aws_iam_policy_document data
+Least privilege by queue: a queue pulls the CI images and reads the build
+cache of the builds it may read; a queue that pushes pushes images and writes
+the cache of the builds it serves (registry_access and cache_access say
+which); only queues that need it read the HF token. The document comes from the aws_iam_policy_document data
 source (not a JSON string) so that reviewers' tools can evaluate it.
 """
 
@@ -12,9 +13,6 @@ from constructs import Construct
 
 from constructs_lib.infra.aws.registry_access import RegistryAccess
 from constructs_lib.infra.jsii.providers import aws
-
-CACHE_READ = ["s3:GetObject", "s3:ListBucket"]
-CACHE_WRITE = ["s3:PutObject", "s3:AbortMultipartUpload"]
 
 
 class CiAccessPolicy(Construct):
@@ -26,22 +24,19 @@ class CiAccessPolicy(Construct):
         name: str,
         role_name: str,
         registry: RegistryAccess,
-        cache_bucket_arn: str | None,
+        cache: tuple[dict, ...],
         hf_secret_arn: str,
         hf_secret_key_arn: str,
         region: str,
-        builder: bool,
         needs_hf_token: bool,
     ):
         super().__init__(scope, id)
         statements: list = []
-        statements += [dict(s) for s in registry.pull]
-        if builder:
-            statements += [dict(s) for s in registry.push]
-        if cache_bucket_arn:
-            statements.append({"sid": "ReadBuildCache", "actions": CACHE_READ, "resources": [cache_bucket_arn, f"{cache_bucket_arn}/*"]})
-            if builder:
-                statements.append({"sid": "WriteBuildCache", "actions": CACHE_WRITE, "resources": [f"{cache_bucket_arn}/*"]})
+        for given in registry.pull + registry.push + cache:
+            statement = dict(given)
+            if "condition" in statement:
+                statement["condition"] = [aws.DataAwsIamPolicyDocumentStatementCondition(**c) for c in statement["condition"]]
+            statements.append(statement)
         if needs_hf_token:
             statements.append({"sid": "ReadHfToken", "actions": ["secretsmanager:GetSecretValue"], "resources": [hf_secret_arn]})
             # The secret is encrypted with the region's key: decrypt it, through Secrets Manager only.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 from cdktf import Fn
 from constructs import Construct
 
@@ -35,6 +37,8 @@ class ElasticCiQueue(Construct):
         security_group_id: str,
         token_kms_key_id: str,
         notification_arns: list[str],
+        bootstrap_script_url: str,
+        bootstrap_script_ready: Sequence[Any] = (),
     ):
         super().__init__(scope, id)
         parameters = dict(parameters)
@@ -45,6 +49,8 @@ class ElasticCiQueue(Construct):
                 "SecurityGroupIds": security_group_id,
                 # The token parameter is encrypted with this key; the stack grants its instances decrypt.
                 "BuildkiteAgentTokenParameterStoreKMSKey": token_kms_key_id,
+                # Run by every instance at boot (HostScripts): containers reach no metadata service.
+                "BootstrapScriptUrl": bootstrap_script_url,
             }
         )
         self.stack = aws.CloudformationStack(
@@ -57,6 +63,7 @@ class ElasticCiQueue(Construct):
             parameters=dict(sorted(parameters.items())),
             lifecycle={"ignore_changes": IGNORED_TAGS},
             tags={"BuildkiteQueue": queue_name},
+            depends_on=list(bootstrap_script_ready) or None,
         )
 
     @property

@@ -1,19 +1,24 @@
-"""What the agents of a queue may do with the CI image registry: IAM statements, by kind of registry.
+"""What the agents of one queue may do with the CI image registry: IAM statements, by kind of registry.
 
-Every queue pulls; builders push, to exactly the declared repositories. ECR
-Public is a registry of its own (`ecr-public:` actions on
+Push rights follow the builds a queue serves: a queue that pushes (aws.builder
+or aws.pushes) pushes to the repositories declared for its builds, nowhere
+else, so a fork's build on an untrusted builder reaches only the untrusted
+repository. A queue pulls the repositories of trusted builds, and the
+untrusted ones only when it serves untrusted builds itself. ECR Public is a
+registry of its own (`ecr-public:` actions on
 `arn:<partition>:ecr-public::<account>:repository/<name>`, a login through
-`sts:GetServiceBearerToken`); private ECR repositories live in the main
-region. A pull-through cache of public.ecr.aws lets every queue pull through
-it, which creates the cached repository on its first pull. Pure: data for
-CiAccessPolicy.
+`sts:GetServiceBearerToken`; its pulls need no right); private ECR
+repositories live in the main region. A pull-through cache of public.ecr.aws
+lets every queue pull through it, which creates the cached repository on its
+first pull. Pure: data for CiAccessPolicy.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Sequence
 
-from constructs_lib.queues.model import CiRegistry
+from constructs_lib.queues.model import BUILD_KINDS, UNTRUSTED, BuildKind, CiRegistry
 
 ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 ECR_PUSH = ["ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
@@ -28,23 +33,34 @@ ECR_PUBLIC_LOGIN = {"sid": "EcrPublicLogin", "actions": ["ecr-public:GetAuthoriz
 
 @dataclasses.dataclass(frozen=True)
 class RegistryAccess:
-    pull: tuple[dict, ...] = ()  # every queue
-    push: tuple[dict, ...] = ()  # builders, besides
+    pull: tuple[dict, ...] = ()
+    push: tuple[dict, ...] = ()
 
 
-def registry_access(registry: CiRegistry | None, *, partition: str, account: str, main_region: str) -> RegistryAccess:
+def readable_kinds(serves: Sequence[BuildKind]) -> tuple[BuildKind, ...]:
+    """The builds whose images and caches a queue may read: the trusted ones, and untrusted ones where it runs them."""
+    return tuple(kind for kind in BUILD_KINDS if kind != UNTRUSTED or UNTRUSTED in serves)
+
+
+def registry_access(
+    registry: CiRegistry | None, *, partition: str, account: str, main_region: str, serves: Sequence[BuildKind], pushes: bool
+) -> RegistryAccess:
     if registry is None:
         return RegistryAccess()
     pull: list[dict] = []
     push: list[dict] = []
+    pushed = registry.repositories_for(serves) if pushes else ()
     if registry.ecr_public is not None:
-        arns = [f"arn:{partition}:ecr-public::{account}:repository/{repo}" for repo in registry.ecr_public.repositories]
         pull.append(ECR_PUBLIC_LOGIN)
-        push.append({"sid": "PushCiImages", "actions": ECR_PUBLIC_PUSH, "resources": arns})
+        if pushed:
+            arns = [f"arn:{partition}:ecr-public::{account}:repository/{repo}" for repo in pushed]
+            push.append({"sid": "PushCiImages", "actions": ECR_PUBLIC_PUSH, "resources": arns})
     if registry.ecr_private is not None:
-        arns = [private_arn(partition, main_region, account, repo) for repo in registry.ecr_private.repositories]
-        pull += [ECR_LOGIN, {"sid": "PullCiImages", "actions": ECR_PULL, "resources": arns}]
-        push.append({"sid": "PushCiImages", "actions": ECR_PUSH, "resources": arns})
+        readable = registry.repositories_for(readable_kinds(serves))
+        pull += [ECR_LOGIN, {"sid": "PullCiImages", "actions": ECR_PULL, "resources": [private_arn(partition, main_region, account, r) for r in readable]}]
+        if pushed:
+            arns = [private_arn(partition, main_region, account, repo) for repo in pushed]
+            push.append({"sid": "PushCiImages", "actions": ECR_PUSH, "resources": arns})
     if registry.pull_through_cache is not None:
         if ECR_LOGIN not in pull:
             pull.append(ECR_LOGIN)

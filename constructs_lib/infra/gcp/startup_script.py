@@ -17,13 +17,12 @@ import re
 import shlex
 
 from constructs_lib.queues import trust
+from constructs_lib.infra.host import BLOCK_CONTAINER_METADATA, for_terraform
 from constructs_lib.queues.gcp_names import DATA_DEVICE
 
 TEMPLATE_DIR = pathlib.Path(__file__).resolve().parent / "startup"
 AGENT_TEMPLATE = TEMPLATE_DIR / "buildkite-agent.sh"
 HOOK_TEMPLATE = TEMPLATE_DIR / "environment-hook.sh"
-# One rule for every host the toolkit boots (the AMIs install the same file).
-BLOCK_CONTAINER_METADATA = pathlib.Path(__file__).resolve().parents[1] / "host" / "block-container-metadata.sh"
 
 # Buildkite's apt repository signing key (docs: "Installing Buildkite Agent on Debian").
 BUILDKITE_KEY_FINGERPRINT = "32A37959C2FA5C3C99EFBC32A79206696452D198"
@@ -103,11 +102,6 @@ def render(boot: AgentBoot) -> str:
     values["ENVIRONMENT_HOOK"] = environment_hook().rstrip("\n")
     values["BLOCK_CONTAINER_METADATA"] = _template(BLOCK_CONTAINER_METADATA).rstrip("\n")
     return _fill(_template(AGENT_TEMPLATE), values)
-
-
-def for_terraform(script: str) -> str:
-    """The script as a Terraform string: `${` and `%{` are template syntax there."""
-    return script.replace("${", "$${").replace("%{", "%%{")
 
 
 def instance_metadata(boot: AgentBoot, **extra: str) -> dict[str, str]:

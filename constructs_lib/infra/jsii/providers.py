@@ -107,6 +107,7 @@ AWS_CLASSES = {
     "S3BucketLoggingA": "s3_bucket_logging",
     "S3BucketNotification": "s3_bucket_notification",
     "S3BucketPolicy": "s3_bucket_policy",
+    "S3Object": "s3_object",
     "S3BucketPublicAccessBlock": "s3_bucket_public_access_block",
     "S3BucketServerSideEncryptionConfigurationA": "s3_bucket_server_side_encryption_configuration",
     "S3BucketServerSideEncryptionConfigurationRuleA": "s3_bucket_server_side_encryption_configuration",

@@ -7,10 +7,12 @@ from constructs import Construct
 
 from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.infra.aws.agent_secrets import AgentSecrets
+from constructs_lib.infra.aws.cache_access import cache_access
 from constructs_lib.infra.aws.ci_access_policy import CiAccessPolicy
 from constructs_lib.infra.aws.elastic_ci_queue import ElasticCiQueue
 from constructs_lib.infra.aws.encryption_key import EncryptionKey, ServiceGrant
-from constructs_lib.infra.aws.private_bucket import PrivateBucket
+from constructs_lib.infra.aws.host_scripts import HostScripts
+from constructs_lib.infra.aws.private_bucket import PrivateBucket, derived_bucket_name
 from constructs_lib.infra.aws.private_registry import PrivateRegistry
 from constructs_lib.infra.aws.registry_access import registry_access
 from constructs_lib.infra.aws.shared_network import SharedNetwork
@@ -87,7 +89,6 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
         events = StackEvents(self, "stack-events", name=name, kms_key_arn=key.arn)
         TerraformOutput(self, "stack-events-topic", value=events.arn)
         registry = settings.registry
-        access = registry_access(registry, partition=arn_partition, account=account, main_region=settings.region)
         if registry is not None and region == settings.region:
             private = registry.ecr_private
             if private is not None:
@@ -111,6 +112,14 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                     self, "build-cache", bucket=settings.build_cache_bucket, noncurrent_days=1, expire_days=CACHE_EXPIRE_DAYS
                 )
 
+        boot = HostScripts(
+            self,
+            "host-scripts",
+            bucket=boot_bucket_name(settings.state.bucket, region),
+            role_names=[ecp.instance_role_name(name) for name in queues],
+            account_id=account,
+            partition=arn_partition,
+        )
         for queue_name, queue in queues.items():
             scope = queue_scope(self, queue_name)
             construct = ElasticCiQueue(
@@ -125,18 +134,27 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 security_group_id=network.security_group.id,
                 token_kms_key_id=key.key_id,
                 notification_arns=[events.arn],
+                bootstrap_script_url=boot.url,
+                bootstrap_script_ready=boot.ready,
             )
+            serves = model.queues[queue_name].builds
             CiAccessPolicy(
                 scope,
                 "access",
                 name=f"{ecp.stack_name(queue_name)}-ci-access",
                 role_name=construct.instance_role_name,
-                registry=access,
-                cache_bucket_arn=cache_arn,
+                registry=registry_access(
+                    registry, partition=arn_partition, account=account, main_region=settings.region, serves=serves, pushes=queue.may_push
+                ),
+                cache=cache_access(cache_arn, serves=serves, pushes=queue.may_push),
                 hf_secret_arn=secrets.hf_token.arn,
                 hf_secret_key_arn=key.arn,
                 region=region,
-                builder=queue.builder,
                 needs_hf_token=queue.needs_hf_token,
             )
             TerraformOutput(scope, "stack-id", value=construct.stack.id)
+
+
+def boot_bucket_name(state_bucket: str, region: str) -> str:
+    """The region's host-scripts bucket, named after the state bucket (queues.yaml names no more buckets)."""
+    return derived_bucket_name(state_bucket, f"boot-{region}")

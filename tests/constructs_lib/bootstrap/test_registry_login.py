@@ -13,11 +13,12 @@ QUEUES = """\
       region: us-west-2
       agent_token_path: /buildkite/agent-token
       hf_token_secret: ci/hf-token
-      registry: {ecr_public: {alias: myci, repositories: [ci-premerge, ci-main]}}
+      registry: {ecr_public: {alias: myci, repositories: {ci-premerge: [premerge], ci-main: [postmerge], ci-forks: [untrusted]}}}
       state: {bucket: test-state-bucket, lock_table: test-locks}
       networks: {us-west-2: {vpc_cidr: 10.0.0.0/16}}
     queues:
-      builder: {aws: {instance_types: [r6in.large], min_size: 0, max_size: 4, builder: true}}
+      builder: {builds: [premerge, postmerge], aws: {instance_types: [r6in.large], min_size: 0, max_size: 4, builder: true}}
+      forks: {builds: [untrusted], aws: {instance_types: [r6in.large], min_size: 0, max_size: 4, builder: true}}
       l4: {accelerator: {type: l4, count: 1}, external: {}}
     """
 
@@ -40,12 +41,23 @@ def test_the_image_build_logs_in_before_it_pushes():
     assert login < push and login == 0
 
 
-def test_the_registry_declared_in_queues_yaml_is_the_one_pushed_to():
-    result = run("steps:\n- label: A\n  command: a\n", queues(QUEUES), branch="feature")
+@pytest.mark.parametrize("options, repository, queue", [
+    ({"branch": "feature"}, "ci-premerge", "builder"),
+    ({"branch": "main"}, "ci-main", "builder"),
+    ({"branch": "patch", "pull_request": "7", "untrusted": True}, "ci-forks", "forks"),
+])
+def test_each_build_pushes_to_the_repository_queues_yaml_gives_its_builds(options, repository, queue):
+    result = run("steps:\n- label: A\n  command: a\n", queues(QUEUES), **options)
     build = step(result.pipeline, "image-build")
-    assert 'docker push "$IMAGE_TAG"' in build["commands"] and build["env"]["IMAGE_TAG"].startswith("public.ecr.aws/myci/")
-    # The step file's repository (vllm-ci-test-repo) is not one the builders may push to: said so.
-    assert any("may not push to" in w.message and "ci-premerge, ci-main" in w.message for w in result.warnings)
+    assert 'docker push "$IMAGE_TAG"' in build["commands"]
+    assert build["env"]["IMAGE_TAG"].startswith(f"public.ecr.aws/myci/{repository}:")
+    assert build["agents"]["queue"] == queue
+    assert not any("may not push to" in w.message for w in result.warnings)
+
+
+def test_a_repository_the_builds_builders_may_not_push_to_is_said():
+    result = run("steps:\n- label: A\n  command: a\n", queues(QUEUES), branch="feature", repository="ci-main")
+    assert any("builders of premerge builds may not push to (aws.registry: ci-premerge)" in w.message for w in result.warnings)
 
 
 def test_a_step_that_is_not_a_build_gets_no_login():

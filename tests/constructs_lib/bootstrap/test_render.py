@@ -156,7 +156,7 @@ def test_no_hardware_steps_for_lines_nobody_declares():
           networks:
             us-west-2: {vpc_cidr: 10.20.0.0/16}
         queues:
-          cpu: {aws: {instance_types: [r6in.large], max_size: 2, builder: true}}
+          cpu: {builds: [premerge, postmerge], aws: {instance_types: [r6in.large], max_size: 2, builder: true}}
           gpu: {accelerator: {type: l4, count: 1}, external: {}}
         """
     )

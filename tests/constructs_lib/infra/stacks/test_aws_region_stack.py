@@ -11,7 +11,7 @@ from tests.conftest import REPO
 from tests.constructs_lib.queues.minimal_queues import MINIMAL
 from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resources, synth_stacks
 
-DEFAULT_AWS_QUEUES = ["bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue"]
+DEFAULT_AWS_QUEUES = ["bootstrap", "small_cpu_queue", "cpu_queue", "cpu_queue_untrusted", "gpu_1_queue", "gpu_4_queue"]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,13 @@ def test_least_privilege_policies(default_stacks):
     builders = {n for n, s in policies.items() if "PushCiImages" in s}
     cache_writers = {n for n, s in policies.items() if "WriteBuildCache" in s}
     hf_readers = {n for n, s in policies.items() if "ReadHfToken" in s}
-    assert builders == cache_writers == {"bk-cpu-queue-ci-access"}
+    assert builders == cache_writers == {"bk-cpu-queue-ci-access", "bk-cpu-queue-untrusted-ci-access"}
+    # Each builder pushes to the repository and cache prefix of its own builds only.
+    cpu, forks = policies["bk-cpu-queue-ci-access"], policies["bk-cpu-queue-untrusted-ci-access"]
+    assert [r.rsplit("/", 1)[1] for r in cpu["PushCiImages"]["resources"]] == ["vllm-ci-test-repo", "vllm-ci-postmerge-repo"]
+    assert [r.rsplit("/", 1)[1] for r in forks["PushCiImages"]["resources"]] == ["vllm-ci-untrusted-repo"]
+    assert forks["WriteBuildCache"]["resources"] == ["arn:${data.aws_partition.partition.partition}:s3:::vllm-ci-build-cache/untrusted/*"]
+    assert not any("untrusted" in r for r in cpu["ReadBuildCache"]["resources"] + cpu["WriteBuildCache"]["resources"])
     assert hf_readers == {"bk-cpu-queue-ci-access", "bk-gpu-1-queue-ci-access", "bk-gpu-4-queue-ci-access"}
     for statements in policies.values():
         for sid, statement in statements.items():
@@ -179,3 +185,14 @@ def test_several_regions_and_token_paths(tmp_path):
     cfn = cfn_by_queue(eu)["gpu_4_queue"]["parameters"]
     assert cfn["VpcId"] == "vpc-0123456789abcdef0"
     assert cfn["BuildkiteAgentTokenParameterStorePath"] == "/buildkite/postmerge/agent-token"
+
+
+def test_every_instance_runs_the_boot_script_that_blocks_the_metadata_service(default_stacks):
+    stack = default_stacks["aws-us-west-2"]
+    (script,) = resources(stack, "aws_s3_object").values()
+    (bucket,) = [b for b in resources(stack, "aws_s3_bucket").values() if b["bucket"].endswith("-boot-us-west-2")]
+    assert "DOCKER-USER -d 169.254.169.254/32 -j REJECT" in script["content"]
+    for name, cfn in cfn_by_queue(stack).items():
+        assert cfn["parameters"]["BootstrapScriptUrl"] == f"s3://{bucket['bucket']}/{script['key']}", name
+        assert any(d.startswith("aws_s3_object.") for d in cfn["depends_on"]), name
+        assert any(d.startswith("aws_s3_bucket_policy.") for d in cfn["depends_on"]), name

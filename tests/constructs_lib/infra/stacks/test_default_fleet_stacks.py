@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from constructs_lib.queues.loader import load_queues
 from tests.conftest import REPO
 from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resources, synth_stacks
 
-# vllm-project/ci-infra terraform/aws/cloudformation_stack.tf: queue -> (region, instance type, max size).
+# vllm-project/ci-infra terraform/aws/cloudformation_stack.tf: queue -> (region, instance type, max size);
+# and the builders of PRs from forks, which ci-infra does not split from the premerge ones.
 CI_INFRA = {
+    "cpu_queue_untrusted_us_east_1": ("us-east-1", "r6in.16xlarge", 20),
+    "arm64_cpu_queue_untrusted": ("us-west-2", "r7g.16xlarge", 10),
     "bootstrap": ("us-west-2", "r6in.large", 10),
     "small_cpu_queue_premerge": ("us-west-2", "r6in.large", 40),
     "medium_cpu_queue_premerge": ("us-west-2", "r6in.4xlarge", 40),
@@ -25,8 +29,19 @@ CI_INFRA = {
     "cpu_queue_release": ("us-east-1", "r6in.16xlarge", 10),
     "arm64_cpu_queue_release": ("us-east-1", "r7g.16xlarge", 10),
 }
-BUILDERS = {"arm64_cpu_queue_premerge", "arm64_cpu_queue_postmerge", "cpu_queue_premerge_us_east_1",
-            "cpu_queue_postmerge_us_east_1", "cpu_queue_release", "arm64_cpu_queue_release"}
+# Queue -> the repositories it may push to: its builds', and no other.
+PUSHERS = {
+    "arm64_cpu_queue_premerge": ["vllm-ci-test-repo"],
+    "cpu_queue_premerge_us_east_1": ["vllm-ci-test-repo"],
+    "arm64_cpu_queue_postmerge": ["vllm-ci-postmerge-repo"],
+    "cpu_queue_postmerge_us_east_1": ["vllm-ci-postmerge-repo"],
+    "small_cpu_queue_postmerge": ["vllm-ci-postmerge-repo"],
+    "cpu_queue_release": ["vllm-release-repo"],
+    "arm64_cpu_queue_release": ["vllm-release-repo"],
+    "small_cpu_queue_release": ["vllm-release-repo"],
+    "cpu_queue_untrusted_us_east_1": ["vllm-ci-untrusted-repo"],
+    "arm64_cpu_queue_untrusted": ["vllm-ci-untrusted-repo"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,32 +71,51 @@ def test_gpu_instances_stay_between_jobs_and_cpu_instances_do_not(stacks):
         assert parameters["BuildkiteTerminateInstanceAfterJob"] == ("false" if keeps else "true"), queue
 
 
-def test_the_builders_of_each_region_push_and_the_others_only_pull(stacks):
-    pushers = set()
+def policies(stacks: dict) -> dict[str, dict[str, dict]]:
+    """Statements by sid, by queue, in every region."""
+    out = {}
     for name, stack in stacks.items():
         if not name.startswith("aws-") or name == "aws-state":
             continue
         documents = data_sources(stack, "aws_iam_policy_document")
         for policy in resources(stack, "aws_iam_policy").values():
-            sids = {s["sid"] for s in documents[policy["policy"].split(".")[2]]["statement"]}
-            assert {"EcrPublicLogin", "PullThroughCache"} <= sids, policy["name"]
-            if "PushCiImages" in sids:
-                pushers.add(policy["name"])
-    assert pushers == {f"bk-{q.replace('_', '-')}-ci-access" for q in BUILDERS}
+            queue = policy["name"].removeprefix("bk-").removesuffix("-ci-access")
+            out[queue] = {s["sid"]: s for s in documents[policy["policy"].split(".")[2]]["statement"]}
+    return out
 
 
-def test_builders_push_to_the_declared_ecr_public_repositories_only(stacks):
-    stack = stacks["aws-us-east-1"]
-    documents = data_sources(stack, "aws_iam_policy_document")
-    for policy in resources(stack, "aws_iam_policy").values():
-        statements = {s["sid"]: s for s in documents[policy["policy"].split(".")[2]]["statement"]}
-        if "PushCiImages" not in statements:
+def test_each_queue_pushes_to_the_repositories_of_its_own_builds_only(stacks):
+    found = policies(stacks)
+    pushed = {q: sorted(r.rsplit("/", 1)[1] for r in s["PushCiImages"]["resources"]) for q, s in found.items() if "PushCiImages" in s}
+    assert pushed == {q.replace("_", "-"): repositories for q, repositories in PUSHERS.items()}
+    for queue, statements in found.items():
+        assert {"EcrPublicLogin", "PullThroughCache"} <= set(statements), queue
+        if "PushCiImages" in statements:
+            push = statements["PushCiImages"]
+            assert all(a.startswith("ecr-public:") for a in push["actions"]) and "ecr-public:PutImage" in push["actions"]
+            assert all(r.startswith("arn:${data.aws_partition.") and ":ecr-public::" in r for r in push["resources"])
+
+
+def test_premerge_builders_cannot_push_or_write_the_cache_of_postmerge_builds(stacks):
+    found = policies(stacks)
+    for queue in ("cpu-queue-premerge-us-east-1", "arm64-cpu-queue-premerge", "cpu-queue-untrusted-us-east-1", "arm64-cpu-queue-untrusted"):
+        statements = found[queue]
+        assert not any("postmerge" in r for r in statements["PushCiImages"]["resources"]), queue
+        assert not any("/postmerge/" in r for r in statements["WriteBuildCache"]["resources"]), queue
+
+
+def test_no_queue_that_runs_trusted_builds_reads_what_untrusted_builds_write(stacks):
+    model_builds = {name.replace("_", "-"): queue for name, queue in load_queues(REPO / "queues.yaml").queues.items()}
+    for queue, statements in policies(stacks).items():
+        if "untrusted" in model_builds[queue].builds:
             continue
-        push = statements["PushCiImages"]
-        assert all(a.startswith("ecr-public:") for a in push["actions"]) and "ecr-public:PutImage" in push["actions"]
-        assert sorted(r.rsplit("/", 1)[1] for r in push["resources"]) == ["vllm-ci-postmerge-repo", "vllm-ci-test-repo"]
-        assert all(r.startswith("arn:${data.aws_partition.") and ":ecr-public::" in r for r in push["resources"])
-        assert statements["EcrPublicLogin"]["actions"] == ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"]
+        assert not any("/untrusted/" in r for r in statements["ReadBuildCache"]["resources"]), queue
+        assert "untrusted/*" not in statements["ListBuildCache"]["condition"][0]["values"], queue
+
+
+def test_no_queue_carries_an_account_wide_ecr_policy(stacks):
+    for queue, (_, parameters) in by_queue(stacks).items():
+        assert parameters["ECRAccessPolicy"] == "readonly", queue
 
 
 def test_gpu_queues_boot_the_toolkits_gpu_image_and_hf_readers_are_tagged(stacks):

@@ -1,0 +1,67 @@
+"""Push rights and cache rights follow the builds a queue serves: what an untrusted build writes, no trusted queue reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from constructs_lib.infra.aws.cache_access import cache_access
+from constructs_lib.infra.aws.registry_access import readable_kinds, registry_access
+from constructs_lib.queues.model import CiRegistry
+
+REPOSITORIES = {"ci-test": ["premerge"], "ci-main": ["postmerge", "release"], "ci-forks": ["untrusted"]}
+BUCKET = "arn:aws:s3:::ci-cache"
+
+
+def registry(kind: str) -> CiRegistry:
+    return CiRegistry.model_validate({kind: {"repositories": REPOSITORIES} | ({"alias": "myci"} if kind == "ecr_public" else {})})
+
+
+def pushed(access) -> set[str]:
+    return {arn.rsplit("/", 1)[1] for s in access.push for arn in s["resources"]}
+
+
+@pytest.mark.parametrize("kind", ["ecr_public", "ecr_private"])
+@pytest.mark.parametrize("serves, pushes, expected", [
+    (["premerge"], True, {"ci-test"}),
+    (["postmerge", "release"], True, {"ci-main"}),
+    (["untrusted"], True, {"ci-forks"}),
+    (["premerge", "postmerge", "release", "untrusted"], False, set()),
+])
+def test_a_queue_pushes_to_the_repositories_of_its_builds_only(kind, serves, pushes, expected):
+    access = registry_access(registry(kind), partition="aws", account="1", main_region="us-west-2", serves=serves, pushes=pushes)
+    assert pushed(access) == expected
+
+
+def test_only_queues_running_untrusted_builds_pull_the_untrusted_repository():
+    def pulled(serves):
+        access = registry_access(registry("ecr_private"), partition="aws", account="1", main_region="us-west-2", serves=serves, pushes=False)
+        return {arn.rsplit("/", 1)[1] for s in access.pull if s["sid"] == "PullCiImages" for arn in s["resources"]}
+
+    assert pulled(["premerge", "postmerge"]) == {"ci-test", "ci-main"}
+    assert pulled(["premerge", "untrusted"]) == {"ci-test", "ci-main", "ci-forks"}
+
+
+def test_readable_kinds():
+    assert "untrusted" not in readable_kinds(["premerge"])
+    assert "untrusted" in readable_kinds(["untrusted"])
+
+
+def by_sid(statements) -> dict:
+    return {s["sid"]: s for s in statements}
+
+
+def test_an_untrusted_builder_writes_only_the_untrusted_prefix():
+    statements = by_sid(cache_access(BUCKET, serves=["untrusted"], pushes=True))
+    assert statements["WriteBuildCache"]["resources"] == [f"{BUCKET}/untrusted/*"]
+
+
+def test_a_trusted_queue_reads_and_lists_no_untrusted_prefix():
+    statements = by_sid(cache_access(BUCKET, serves=["premerge", "postmerge"], pushes=True))
+    assert f"{BUCKET}/untrusted/*" not in statements["ReadBuildCache"]["resources"]
+    assert "untrusted/*" not in statements["ListBuildCache"]["condition"][0]["values"]
+    assert statements["WriteBuildCache"]["resources"] == [f"{BUCKET}/premerge/*", f"{BUCKET}/postmerge/*"]
+
+
+def test_a_queue_that_does_not_push_writes_nothing_and_no_bucket_means_no_statement():
+    assert "WriteBuildCache" not in by_sid(cache_access(BUCKET, serves=["premerge"], pushes=False))
+    assert cache_access(None, serves=["premerge"], pushes=True) == ()
