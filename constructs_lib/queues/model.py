@@ -73,9 +73,12 @@ def _s3_bucket(value: str) -> str:
         raise ValueError(f"{value!r}: an S3 bucket name has no '..', '.-' or '-.'")
     if re.match(_IP_ADDRESS, value):
         raise ValueError(f"{value!r}: an S3 bucket name is not shaped like an IP address")
-    reserved = [p for p in _S3_RESERVED_PREFIXES if value.startswith(p)] + [x for x in _S3_RESERVED_SUFFIXES if value.endswith(x)]
-    if reserved:
-        raise ValueError(f"{value!r}: S3 reserves bucket names with {reserved[0]!r} there")
+    for prefix in _S3_RESERVED_PREFIXES:
+        if value.startswith(prefix):
+            raise ValueError(f"{value!r}: S3 reserves bucket names beginning with {prefix!r}")
+    for suffix in _S3_RESERVED_SUFFIXES:
+        if value.endswith(suffix):
+            raise ValueError(f"{value!r}: S3 reserves bucket names ending in {suffix!r}")
     return value
 
 

@@ -112,3 +112,26 @@ def test_on_the_shared_2026_tree_a_code_change_holds_nothing_and_a_hardware_scri
     mirrors = {job.key for job in expand(tree, default_queues(), Image("r", "p", "b", False)).jobs if job.key.startswith("amd-")}
     assert mirrors and mirrors <= held_keys  # every AMD mirror runs the wrapper
     assert "image-build" not in held_keys  # its own script lies elsewhere
+
+
+def test_on_the_shared_2026_tree_a_fork_pr_builds_on_untrusted_builders_into_the_untrusted_repository():
+    from constructs_lib.bootstrap.cli import read_source
+    from tests.conftest import shared_path
+
+    from .helpers import default_queues
+
+    model = default_queues()
+    tree = read_source(str(shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml")))
+    result = generate(tree, model, Options(base_source=tree, **FORK))
+    pushers = {name for name, queue in model.queues.items() if queue.aws is not None and queue.aws.may_push}
+    builds = [job for job in result.plan if job.role == "build"]
+    assert builds
+    for job in result.plan:
+        if job.queue in pushers:
+            assert model.queues[job.queue].builds == ["untrusted"], (job.key, job.queue)
+    # The builds on the toolkit's AWS queues (partners' external queues push with credentials of their own).
+    on_aws = {job.queue for job in builds if model.queues[job.queue].aws is not None}
+    assert on_aws and on_aws <= {"cpu_queue_untrusted_us_east_1", "arm64_cpu_queue_untrusted"}
+    text = result.json
+    assert "vllm-ci-untrusted-repo" in text
+    assert "vllm-ci-test-repo" not in text and "vllm-ci-postmerge-repo" not in text

@@ -126,6 +126,8 @@ def test_an_image_build_is_for_the_architecture_its_name_says(label, key, arch):
     ("arm64", "premerge", "arm64_cpu_queue_premerge"),
     ("arm64", "postmerge", "arm64_cpu_queue_postmerge"),
     ("arm64", "release", "arm64_cpu_queue_release"),
+    ("x86_64", "untrusted", "cpu_queue_untrusted_us_east_1"),
+    ("arm64", "untrusted", "arm64_cpu_queue_untrusted"),
 ])
 def test_image_builds_go_to_a_builder_of_their_architecture_serving_the_build(architecture, build, queue):
     found = route(Needs("b", builder=True, architecture=architecture), default_queues(), build)

@@ -183,3 +183,10 @@ def test_an_untrusted_build_uploads_artifacts_from_inside_its_checkout_only():
     trusted = run(ARTIFACTS, **SAME_REPO_PR)
     assert step(trusted.pipeline, "keys")["artifact_paths"] == "/var/lib/buildkite-agent/.aws/credentials"
     assert not any("outside the checkout" in w.message for w in trusted.warnings)
+
+
+def test_every_container_pulls_its_image_so_an_image_planted_on_a_kept_host_never_runs():
+    # A fork's job on a kept GPU host could tag an image of its own with the name a trusted job runs next.
+    for options in (FORK, SAME_REPO_PR):
+        dockers = [o for name, o in _containers(run(STEPS, default_queues(), **options).pipeline) if name == DOCKER_PLUGIN]
+        assert dockers and all(o["always-pull"] is True for o in dockers)
