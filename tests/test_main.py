@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+
+import pytest
 
 from tests.conftest import PLANTED_SECRETS, REPO, run_synth
 
@@ -157,3 +160,31 @@ def test_an_interrupted_synth_is_one_line_and_leaves_the_output(tmp_path, monkey
     err = capsys.readouterr().err  # (jsii may have warned about node before, when make does not silence it)
     assert err.splitlines()[-1] == "interrupted; the output folder is as it was" and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_during_synth_is_one_line_and_leaves_nothing(tmp_path):
+    import shutil
+    import subprocess
+
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(small)], capture_output=True, text=True) \
+        if shutil.which("mount") else None
+    if mounted is None or mounted.returncode != 0:
+        pytest.skip("a small tmpfs cannot be mounted here (needs root); the full-disk path is not exercised")
+    try:
+        result = _main_in(REPO, "--outdir", str(small / "out"))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.splitlines()[-1] == f"{small / 'out'}: cannot write: no space left on device", result.stderr
+        assert "Traceback" not in result.stderr
+        assert os.listdir(small) == []
+    finally:
+        subprocess.run(["umount", str(small)], check=False)
+
+
+def test_an_outdir_through_a_loop_of_symbolic_links_is_one_line(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    result = _main_in(REPO, "--outdir", str(tmp_path / "a" / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"--outdir: {tmp_path / 'a' / 'out'} cannot be resolved: it goes through a loop of symbolic links"

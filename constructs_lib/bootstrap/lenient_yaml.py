@@ -31,6 +31,9 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 # values than this (a "billion laughs" bomb) is refused as it is read. The
 # largest real step files hold a few tens of thousands.
 MAX_EXPANDED_VALUES = 1_000_000
+# The same for text: an alias of a long string, repeated, is refused past
+# what all the job files together may hold written out (cli.MAX_STEP_BYTES).
+MAX_EXPANDED_BYTES = 8 * 2**20
 
 
 def load(data: bytes, file: str) -> tuple[strict_yaml.Document, list[Problem]]:
@@ -49,7 +52,7 @@ def load(data: bytes, file: str) -> tuple[strict_yaml.Document, list[Problem]]:
 class _Frame:
     """A mapping or sequence being built."""
 
-    __slots__ = ("value", "path", "anchor", "line", "key", "key_pending", "first_lines", "merges", "size")
+    __slots__ = ("value", "path", "anchor", "line", "key", "key_pending", "first_lines", "merges", "size", "text")
 
     def __init__(self, value: Any, path: tuple, anchor: str | None, line: int):
         self.value = value
@@ -61,6 +64,7 @@ class _Frame:
         self.first_lines: dict = {}
         self.merges: list = []
         self.size = 1  # values in it, aliases expanded
+        self.text = 0  # characters of its scalars, aliases expanded
 
 
 class _Builder:
@@ -72,7 +76,7 @@ class _Builder:
         self.root: Any = None
         self.documents = 0
         self.anchors: dict[str, Any] = {}
-        self.anchor_sizes: dict[str, int] = {}
+        self.anchor_sizes: dict[str, tuple[int, int]] = {}  # values, characters
         self.open_anchors: set[str] = set()
         self.stack: list[_Frame] = []
         self.fatal = False
@@ -97,17 +101,21 @@ class _Builder:
             return frame.path, True
         return frame.path + (str(frame.key),), False
 
-    def _place(self, value: Any, line: int, anchor: str | None, size: int = 1) -> None:
+    def _place(self, value: Any, line: int, anchor: str | None, size: int = 1, text: int = 0) -> None:
         if anchor:
             self.anchors[anchor] = value
-            self.anchor_sizes[anchor] = size
+            self.anchor_sizes[anchor] = (size, text)
         if not self.stack:
             self.root = value
             return
         frame = self.stack[-1]
         frame.size += size
+        frame.text += text
         if frame.size > MAX_EXPANDED_VALUES:
             self._problem(line, frame.path, f"aliases expand this to more than {MAX_EXPANDED_VALUES:,} values; write it out plainly", fatal=True)
+            return
+        if frame.text > MAX_EXPANDED_BYTES:
+            self._problem(line, frame.path, f"aliases expand this to more than {MAX_EXPANDED_BYTES // 2**20} MiB of text; write it out plainly", fatal=True)
             return
         if isinstance(frame.value, list):
             frame.value.append(value)
@@ -174,7 +182,7 @@ class _Builder:
             return
         self.lines.setdefault(path, line)
         # Shared, as PyYAML shares it: nothing downstream mutates loaded data.
-        self._place(self.anchors[name], line, None, self.anchor_sizes[name])
+        self._place(self.anchors[name], line, None, *self.anchor_sizes[name])
 
     def _scalar(self, event: Any, line: int, path: tuple, is_key: bool) -> None:
         if is_key and event.value == "<<" and event.style in (None, "") and event.tag in (None, _MERGE_TAG):
@@ -183,7 +191,7 @@ class _Builder:
         value = self._construct(event, line, path)
         if not is_key:
             self.lines.setdefault(path, line)
-        self._place(value, line, event.anchor)
+        self._place(value, line, event.anchor, 1, len(event.value))
 
     def _construct(self, event: Any, line: int, path: tuple) -> Any:
         tag = event.tag
@@ -221,7 +229,7 @@ class _Builder:
         value = frame.value
         if frame.merges:
             value = self._merged(frame)
-        self._place(value, frame.line, frame.anchor, frame.size)
+        self._place(value, frame.line, frame.anchor, frame.size, frame.text)
 
     def _merged(self, frame: _Frame) -> dict:
         """Apply `<<` merge keys with PyYAML's precedence: own keys, then earlier merges."""

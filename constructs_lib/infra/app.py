@@ -8,7 +8,9 @@ import of its provider binding.
 from __future__ import annotations
 
 import os
+import errno
 import pathlib
+import re
 from typing import Callable
 
 from cdktf import App
@@ -72,5 +74,21 @@ def synth(model: QueuesFile, outdir: str | os.PathLike) -> None:
     """
     target = pathlib.Path(outdir).absolute()
     with output_folder.staged(target) as staging:
-        build(model, str(staging)).synth()
+        try:
+            build(model, str(staging)).synth()
+        except RuntimeError as err:
+            raise node_os_error(err) or err
         output_folder.commit(staging, target)
+
+
+# How jsii reports a file-system error of the node process that writes the files: `Error: ENOSPC: no space left on device, write`.
+_NODE_OS_ERROR = re.compile(r"^Error: (E[A-Z]+): ([^,\n]+)")
+
+
+def node_os_error(err: RuntimeError) -> OSError | None:
+    """The OSError a node-side failure of the synth was (a full disk, a read-only folder), or None."""
+    found = _NODE_OS_ERROR.match(str(err))
+    if found is None:
+        return None
+    code = getattr(errno, found.group(1), 0)
+    return OSError(code, found.group(2))

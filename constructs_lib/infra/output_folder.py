@@ -8,9 +8,11 @@ a folder of someone else's files) is refused before anything is touched.
 The new tree is built in a staging folder beside DIR and exchanged with the
 old one by `renameat2(RENAME_EXCHANGE)`, so that no signal can leave DIR
 missing; where the kernel or file system lacks it, two renames do (and the
-next run puts a stranded tree back). Staging folders are flocked by the run
-that made them: a later run removes those whose run is gone, never one that
-is still building. Pure Python; no cdktf.
+next run puts a stranded tree back). Staging and retired folders carry the
+toolkit's marker file and are flocked by the run that made them: a later run
+removes marked ones whose run is gone, never one that is still building, and
+never a folder of the same name that the toolkit did not make. Pure Python;
+no cdktf.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from typing import Iterable, Iterator, Optional
 
 from constructs_lib.queues.problems import LoadError, Problem
 
-# What cdktf writes at the top of its output folder.
-CDKTF_ENTRIES = frozenset({"manifest.json", "stacks"})
+# The file that says a staging or retired folder (and the output made from one) is the toolkit's.
+MARKER = ".buildkite-ci-toolkit-output"
+# What cdktf writes at the top of its output folder, and the marker.
+CDKTF_ENTRIES = frozenset({"manifest.json", "stacks", MARKER})
 
 
 def refusal(target: pathlib.Path, protected: Iterable[pathlib.Path]) -> Optional[str]:
@@ -39,7 +43,10 @@ def refusal(target: pathlib.Path, protected: Iterable[pathlib.Path]) -> Optional
     folder, the home folder): neither they nor a parent of theirs is ever an
     output folder.
     """
-    resolved = target.resolve()
+    try:
+        resolved = target.resolve()
+    except (RuntimeError, OSError):  # a loop of symbolic links (Python 3.11 raises RuntimeError)
+        return f"{target} cannot be resolved: it goes through a loop of symbolic links"
     for folder in protected:
         folder = folder.resolve()
         if resolved == folder or resolved in folder.parents:
@@ -56,7 +63,7 @@ def refusal(target: pathlib.Path, protected: Iterable[pathlib.Path]) -> Optional
         return f"{target} cannot be read: {err.strerror}"
     if not entries:
         return None
-    if entries <= CDKTF_ENTRIES and _is_manifest(target / "manifest.json") and (target / "stacks").is_dir():
+    if entries <= CDKTF_ENTRIES and "manifest.json" in entries and _is_manifest(target / "manifest.json") and (target / "stacks").is_dir():
         return None
     shown = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
     return f"{target} is not an earlier synth output (it holds {shown}); it is left as it is"
@@ -91,6 +98,7 @@ def staged(target: pathlib.Path) -> Iterator[pathlib.Path]:
     fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        _mark(staging)
         staging.chmod(0o755)
         yield staging
     finally:
@@ -108,6 +116,7 @@ def commit(staging: pathlib.Path, target: pathlib.Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)  # now the old tree
         return
     retired = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    _mark(retired)
     os.replace(target, retired / "out")
     os.replace(staging, target)
     shutil.rmtree(retired, ignore_errors=True)
@@ -140,7 +149,12 @@ def _leftovers(target: pathlib.Path, kind: str) -> list[pathlib.Path]:
     except OSError:
         return []
     folders = [target.parent / n for n in names]
-    return [f for f in folders if f.is_dir() and not f.is_symlink()]
+    # Only the toolkit's own: a folder of that name without the marker is someone else's.
+    return [f for f in folders if f.is_dir() and not f.is_symlink() and (f / MARKER).is_file() and not (f / MARKER).is_symlink()]
+
+
+def _mark(folder: pathlib.Path) -> None:
+    (folder / MARKER).write_text("made by buildkite-ci-toolkit (python main.py); removed by its next run\n", encoding="utf-8")
 
 
 def _unused(folder: pathlib.Path) -> bool:

@@ -100,6 +100,8 @@ def test_leftovers_of_killed_runs_are_removed_but_not_a_running_ones(tmp_path):
     (old / "out").mkdir(parents=True)
     running = tmp_path / ".cdktf.out.new-running"
     running.mkdir()
+    for folder in (dead, old, running):
+        (folder / output_folder.MARKER).write_text("made by an earlier run")
     fd = os.open(running, os.O_RDONLY | os.O_DIRECTORY)
     fcntl.flock(fd, fcntl.LOCK_EX)  # as a synth that is still building holds it
     try:
@@ -111,9 +113,47 @@ def test_leftovers_of_killed_runs_are_removed_but_not_a_running_ones(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".cdktf.out.new-running", "cdktf.out"]
 
 
+def test_folders_named_like_leftovers_but_not_made_by_the_toolkit_are_left_alone(tmp_path):
+    target = cdktf_tree(tmp_path / "cdktf.out", "old")
+    theirs = {}
+    for name in (".cdktf.out.new-theirs", ".cdktf.out.old-theirs"):
+        folder = tmp_path / name
+        (folder / "out").mkdir(parents=True)
+        (folder / "out" / "notes.txt").write_text("keep me")
+        theirs[name] = folder
+    linked = tmp_path / ".cdktf.out.new-linked"
+    linked.mkdir()
+    (linked / output_folder.MARKER).symlink_to(tmp_path / "cdktf.out" / "manifest.json")  # a marker must be a file of its own
+    with output_folder.staged(target) as staging:
+        cdktf_tree(staging, "new")
+        output_folder.commit(staging, target)
+    assert all((folder / "out" / "notes.txt").read_text() == "keep me" for folder in theirs.values())
+    assert linked.is_dir()
+    assert (target / "stacks" / "a" / "cdk.tf.json").read_text() == "new"
+
+
+def test_an_output_folder_carries_the_marker_and_is_still_replaceable(tmp_path):
+    target = tmp_path / "cdktf.out"
+    with output_folder.staged(target) as staging:
+        cdktf_tree(staging, "new")
+        output_folder.commit(staging, target)
+    assert (target / output_folder.MARKER).is_file()
+    assert output_folder.refusal(target, []) is None
+    (target / "manifest.json").unlink()
+    assert output_folder.refusal(target, []) is not None  # the marker alone is not an output
+
+
+def test_a_loop_of_symbolic_links_is_refused(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    for target in (tmp_path / "a", tmp_path / "a" / "out"):
+        assert "loop of symbolic links" in output_folder.refusal(target, [])
+
+
 def test_a_tree_stranded_between_two_renames_is_put_back(tmp_path):
     stranded = tmp_path / ".cdktf.out.old-killed" / "out"
     cdktf_tree(stranded.parent / "out", "previous")
+    (stranded.parent / output_folder.MARKER).write_text("made by an earlier run")
     target = tmp_path / "cdktf.out"
     with pytest.raises(RuntimeError):
         with output_folder.staged(target):
