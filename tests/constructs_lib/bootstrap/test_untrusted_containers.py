@@ -190,3 +190,30 @@ def test_every_container_pulls_its_image_so_an_image_planted_on_a_kept_host_neve
     for options in (FORK, SAME_REPO_PR):
         dockers = [o for name, o in _containers(run(STEPS, default_queues(), **options).pipeline) if name == DOCKER_PLUGIN]
         assert dockers and all(o["always-pull"] is True for o in dockers)
+
+
+def test_on_the_shared_2026_tree_no_container_of_a_fork_pr_gets_the_agent_a_secret_or_a_writable_shared_mount():
+    from constructs_lib.bootstrap.cli import read_source
+    from constructs_lib.bootstrap.generate import Options, generate
+    from tests.conftest import shared_path
+
+    model = default_queues()
+    tree = read_source(str(shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml")))
+    pipeline = generate(tree, model, Options(base_source=tree, **FORK)).pipeline
+    containers = _containers(pipeline)
+    assert len(containers) > 100
+    secrets = {name for runner in model.runners.values() for name in runner.secrets} | {"HF_TOKEN"}
+    text = json.dumps(pipeline)
+    assert "secretKeyRef" not in text and "HF_TOKEN" not in text
+    for name, options in containers:
+        if name == DOCKER_PLUGIN:
+            assert options["mount-buildkite-agent"] is False and options["mount-checkout"] is False
+            assert not secrets & {entry.split("=", 1)[0] for entry in options["environment"]}
+            assert all(v.startswith("/dev/") or v.endswith(":ro") for v in options["volumes"]), options["volumes"]
+        else:
+            assert name == KUBERNETES_PLUGIN
+            pod = options["podSpec"]
+            assert "hostNetwork" not in pod
+            for container in pod["containers"]:
+                assert not secrets & {e["name"] for e in container.get("env", [])}
+                assert all(m["name"] == "devshm" or m.get("readOnly") is True for m in container.get("volumeMounts", []))
