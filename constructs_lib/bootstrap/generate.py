@@ -22,7 +22,7 @@ from constructs_lib.queues import trust
 from constructs_lib.queues.model import UNTRUSTED, BuildKind, CiRegistry, QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
-from constructs_lib.bootstrap import explain, host_trust, interpolation, pipeline_schema, render, selection, steps, yaml_writer
+from constructs_lib.bootstrap import explain, host_trust, image_build, interpolation, pipeline_schema, render, selection, steps, yaml_writer
 from constructs_lib.bootstrap.controls import ONLY_KEYS_ENV
 from constructs_lib.bootstrap.formats import Source
 from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, unroutable_job
@@ -116,6 +116,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         branch=options.branch,
         default_branch=default,
         commit=_commit(build.get("BUILDKITE_COMMIT")),
+        caches=image_build.caches_for(model, build_kind, trusted=not options.untrusted, default_branch=options.default_branch),
     )
     expansion = expand(source, model, image, torch_nightly=options.torch_nightly)
     routes: dict[str, Route] = {}

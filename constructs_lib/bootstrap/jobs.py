@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
-from constructs_lib.bootstrap import checkout_paths, keys
+from constructs_lib.bootstrap import checkout_paths, image_build, keys
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
 from constructs_lib.bootstrap.routing import Needs, build_architecture
 from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
@@ -71,6 +71,7 @@ class Image:
     branch: str
     default_branch: bool
     commit: str = COMMIT_VARIABLE
+    caches: image_build.BuildCaches = image_build.BuildCaches(trusted=True)  # what its build reads and writes
 
     @property
     def name(self) -> str:
@@ -94,20 +95,8 @@ class Image:
         return f"{self.registry}/{self.repository}:latest" if self.default_branch else None
 
     def build_commands(self) -> tuple[str, ...]:
-        """Build and push the image unless this commit's image exists already.
-
-        The image's names reach the shell as variables (the step's env), never as text.
-        """
-        commands = [
-            'if docker manifest inspect "$IMAGE_TAG" >/dev/null 2>&1; then echo "$IMAGE_TAG exists; not building it again"; exit 0; fi',
-            "if [ -f docker/Dockerfile ]; then dockerfile=docker/Dockerfile; else dockerfile=Dockerfile; fi",
-            'docker build --file "$$dockerfile" --build-arg max_jobs=16 --build-arg buildkite_commit=$BUILDKITE_COMMIT '
-            '--build-arg USE_SCCACHE=1 --tag "$IMAGE_TAG" --target test --progress plain .',
-            'docker push "$IMAGE_TAG"',
-        ]
-        if self.latest:
-            commands += ['docker tag "$IMAGE_TAG" "$IMAGE_TAG_LATEST"', 'docker push "$IMAGE_TAG_LATEST"']
-        return tuple(commands)
+        """Build and push the image unless this commit's image exists already (image_build says how)."""
+        return image_build.commands(self.caches, latest=self.latest is not None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -371,7 +360,8 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorFamily]) -> Jo
 
 def _image_build(source: Source, image: Image) -> Job:
     origin = Origin(source.file, 1, ())
-    step = TestStep(origin, ":docker: build image", commands=image.build_commands(), timeout=600, env={"DOCKER_BUILDKIT": "1"})
+    env = {"DOCKER_BUILDKIT": "1", **image.caches.env()}
+    step = TestStep(origin, ":docker: build image", commands=image.build_commands(), timeout=600, env=env)
     return Job(BUILD, step, IMAGE_BUILD_KEY, Needs(step.label, builder=True), HOST)
 
 

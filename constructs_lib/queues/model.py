@@ -405,11 +405,43 @@ class EcrPrivate(_Strict):
     keep_images: int = Field(1000, ge=1, le=10000, description="At most this many images per repository; the oldest go first.")
 
 
+# How far each kind of build is trusted: a build reads the layer caches of its own kind and of more trusted ones.
+TRUST_RANK: dict[BuildKind, int] = {"untrusted": 0, "premerge": 1, "postmerge": 2, "release": 2}
+
+
+def cache_readers_rank(kinds: Sequence[BuildKind]) -> int:
+    """The lowest trust among builds a queue serves: it may read caches of that rank and above."""
+    return min(TRUST_RANK[kind] for kind in kinds)
+
+
+class LayerCaches(_Strict):
+    """BuildKit layer caches of the image builds: private ECR repositories, never public (intermediate layers stay private)."""
+
+    region: Optional[AwsRegion] = Field(None, description="Where the toolkit creates them: the image builders' region. Absent: aws.region.")
+    expire_days: int = Field(14, ge=1, le=3650, description="Cache entries are removed this many days after they were pushed.")
+    repositories: RepositoriesField = Field(
+        min_length=1,
+        description="Cache repositories, each with the builds that write it. A build reads its own and those of more trusted builds "
+        "(untrusted < premerge < postmerge, release).",
+    )
+
+    def written_by(self, kind: BuildKind) -> Optional[str]:
+        return next((name for name, kinds in self.repositories.items() if kind in kinds), None)
+
+    def read_by(self, kinds: Sequence[BuildKind]) -> tuple[str, ...]:
+        """The repositories builds of these kinds may read: their own and more trusted ones, most trusted last."""
+        rank = cache_readers_rank(kinds)
+        readable = [(max(TRUST_RANK[k] for k in served), name) for name, served in self.repositories.items()
+                    if any(TRUST_RANK[k] >= rank for k in served)]
+        return tuple(name for _, name in sorted(readable, key=lambda item: item[0]))
+
+
 class CiRegistry(_Strict):
     """The CI image registry: an ECR Public alias, or private ECR repositories the toolkit creates."""
 
     ecr_public: Optional[EcrPublic] = None
     ecr_private: Optional[EcrPrivate] = None
+    caches: Optional[LayerCaches] = Field(None, description="BuildKit layer caches of the image builds, per kind of build.")
 
     @property
     def image_registry(self) -> Optional[str]:

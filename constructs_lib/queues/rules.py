@@ -516,7 +516,7 @@ def _repository_kinds(model: QueuesFile) -> Iterator[Finding]:
     registry = model.aws.registry if model.aws else None
     if registry is None:
         return
-    for kind in ("ecr_public", "ecr_private"):
+    for kind in ("ecr_public", "ecr_private", "caches"):
         given = getattr(registry, kind)
         if given is None:
             continue
@@ -528,3 +528,17 @@ def _repository_kinds(model: QueuesFile) -> Iterator[Finding]:
                 yield path, "lists a build kind twice"
             if UNTRUSTED in builds and len(set(builds)) > 1:
                 yield path, "untrusted builds push to a repository of their own: trusted builds would run what a fork pushed"
+    caches = registry.caches
+    if caches is not None:
+        seen: dict[str, str] = {}
+        for repository, builds in caches.repositories.items():
+            for build in builds:
+                if build in seen and seen[build] != repository:
+                    yield ("aws", "registry", "caches", "repositories", repository), (
+                        f"{build} builds already write {seen[build]}; each kind of build writes one cache"
+                    )
+                seen.setdefault(build, repository)
+        region = caches.region or (model.aws.region if model.aws else None)
+        if region not in {ecp.region(model, q) for q in model.aws_queues().values()}:
+            path = ("aws", "registry", "caches", "region") if caches.region else ("aws", "registry", "caches")
+            yield path, f"no AWS queue is in {region}; the caches are created with the queues of a region (put them with the image builders)"

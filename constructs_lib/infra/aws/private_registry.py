@@ -1,8 +1,10 @@
-"""PrivateRegistry: the private ECR repositories of the CI images.
+"""PrivateRegistry: private ECR repositories, of the CI images or of their layer caches.
 
 Each repository scans on push, is encrypted with the region's key, and keeps
-itself small: untagged images go after a few days, and only the newest
-images are kept. Tags stay mutable: the default branch moves `latest`.
+itself small by its lifecycle policy: for images, untagged ones go after a
+few days and only the newest are kept (`lifecycle_policy`); for caches,
+every entry goes some days after it was pushed (`expiry_policy`). Tags stay
+mutable: the default branch moves `latest`, a cache rewrites its refs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from constructs import Construct
 from constructs_lib.infra.jsii.providers import aws
 
 def lifecycle_policy(untagged_days: int, keep_images: int) -> str:
-    rules = [
+    rules: list[dict] = [
         {
             "rulePriority": 1,
             "description": f"untagged images after {untagged_days} days",
@@ -32,6 +34,19 @@ def lifecycle_policy(untagged_days: int, keep_images: int) -> str:
     return json.dumps({"rules": rules}, sort_keys=True)
 
 
+def expiry_policy(days: int) -> str:
+    """A cache's policy: every entry goes `days` after it was pushed (a cache refills itself)."""
+    rules = [
+        {
+            "rulePriority": 1,
+            "description": f"every entry after {days} days",
+            "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": days},
+            "action": {"type": "expire"},
+        }
+    ]
+    return json.dumps({"rules": rules}, sort_keys=True)
+
+
 class PrivateRegistry(Construct):
     def __init__(
         self,
@@ -40,8 +55,7 @@ class PrivateRegistry(Construct):
         *,
         repositories: list[str],
         kms_key_arn: str,
-        untagged_days: int,
-        keep_images: int,
+        policy: str,
     ):
         super().__init__(scope, id)
         for name in repositories:
@@ -55,4 +69,4 @@ class PrivateRegistry(Construct):
                 image_scanning_configuration=aws.EcrRepositoryImageScanningConfiguration(scan_on_push=True),
                 encryption_configuration=[aws.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)],
             )
-            aws.EcrLifecyclePolicy(self, f"{node}-lifecycle", repository=repository.name, policy=lifecycle_policy(untagged_days, keep_images))
+            aws.EcrLifecyclePolicy(self, f"{node}-lifecycle", repository=repository.name, policy=policy)

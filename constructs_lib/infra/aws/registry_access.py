@@ -10,7 +10,10 @@ registry of its own (`ecr-public:` actions on
 `sts:GetServiceBearerToken`; its pulls need no right); private ECR
 repositories live in the main region. A pull-through cache of public.ecr.aws
 lets every queue pull through it, which creates the cached repository on its
-first pull. Pure: data for CiAccessPolicy.
+first pull. The BuildKit layer caches (`caches`) are private ECR
+repositories: a queue reads the caches of its builds and of more trusted
+ones, and one that pushes writes its builds' own. Pure: data for
+CiAccessPolicy.
 """
 
 from __future__ import annotations
@@ -61,6 +64,16 @@ def registry_access(
         if pushed:
             arns = [private_arn(partition, main_region, account, repo) for repo in pushed]
             push.append({"sid": "PushCiImages", "actions": ECR_PUSH, "resources": arns})
+    if registry.caches is not None:
+        caches = registry.caches
+        region = caches.region or main_region
+        readable = caches.read_by(serves)
+        if ECR_LOGIN not in pull:
+            pull.append(ECR_LOGIN)
+        pull.append({"sid": "ReadLayerCaches", "actions": ECR_PULL, "resources": [private_arn(partition, region, account, r) for r in readable]})
+        written = sorted({name for kind in serves if (name := caches.written_by(kind)) is not None}) if pushes else []
+        if written:
+            push.append({"sid": "WriteLayerCaches", "actions": ECR_PUSH, "resources": [private_arn(partition, region, account, r) for r in written]})
     if registry.pull_through_cache is not None:
         if ECR_LOGIN not in pull:
             pull.append(ECR_LOGIN)

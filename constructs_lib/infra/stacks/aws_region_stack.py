@@ -13,7 +13,7 @@ from constructs_lib.infra.aws.elastic_ci_queue import ElasticCiQueue
 from constructs_lib.infra.aws.encryption_key import EncryptionKey, ServiceGrant
 from constructs_lib.infra.aws.host_scripts import HostScripts
 from constructs_lib.infra.aws.private_bucket import PrivateBucket, derived_bucket_name
-from constructs_lib.infra.aws.private_registry import PrivateRegistry
+from constructs_lib.infra.aws.private_registry import PrivateRegistry, expiry_policy, lifecycle_policy
 from constructs_lib.infra.aws.registry_access import registry_access
 from constructs_lib.infra.aws.shared_network import SharedNetwork
 from constructs_lib.infra.aws.stack_events import StackEvents, topic_name
@@ -97,13 +97,20 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                     "registry",
                     repositories=list(private.repositories),
                     kms_key_arn=key.arn,
-                    untagged_days=private.untagged_days,
-                    keep_images=private.keep_images,
+                    policy=lifecycle_policy(private.untagged_days, private.keep_images),
                 )
             if registry.pull_through_cache is not None:
                 aws.EcrPullThroughCacheRule(
                     self, "pull-through-cache", ecr_repository_prefix=registry.pull_through_cache, upstream_registry_url=ECR_PUBLIC_HOST
                 )
+        if registry is not None and registry.caches is not None and region == (registry.caches.region or settings.region):
+            PrivateRegistry(
+                self,
+                "layer-caches",
+                repositories=list(registry.caches.repositories),
+                kms_key_arn=key.arn,
+                policy=expiry_policy(registry.caches.expire_days),
+            )
         cache_arn = None
         if settings.build_cache_bucket:
             cache_arn = f"arn:{arn_partition}:s3:::{settings.build_cache_bucket}"

@@ -37,7 +37,7 @@ def test_the_login_follows_the_registry(registry, login):
 def test_the_image_build_logs_in_before_it_pushes():
     commands = step(run("steps:\n- label: A\n  command: a\n", fleet_2024(), branch="main").pipeline, "image-build")["commands"]
     login = next(i for i, c in enumerate(commands) if "get-login-password" in c)
-    push = next(i for i, c in enumerate(commands) if c.startswith("docker push"))
+    push = next(i for i, c in enumerate(commands) if c.startswith("docker push") or (c.startswith("docker buildx build") and "--push" in c))
     assert login < push and login == 0
 
 

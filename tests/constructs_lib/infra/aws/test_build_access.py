@@ -65,3 +65,28 @@ def test_a_trusted_queue_reads_and_lists_no_untrusted_prefix():
 def test_a_queue_that_does_not_push_writes_nothing_and_no_bucket_means_no_statement():
     assert "WriteBuildCache" not in by_sid(cache_access(BUCKET, serves=["premerge"], pushes=False))
     assert cache_access(None, serves=["premerge"], pushes=True) == ()
+
+
+CACHES = {"region": "us-east-1", "repositories": {"c-test": ["premerge"], "c-main": ["postmerge", "release"], "c-forks": ["untrusted"]}}
+
+
+def cache_grants(serves, pushes) -> tuple[set[str], set[str]]:
+    given = CiRegistry.model_validate({"ecr_public": {"alias": "myci", "repositories": REPOSITORIES}, "caches": CACHES})
+    access = registry_access(given, partition="aws", account="1", main_region="us-west-2", serves=serves, pushes=pushes)
+    by_sid = {s["sid"]: s for s in access.pull + access.push}
+    for statement in by_sid.values():
+        if statement["sid"].endswith("LayerCaches"):
+            assert all(r.startswith("arn:aws:ecr:us-east-1:1:repository/") for r in statement["resources"])
+    names = lambda sid: {r.rsplit("/", 1)[1] for r in by_sid.get(sid, {}).get("resources", [])}  # noqa: E731
+    return names("ReadLayerCaches"), names("WriteLayerCaches")
+
+
+@pytest.mark.parametrize("serves, pushes, reads, writes", [
+    (["untrusted"], True, {"c-forks", "c-test", "c-main"}, {"c-forks"}),
+    (["premerge"], True, {"c-test", "c-main"}, {"c-test"}),
+    (["postmerge"], True, {"c-main"}, {"c-main"}),
+    (["release"], True, {"c-main"}, {"c-main"}),
+    (["premerge", "postmerge"], False, {"c-test", "c-main"}, set()),
+])
+def test_a_build_reads_its_own_and_more_trusted_layer_caches_and_writes_only_its_own(serves, pushes, reads, writes):
+    assert cache_grants(serves, pushes) == (reads, writes)

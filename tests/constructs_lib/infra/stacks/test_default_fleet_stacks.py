@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from constructs_lib.queues.loader import load_queues
@@ -143,3 +145,32 @@ def test_each_region_has_its_own_network(stacks):
     east = {s["cidr_block"] for s in resources(stacks["aws-us-east-1"], "aws_subnet").values()}
     assert all(c.startswith("10.20.") for c in west) and all(c.startswith("10.21.") for c in east)
     assert len(west) == len(east) == 3
+
+
+def test_the_layer_caches_are_private_encrypted_expiring_repositories_beside_the_image_builders(stacks):
+    region = stacks["aws-us-east-1"]
+    repositories = {r["name"]: r for r in resources(region, "aws_ecr_repository").values()}
+    assert sorted(repositories) == ["vllm-ci-postmerge-cache", "vllm-ci-test-cache", "vllm-ci-untrusted-cache"]
+    assert not resources(stacks["aws-us-west-2"], "aws_ecr_repository")
+    for repository in repositories.values():
+        assert repository["encryption_configuration"][0]["encryption_type"] == "KMS"
+    for lifecycle in resources(region, "aws_ecr_lifecycle_policy").values():
+        (rule,) = json.loads(lifecycle["policy"])["rules"]
+        assert rule["selection"] == {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}
+
+
+def test_premerge_builders_write_their_own_layer_cache_and_read_the_postmerge_one(stacks):
+    found = policies(stacks)
+
+    def names(queue: str, sid: str) -> set[str]:
+        return {r.rsplit("/", 1)[1] for r in found[queue].get(sid, {}).get("resources", [])}
+
+    assert names("cpu-queue-premerge-us-east-1", "WriteLayerCaches") == {"vllm-ci-test-cache"}
+    assert names("cpu-queue-premerge-us-east-1", "ReadLayerCaches") == {"vllm-ci-test-cache", "vllm-ci-postmerge-cache"}
+    assert names("cpu-queue-postmerge-us-east-1", "ReadLayerCaches") == {"vllm-ci-postmerge-cache"}
+    assert names("cpu-queue-untrusted-us-east-1", "WriteLayerCaches") == {"vllm-ci-untrusted-cache"}
+    model = load_queues(REPO / "queues.yaml")
+    for name, queue in model.queues.items():
+        if queue.aws is not None and "untrusted" not in queue.builds:
+            key = name.replace("_", "-")
+            assert "vllm-ci-untrusted-cache" not in names(key, "WriteLayerCaches") | names(key, "ReadLayerCaches"), name
