@@ -132,6 +132,9 @@ def _steps(
     env = {k: _data(v, variables) for k, v in (step.env or {}).items()}
     own = _own_variables(image, shell)
     env.update(own)
+    if job.needs.builder and job.role != UNROUTABLE:
+        # Every image build, a tree's own script included, learns its kind of build's caches (image_build.BuildCaches).
+        env.update({k: v for k, v in image.caches.env().items() if k not in env})
     if job.runner == CONTAINER:
         container = runners.Container(
             script=shell[0],

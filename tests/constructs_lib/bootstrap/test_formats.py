@@ -112,9 +112,21 @@ def test_the_layouts_image_build_goes_to_the_builder_and_is_not_added_twice(tmp_
     build = step(result.pipeline, "image-build")
     # As the tree writes it; the generator's values are the step's env, for the job's shell.
     assert build["commands"][0] == ".buildkite/image_build/image_build.sh $REGISTRY $REPO $BUILDKITE_COMMIT $BRANCH $IMAGE_TAG"
-    assert build["env"] == {"DOCKER_BUILDKIT": "1", "REGISTRY": "registry.example.com", "REPO": "ci-premerge", "BRANCH": "feature",
-                            "IMAGE_TAG": "registry.example.com/ci-premerge:$BUILDKITE_COMMIT"} or build["env"] == {
-        "REGISTRY": "registry.example.com", "REPO": "ci-premerge", "BRANCH": "feature", "IMAGE_TAG": "registry.example.com/ci-premerge:$BUILDKITE_COMMIT"}
+    given = {"REGISTRY": "registry.example.com", "REPO": "ci-premerge", "BRANCH": "feature", "IMAGE_TAG": "registry.example.com/ci-premerge:$BUILDKITE_COMMIT"}
+    assert {k: build["env"].get(k) for k in given} == given
+    # And, for the tree's own build script, the caches of its kind of build (image_build.BuildCaches; this fleet declares no
+    # layer caches: the sccache bucket alone).
+    assert build["env"]["SCCACHE_S3_KEY_PREFIX"] == "premerge/sccache/" and "CACHE_WRITE" not in build["env"]
+    assert set(build["env"]) - set(given) - {"DOCKER_BUILDKIT"} == {
+        "DEFAULT_BRANCH", "SCCACHE_BUCKET_NAME", "SCCACHE_REGION_NAME", "SCCACHE_S3_KEY_PREFIX"}
+
+
+def test_the_layouts_own_build_script_learns_its_builds_layer_caches(tmp_path):
+    from .helpers import fleet_2024
+
+    result = generate(read_source(tree(tmp_path)), fleet_2024(), Options(changed_files=("csrc/a.cu",), branch="feature"))
+    env = step(result.pipeline, "image-build")["env"]
+    assert (env["CACHE_WRITE"], env["CACHE_READ"]) == ("vllm-ci-test-cache", "vllm-ci-test-cache vllm-ci-postmerge-cache")
 
 
 def test_default_branch_uses_the_main_repository(tmp_path):
