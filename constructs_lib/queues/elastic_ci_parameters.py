@@ -41,7 +41,11 @@ OPTION_PARAMETERS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "scale_in_idle_period": ("ScaleInIdlePeriod", render),
     "on_demand_percentage": ("OnDemandPercentage", render),
     "docker_prune_until": ("DockerPruneUntil", render),
+    "scheduled_scaling": ("EnableScheduledScaling", lambda given: "true"),
 }
+# The parameters a scheduled_scaling block writes besides EnableScheduledScaling.
+SCHEDULE_PARAMETERS = {"up": "ScaleUpSchedule", "up_min_size": "ScaleUpMinSize", "down": "ScaleDownSchedule",
+                       "down_min_size": "ScaleDownMinSize", "timezone": "ScheduleTimezone"}
 # The agent tag that tells the HF-token hook of the toolkit's AMIs which secret to read.
 HF_TOKEN_TAG = "hf-token-secret"
 
@@ -127,6 +131,9 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
         value = option(model, queue, name)
         if value is not None:
             params[parameter] = write(value)
+    schedule = option(model, queue, "scheduled_scaling")
+    if schedule is not None:
+        params.update({parameter: render(getattr(schedule, key)) for key, parameter in SCHEDULE_PARAMETERS.items()})
     for overrides in (model.aws_settings().queue_defaults.parameters, queue.parameters):
         params.update({k: render(v) for k, v in overrides.items()})
     if queue.needs_hf_token:

@@ -206,6 +206,21 @@ class QueueRouting(_Strict):
     )
 
 
+# The Elastic CI Stack's cron form for scheduled scaling (its AllowedPattern): five fields.
+Cron = Annotated[str, _named(r"^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+$", "cron schedule like '0 8 * * MON-FRI'")]
+TimeZone = Annotated[str, _named(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "IANA time zone like UTC or America/Los_Angeles")]
+
+
+class ScheduledScaling(_Strict):
+    """Warm capacity by the clock: at `up` the queue keeps `up_min_size` instances, at `down` `down_min_size` (EnableScheduledScaling)."""
+
+    up: Cron = Field(description="When the working day starts (cron, in `timezone`).")
+    up_min_size: int = Field(ge=0, le=MAX_AGENT_INSTANCES, description="Instances kept running from `up` until `down`.")
+    down: Cron = Field(description="When it ends.")
+    down_min_size: int = Field(0, ge=0, le=MAX_AGENT_INSTANCES, description="Instances kept running from `down` until `up`.")
+    timezone: TimeZone = "UTC"
+
+
 class AwsQueueOptions(_Strict):
     """Options that every AWS queue shares unless it says otherwise."""
 
@@ -224,6 +239,9 @@ class AwsQueueOptions(_Strict):
         description="Seconds an idle instance waits before scale-in (stack default 600; vLLM's GPU queues 1200).",
     )
     on_demand_percentage: Optional[int] = Field(None, ge=0, le=100, description="Share of on-demand instances; the rest spot.")
+    scheduled_scaling: Optional[ScheduledScaling] = Field(
+        None, description="Warm capacity by the clock (Elastic CI Stack v6.x: EnableScheduledScaling); min_size is the minimum kept warm always."
+    )
     docker_prune_until: Optional[Annotated[str, _named(r"^([0-9]+[smhd])+$", "duration like 4h or 1d12h")]] = Field(
         None, description="Docker's scheduled prune removes what is older than this (v6.71.1: DockerPruneUntil, default 4h)."
     )

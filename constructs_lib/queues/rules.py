@@ -47,6 +47,16 @@ def _min_max(path: tuple, low: int, high: int, low_key: str, high_key: str) -> I
 def _sizes(model: QueuesFile) -> Iterator[Finding]:
     for name, aws in model.aws_queues().items():
         yield from _min_max(("queues", name, "aws"), aws.min_size, aws.max_size, "min_size", "max_size")
+        schedule = ecp.option(model, aws, "scheduled_scaling")
+        if schedule is not None:
+            path: Path = ("queues", name, "aws", "scheduled_scaling") if aws.scheduled_scaling else ("aws", "queue_defaults", "scheduled_scaling")
+            sizes = [("min_size", aws.min_size), ("down_min_size", schedule.down_min_size), ("up_min_size", schedule.up_min_size),
+                     ("max_size", aws.max_size)]
+            for (low_key, low), (high_key, high) in zip(sizes, sizes[1:]):
+                if low > high:
+                    yield path + ((high_key,) if high_key != "max_size" else (low_key,)), (
+                        f"{high_key} ({high}) is below {low_key} ({low}); keep min_size <= down_min_size <= up_min_size <= max_size"
+                    )
     if model.gcp and model.gcp.gke:
         for pool_name, pool in model.gcp.gke.node_pools.items():
             path = ("gcp", "gke", "node_pools", pool_name)
@@ -161,6 +171,11 @@ def _catalog(model: QueuesFile) -> Iterator[Finding]:
                 if parameter not in catalog.parameters:
                     message = f"Elastic CI Stack {version} has no {parameter} parameter"
                 yield base + (option,), message
+        if "EnableScheduledScaling" in params and "EnableScheduledScaling" in catalog.parameters:
+            for key, parameter in ecp.SCHEDULE_PARAMETERS.items():
+                if parameter not in overrides:
+                    for message in catalog.check(parameter, params[parameter]):
+                        yield base + ("scheduled_scaling", key), message
 
 
 def _cidr(path: tuple, text: str | None) -> Iterator[Finding]:

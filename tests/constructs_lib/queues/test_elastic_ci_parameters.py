@@ -44,3 +44,19 @@ def test_every_value_is_a_string_and_order_is_stable():
     assert all(isinstance(v, str) for v in params.values())
     assert list(params) == sorted(params)
     assert params["MinSize"] == "1" and params["MaxSize"] == "8"
+
+
+def test_scheduled_scaling_writes_the_stacks_schedule_and_nothing_without_it():
+    text = MINIMAL.replace(
+        "      max_size: 4\n",
+        "      max_size: 4\n      scheduled_scaling: {up: '0 7 * * MON-FRI', up_min_size: 3, down: '0 19 * * MON-FRI', timezone: Europe/Berlin}\n",
+        1,
+    )
+    m = model(text)
+    params = ecp.parameters(m, "cpu_queue", m.queues["cpu_queue"].aws)
+    assert {k: params[k] for k in ("EnableScheduledScaling", "ScaleUpSchedule", "ScaleUpMinSize", "ScaleDownSchedule",
+                                   "ScaleDownMinSize", "ScheduleTimezone")} == {
+        "EnableScheduledScaling": "true", "ScaleUpSchedule": "0 7 * * MON-FRI", "ScaleUpMinSize": "3",
+        "ScaleDownSchedule": "0 19 * * MON-FRI", "ScaleDownMinSize": "0", "ScheduleTimezone": "Europe/Berlin"}
+    plain = model()
+    assert not any("Schedul" in k for k in ecp.parameters(plain, "cpu_queue", plain.queues["cpu_queue"].aws))
