@@ -494,6 +494,14 @@ class AwsState(_Strict):
     region: Optional[AwsRegion] = None
 
 
+class ModelCache(_Strict):
+    """A model cache every GPU host shares: an EFS file system per region, mounted on the hosts where the queue's runner keeps HF_HOME."""
+
+    throughput: Literal["elastic", "bursting"] = Field(
+        "elastic", description="EFS throughput mode: elastic (pay per GB read and written, up to GiB/s) or bursting (credits by size)."
+    )
+
+
 class Aws(_Strict):
     region: AwsRegion
     stack_version: StackVersion = "v6.71.1"
@@ -502,6 +510,9 @@ class Aws(_Strict):
     registry: Optional[CiRegistry] = Field(None, description="Where the CI images are: every queue pulls, builders push.")
     images: Optional[CiImages] = Field(None, description="The toolkit's AMIs (make ami), by the SSM parameters that hold their ids.")
     build_cache_bucket: Optional[S3Bucket] = None
+    model_cache: Optional[ModelCache] = Field(
+        None, description="A shared model cache (EFS) in each region whose queues' runners keep HF_HOME on a host volume; absent: none."
+    )
     state: AwsState
     networks: dict[AwsRegion, AwsRegionNetwork] = Field(description="Shared network per region used by a queue.")
     queue_defaults: AwsQueueOptions = Field(default_factory=AwsQueueOptions)

@@ -12,7 +12,7 @@ from typing import Any, Iterator, Optional, Sequence
 
 from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import gcp_names
-from constructs_lib.queues import aws_network, places, stack_catalog
+from constructs_lib.queues import aws_network, model_cache, places, stack_catalog
 from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, UNTRUSTED, Queue, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 
@@ -25,7 +25,7 @@ def check(model: QueuesFile) -> list[Finding]:
     for rule in (
         _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
         _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing, _offers, _runners, _images, _registry,
-        _push_rights, _repository_kinds,
+        _push_rights, _repository_kinds, _model_cache_mounts,
     ):
         findings.extend(rule(model))
     return findings
@@ -557,3 +557,15 @@ def _repository_kinds(model: QueuesFile) -> Iterator[Finding]:
         if region not in {ecp.region(model, q) for q in model.aws_queues().values()}:
             path = ("aws", "registry", "caches", "region") if caches.region else ("aws", "registry", "caches")
             yield path, f"no AWS queue is in {region}; the caches are created with the queues of a region (put them with the image builders)"
+
+
+# Host folders a network file system must not cover: the system's own.
+_SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr", "/var")
+
+
+def _model_cache_mounts(model: QueuesFile) -> Iterator[Finding]:
+    for name, point in model_cache.mounting_queues(model).items():
+        if point == "/" or any(point == f or point.startswith(f + "/") for f in _SYSTEM_FOLDERS):
+            given = model.queues[name].runner
+            path: Path = ("runners", given, "volumes") if isinstance(given, str) else ("queues", name, "runner", "volumes")
+            yield path, f"the model cache would be mounted on {point}, a folder of the host's system; keep HF_HOME's volume elsewhere (/fsx/hf_cache)"

@@ -7,6 +7,8 @@ import pathlib
 HERE = pathlib.Path(__file__).resolve().parent
 # Containers reach no instance metadata service (a DOCKER-USER rule).
 BLOCK_CONTAINER_METADATA = HERE / "block-container-metadata.sh"
+# The shared model cache (EFS), mounted where the queue's runner keeps HF_HOME.
+MOUNT_MODEL_CACHE = HERE / "mount-model-cache.sh"
 
 
 def for_terraform(script: str) -> str:

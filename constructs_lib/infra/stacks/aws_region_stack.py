@@ -11,13 +11,15 @@ from constructs_lib.infra.aws.cache_access import cache_access
 from constructs_lib.infra.aws.ci_access_policy import CiAccessPolicy
 from constructs_lib.infra.aws.elastic_ci_queue import ElasticCiQueue
 from constructs_lib.infra.aws.encryption_key import EncryptionKey, ServiceGrant
-from constructs_lib.infra.aws.host_scripts import HostScripts
+from constructs_lib.infra.aws.host_scripts import HostScripts, ModelCacheMount
+from constructs_lib.infra.aws.model_cache import ModelCacheFileSystem
 from constructs_lib.infra.aws.private_bucket import PrivateBucket, derived_bucket_name
 from constructs_lib.infra.aws.private_registry import PrivateRegistry, expiry_policy, lifecycle_policy
 from constructs_lib.infra.aws.registry_access import registry_access
 from constructs_lib.infra.aws.shared_network import SharedNetwork
 from constructs_lib.infra.aws.stack_events import StackEvents, topic_name
 from constructs_lib.infra.aws.vpc_flow_log import FlowLogTarget, log_group_name
+from constructs_lib.queues import model_cache
 from constructs_lib.queues.model import ECR_PUBLIC_HOST, AwsQueue, QueuesFile
 from constructs_lib.infra.jsii.providers import aws
 from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
@@ -127,6 +129,19 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
             account_id=account,
             partition=arn_partition,
         )
+        mounts = {name: point for name, point in model_cache.mounting_queues(model).items() if name in queues}
+        cache_fs = None
+        if mounts and settings.model_cache is not None:
+            cache_fs = ModelCacheFileSystem(
+                self,
+                "model-cache",
+                name=name,
+                vpc_id=network.vpc_id,
+                subnet_ids=network.subnet_ids,
+                agents_security_group_id=network.security_group.id,
+                kms_key_arn=key.arn,
+                throughput=settings.model_cache.throughput,
+            )
         for queue_name, queue in queues.items():
             scope = queue_scope(self, queue_name)
             construct = ElasticCiQueue(
@@ -141,8 +156,10 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 security_group_id=network.security_group.id,
                 token_kms_key_id=key.key_id,
                 notification_arns=[events.arn],
-                bootstrap_script_url=boot.url,
-                bootstrap_script_ready=boot.ready,
+                bootstrap_script_url=boot.for_queue(
+                    queue_name, ModelCacheMount(cache_fs.id, region, mounts[queue_name]) if cache_fs and queue_name in mounts else None
+                ),
+                bootstrap_script_ready=boot.ready + (cache_fs.mount_targets if cache_fs and queue_name in mounts else []),
             )
             serves = model.queues[queue_name].builds
             CiAccessPolicy(

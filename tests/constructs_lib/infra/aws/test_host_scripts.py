@@ -6,7 +6,7 @@ import json
 
 import cdktf
 
-from constructs_lib.infra.aws.host_scripts import KEY, HostScripts
+from constructs_lib.infra.aws.host_scripts import BLOCK_KEY, PREFIX, HostScripts, ModelCacheMount
 from constructs_lib.infra.host import BLOCK_CONTAINER_METADATA, for_terraform
 from constructs_lib.infra.jsii.providers import aws
 from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resources
@@ -22,9 +22,9 @@ def synth(role_names: list[str]) -> tuple[dict, HostScripts]:
 def test_the_object_is_the_repository_script_under_its_key():
     stack, scripts = synth(["bk-a-Role"])
     (script,) = resources(stack, "aws_s3_object").values()
-    assert script["key"] == KEY
+    assert script["key"] == BLOCK_KEY
     assert script["content"] == for_terraform(BLOCK_CONTAINER_METADATA.read_text(encoding="utf-8"))
-    assert scripts.url == f"s3://ci-boot-us-west-2/{KEY}"
+    assert scripts.url == f"s3://ci-boot-us-west-2/{BLOCK_KEY}"
 
 
 def test_only_the_named_roles_of_the_account_may_read_the_script():
@@ -32,7 +32,7 @@ def test_only_the_named_roles_of_the_account_may_read_the_script():
     (document,) = data_sources(stack, "aws_iam_policy_document").values()
     (statement,) = document["statement"]
     assert statement["actions"] == ["s3:GetObject"]
-    assert statement["resources"] == [f"arn:aws:s3:::ci-boot-us-west-2/{KEY}"]
+    assert statement["resources"] == [f"arn:aws:s3:::ci-boot-us-west-2/{PREFIX}*"]
     conditions = {c["variable"]: (c["test"], c["values"]) for c in statement["condition"]}
     assert conditions == {
         "aws:PrincipalAccount": ("StringEquals", ["123456789012"]),
@@ -48,3 +48,14 @@ def test_the_bucket_stays_private():
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
 
 
+
+
+def test_a_queue_that_mounts_the_model_cache_boots_a_script_of_its_own_and_the_others_the_shared_one():
+    stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
+    aws.AwsProvider(stack, "aws", region="us-west-2")
+    scripts = HostScripts(stack, "host-scripts", bucket="ci-boot", role_names=["r"], account_id="1", partition="aws")
+    assert scripts.for_queue("cpu_queue", None) == scripts.url
+    assert scripts.for_queue("gpu_1_queue", ModelCacheMount("fs-1", "us-west-2", "/fsx/hf_cache")) == "s3://ci-boot/boot/gpu-1-queue.sh"
+    synthesized = json.loads(cdktf.Testing.synth(stack))
+    assert sorted(o["key"] for o in resources(synthesized, "aws_s3_object").values()) == [BLOCK_KEY, "boot/gpu-1-queue.sh"]
+    assert len(scripts.ready) == 3  # the read grant and both objects

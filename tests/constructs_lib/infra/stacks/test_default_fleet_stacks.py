@@ -174,3 +174,18 @@ def test_premerge_builders_write_their_own_layer_cache_and_read_the_postmerge_on
         if queue.aws is not None and "untrusted" not in queue.builds:
             key = name.replace("_", "-")
             assert "vllm-ci-untrusted-cache" not in names(key, "WriteLayerCaches") | names(key, "ReadLayerCaches"), name
+
+
+def test_hosts_of_queues_on_the_aws_runner_boot_a_script_that_mounts_the_regions_model_cache(stacks):
+    region = stacks["aws-us-west-2"]
+    (fs_id,) = resources(region, "aws_efs_file_system")
+    scripts = {o["key"]: o["content"] for o in resources(region, "aws_s3_object").values()}
+    found = by_queue(stacks)
+    for queue in ("gpu_1_queue", "gpu_4_queue"):
+        key = found[queue][1]["BootstrapScriptUrl"].split("/", 3)[3]
+        script = scripts[key]
+        assert "DOCKER-USER -d 169.254.169.254/32 -j REJECT" in script
+        assert f"MODEL_CACHE_FS='${{aws_efs_file_system.{fs_id}.id}}'" in script and "MODEL_CACHE_PATH='/fsx/hf_cache'" in script
+    for queue in ("cpu_queue_premerge_us_east_1", "arm64_cpu_queue_premerge", "bootstrap"):
+        assert found[queue][1]["BootstrapScriptUrl"].endswith("/boot/block-container-metadata.sh"), queue
+    assert not resources(stacks["aws-us-east-1"], "aws_efs_file_system")  # no queue there mounts it
