@@ -29,7 +29,7 @@ from tests.security.moto_server import is_up, moto_server
 from tests.terraform_tools import prepare, require_terraform, tail, terraform
 
 REGION = "us-west-2"
-SERVICES = ["cloudformation", "dynamodb", "ec2", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "ssm", "sts"]
+SERVICES = ["cloudformation", "dynamodb", "ec2", "efs", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "ssm", "sts"]
 # Left out of apply: moto cannot run the Elastic CI Stack template, and the attachments need its outputs.
 # Planned but not applied: moto has no CloudFormation of the stack template, no ECR pull-through cache rules.
 NOT_APPLIED = {"aws_cloudformation_stack", "aws_iam_role_policy_attachment", "aws_ecr_pull_through_cache_rule"}
@@ -259,6 +259,17 @@ def test_the_region_base_applies(emulated):
     assert statements("arm64-cpu-queue-postmerge") >= {"EcrPublicLogin", "PushCiImages"}  # a builder
     assert statements("gpu-1-queue") >= {"EcrPublicLogin", "PullThroughCache", "ReadHfToken", "DecryptHfToken"}
     assert "PushCiImages" not in statements("gpu-1-queue")
+
+    # The shared model cache: encrypted with the region's key, a mount target in each agent subnet behind its own group.
+    efs = aws("efs")
+    (fs,) = efs.describe_file_systems()["FileSystems"]
+    assert fs["Encrypted"] is True and fs["KmsKeyId"] == key_arn and fs["ThroughputMode"] == "elastic"
+    targets = efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]
+    assert sorted(t["SubnetId"] for t in targets) == sorted(s["SubnetId"] for s in subnets)
+    (nfs,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"buildkite-{REGION}-model-cache"]}])["SecurityGroups"]
+    (rule,) = nfs["IpPermissions"]
+    assert (rule["FromPort"], rule["ToPort"], rule["IpRanges"]) == (2049, 2049, [])
+    assert [g["GroupId"] for g in rule["UserIdGroupPairs"]] == [group["GroupId"]]
 
     (topic,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"buildkite-{REGION}-stack-events")]
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key_arn

@@ -3,8 +3,8 @@
 One mount target in each of the agents' subnets, reachable on NFS (2049)
 from the agents' security group only, encrypted at rest with the region's
 key. Files nobody read for 30 days move to EFS's Infrequent Access class
-and back on their next read. Its automatic backups are off: it is a cache,
-filled again by the jobs that miss it. Which hosts mount it, and where, is
+and back on their next read. No automatic backups (the API's default for a
+file system it creates): it is a cache, filled again by the jobs that miss it. Which hosts mount it, and where, is
 constructs_lib.queues.model_cache's answer; HostScripts mounts it at boot.
 """
 
@@ -60,7 +60,6 @@ class ModelCacheFileSystem(Construct):
             ],
             tags={"Name": f"{name}-model-cache"},
         )
-        aws.EfsBackupPolicy(self, "backup", file_system_id=self.file_system.id, backup_policy={"status": "DISABLED"})
         self.mount_targets = [
             aws.EfsMountTarget(self, f"target-{i}", file_system_id=self.file_system.id, subnet_id=subnet, security_groups=[group.id])
             for i, subnet in enumerate(subnet_ids)

@@ -120,7 +120,6 @@ AWS_CLASSES = {
     "EfsFileSystem": "efs_file_system",
     "EfsFileSystemLifecyclePolicy": "efs_file_system",
     "EfsMountTarget": "efs_mount_target",
-    "EfsBackupPolicy": "efs_backup_policy",
     "SnsTopic": "sns_topic",
     "SsmParameter": "ssm_parameter",
     "Subnet": "subnet",

@@ -19,12 +19,10 @@ def synth() -> dict:
     return json.loads(cdktf.Testing.synth(stack))
 
 
-def test_encrypted_with_the_regions_key_and_no_backups():
+def test_encrypted_with_the_regions_key():
     stack = synth()
     (fs,) = resources(stack, "aws_efs_file_system").values()
     assert fs["encrypted"] is True and fs["kms_key_id"] == "arn:aws:kms:us-west-2:1:key/k" and fs["throughput_mode"] == "elastic"
-    (backup,) = resources(stack, "aws_efs_backup_policy").values()
-    assert backup["backup_policy"] == {"status": "DISABLED"}
 
 
 def test_only_the_agents_reach_it_on_nfs_from_every_subnet():
