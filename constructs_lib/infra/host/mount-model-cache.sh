@@ -17,6 +17,10 @@ readonly SOURCE="$MODEL_CACHE_FS.efs.$MODEL_CACHE_REGION.amazonaws.com:/"
 readonly OPTIONS="nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev"
 readonly FSTAB="${ROOT:-}/etc/fstab"
 
+# The NFS client: on the Elastic CI Stack's and the toolkit's Amazon Linux images, else installed once.
+if ! command -v mount.nfs4 >/dev/null 2>&1; then
+  dnf install -y nfs-utils || yum install -y nfs-utils || { apt-get update && apt-get install -y nfs-common; }
+fi
 install -d -m 0755 "${ROOT:-}$MODEL_CACHE_PATH"
 if ! grep -qsF " $MODEL_CACHE_PATH nfs4 " "$FSTAB"; then
   printf '%s %s nfs4 %s 0 0\n' "$SOURCE" "$MODEL_CACHE_PATH" "$OPTIONS" >>"$FSTAB"

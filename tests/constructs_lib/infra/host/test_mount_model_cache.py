@@ -14,6 +14,8 @@ STAND_INS = {
     "mount": '#!/bin/bash\nn=$(cat "$STATE/failures" 2>/dev/null || echo 0)\n'
              'if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$STATE/failures"; exit 32; fi\necho "$*" >> "$STATE/mount.log"; touch "$STATE/mounted"\n',
     "sleep": "#!/bin/bash\nexit 0\n",
+    "mount.nfs4": "#!/bin/bash\nexit 0\n",  # the NFS client is there: nothing is installed
+    "dnf": '#!/bin/bash\necho "dnf $*" >> "$STATE/install.log"\n',
 }
 
 
@@ -66,3 +68,12 @@ def test_the_boot_script_blocks_the_metadata_service_then_mounts():
     variables = script.index("export MODEL_CACHE_FS='${aws_efs_file_system.fs.id}' MODEL_CACHE_REGION='us-west-2' MODEL_CACHE_PATH='/fsx/hf_cache'")
     assert block < variables < script.index("mount \"$MODEL_CACHE_PATH\"")
     assert "$${MODEL_CACHE_FS:?}" in script  # the scripts' own ${...} escaped for Terraform, the reference kept
+
+
+def test_a_host_without_the_nfs_client_installs_it_first(tmp_path):
+    env = host(tmp_path)
+    (tmp_path / "bin" / "mount.nfs4").unlink()
+    done = run(env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "state" / "install.log").read_text().splitlines() == ["dnf install -y nfs-utils"]
+    assert (tmp_path / "state" / "mount.log").exists()
