@@ -25,7 +25,7 @@ from constructs_lib.queues.problems import LoadError, Problem
 from constructs_lib.bootstrap import explain, host_trust, image_build, interpolation, pipeline_schema, render, selection, steps, yaml_writer
 from constructs_lib.bootstrap.controls import ONLY_KEYS_ENV
 from constructs_lib.bootstrap.formats import Source
-from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, unroutable_job
+from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, failing_job, unroutable_job
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route, Unroutable, route
 
@@ -124,6 +124,13 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     errors: list[Problem] = []
     routed: list[Job] = []
     for job in expansion.jobs:
+        if job.step.broken:
+            # A problem of this step alone: it fails on its own, with its reasons; the rest of the build runs.
+            (problems if options.strict else errors).extend(job.step.broken)
+            job = failing_job(job, "; ".join(str(p) for p in job.step.broken))
+            routes[job.key] = Route(bootstrap_queue(model), "the step cannot be run as written: fails on the bootstrap queue")
+            routed.append(job)
+            continue
         found = route(job.needs, model, build_kind)
         if isinstance(found, Unroutable):
             problem = job.step.origin.problem(f"no declared queue can run {job.label!r}: {found.reason}")

@@ -381,10 +381,18 @@ def _hardware_job(test: HardwareTest, source: Source, lookups: checkout_paths.Lo
 
 def unroutable_job(job: Job, reason: str) -> Job:
     """The job as a step that fails at once, saying which queue it would need."""
-    message = f"no declared queue can run {job.label!r}: {reason} (declare one in queues.yaml)"
+    return failing_job(job, f"no declared queue can run {job.label!r}: {reason} (declare one in queues.yaml)")
+
+
+# The variable a failing step's reason reaches its shell in: data, never command text.
+FAILURE_REASON = "CI_FAILURE_REASON"
+
+
+def failing_job(job: Job, message: str) -> Job:
+    """The job as a step that fails at once, printing `message`."""
     step = dataclasses.replace(
-        job.step, commands=(f"echo {shlex.quote(message)} >&2", "exit 1"), node_commands=None, nodes=1, mirrors=(),
-        soft_fail=False, working_dir=None, env=None, agent_tags=None, passthrough=None, parallelism=None,
+        job.step, commands=(f'echo "${FAILURE_REASON}" >&2', "exit 1"), node_commands=None, nodes=1, mirrors=(),
+        soft_fail=False, working_dir=None, env={FAILURE_REASON: message}, agent_tags=None, passthrough=None, parallelism=None,
     )
     return dataclasses.replace(job, role=UNROUTABLE, step=step, runner=HOST, depends_on=(), family=None, image=None)
 

@@ -19,8 +19,9 @@ from constructs_lib.queues.strict_yaml import Document
 from constructs_lib.queues.translate import translate
 
 from constructs_lib.bootstrap.step_model import MirrorFields, StepFields, _Fields
+from constructs_lib.bootstrap import steps as fields
 from constructs_lib.bootstrap.steps import (
-    IGNORED_MIRRORS, MIRROR_LINE_FAMILIES, NAME_PATTERN, PASSTHROUGH, Mirror, Origin, TestStep, never_matches,
+    FieldError, IGNORED_MIRRORS, MIRROR_LINE_FAMILIES, NAME_PATTERN, PASSTHROUGH, Mirror, Origin, TestStep, never_matches,
 )
 
 
@@ -58,6 +59,16 @@ class StepReader:
         self._unknown = {}
 
     def read(self, raw: Any, path: tuple, group: Optional[str] = None, extra_dependencies: tuple[str, ...] = ()) -> Optional[TestStep]:
+        """The step; a step whose problems are its own comes back broken (it fails alone), its problems not in `problems`."""
+        before = len(self.problems)
+        step = self._read(raw, path, group, extra_dependencies)
+        if len(self.problems) == before:
+            return step
+        broken = tuple(self.problems[before:])
+        del self.problems[before:]
+        return self._broken(raw, path, group, broken)
+
+    def _read(self, raw: Any, path: tuple, group: Optional[str], extra_dependencies: tuple[str, ...]) -> Optional[TestStep]:
         if not isinstance(raw, dict):
             self.problem(path, f"a step must be a mapping, not {kind_of(raw)}")
             return None
@@ -66,6 +77,20 @@ class StepReader:
             self.problem(path, "a step needs a label")
             return None
         return self._build(values, path, group, extra_dependencies) if ok else None
+
+    def _broken(self, raw: Any, path: tuple, group: Optional[str], problems: tuple[Problem, ...]) -> TestStep:
+        """A stand-in for a step the bootstrap cannot honour: its label and key where they are readable."""
+        origin = Origin(self.doc.file, self.doc.line_of(path), path)
+        given = raw if isinstance(raw, dict) else {}
+        label = given.get("label")
+        if not isinstance(label, str) or not label.strip():
+            label = f"step at {self.doc.file}:{origin.line}"
+        key = None
+        try:
+            key = fields.key(given["key"]) if given.get("key") is not None else None
+        except FieldError:
+            pass
+        return TestStep(origin, label, key=key, group=group, broken=problems)
 
     def _fields(self, raw: dict, model: type[_Fields], path: tuple, unknown: Callable[[tuple, Any], None]) -> tuple[dict, bool]:
         """The known fields read into normal form; (values, whether all were valid)."""
@@ -106,9 +131,9 @@ class StepReader:
             flat = tuple(command for node in given for command in node)
         else:
             flat = given
-            if nodes >= 2 and not no_plugin:
-                self.problem(path + (field,), f"num_nodes is {nodes}: give one command list per node, or set no_plugin and run them yourself")
-                ok = False
+            # One command list for several nodes: the commands start the nodes themselves (a multi-node runner
+            # script), so they run on the host as given, as vLLM's generator runs them (no_plugin).
+            no_plugin = no_plugin or nodes >= 2
         if values.get("no_gpu") and ("gpu" in values or "device" in values):
             other = "gpu" if "gpu" in values else "device"
             self.problem(path + ("no_gpu",), f"no_gpu contradicts {other}: {values[other]}")

@@ -95,6 +95,8 @@ class TestStep:
     torch_nightly: bool = False  # also runs against torch nightly (TORCH_NIGHTLY=1 builds)
     agent_tags: Optional[dict] = None  # agent tags beyond the queue the generator routes to
     passthrough: Optional[dict] = None  # Buildkite fields written to the step as given (PASSTHROUGH)
+    # Problems confined to this step: it becomes a step that fails with them, and the rest of the build runs.
+    broken: tuple[Problem, ...] = ()
 
 
 # -- readers of single values -----------------------------------------------------

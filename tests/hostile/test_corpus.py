@@ -5,6 +5,7 @@ Every file begins with its expectations, one comment line each:
     # expect refused: <text the problem line holds>    (one per problem line, in order)
     # expect accepted
     # expect warning: <text a warning line holds>      (steps: accepted with this warning)
+    # expect failing step: <text the error line holds> (steps: uploaded; that step fails alone with it)
 
 The whole corpus is read in one process under a memory limit and a time limit
 per file (tests/hostile/driver.py): a MemoryError, a time-out or a traceback
@@ -73,6 +74,13 @@ def check(path: pathlib.Path, result: dict) -> None:
             assert line.startswith(str(path)), line  # file, then line, key and message
         return
     assert status == 0, lines
+    failing = [text for kind, text in expected if kind == "failing step"]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == len(failing), errors
+    for line, text in zip(errors, failing):
+        assert text in line and line.startswith(f"error: {path}"), (line, text)
+    if failing:
+        return
     warnings = [text for kind, text in expected if kind == "warning"]
     for text in warnings:
         assert any(line.startswith("warning: ") and text in line for line in lines), (text, lines)

@@ -191,17 +191,33 @@ def test_missing_merge_base_runs_everything_with_a_warning(world):
     assert len(warnings) == 1 and "no merge base with origin/main" in warnings[0][2]
 
 
-def test_bad_step_file_annotates_an_error_and_uploads_nothing(world):
+def test_a_step_file_that_does_not_parse_annotates_an_error_and_uploads_nothing(world):
     clone = world["clone"]
     git(clone, "checkout", "-q", "-b", "broken")
-    commit(clone, {".buildkite/test-pipeline.yaml": PIPELINE + "- label: Exotic\n  num_gpus: many\n  command: x\n"}, "bad")
+    commit(clone, {".buildkite/test-pipeline.yaml": PIPELINE + "- label: Exotic\n  command: [unclosed\n"}, "bad")
     done, calls = bootstrap(world, "broken")
     assert done.returncode != 0
     assert not [c for c in calls if c["args"][:2] == ["pipeline", "upload"]]
     ((style, context, body),) = annotations(calls)
     assert (style, context) == ("error", "bootstrap")
-    assert ".buildkite/test-pipeline.yaml:12: steps[3].num_gpus: must be a whole number, not a string" in body
+    assert ".buildkite/test-pipeline.yaml:" in body and "YAML syntax error" in body
     assert "Traceback" not in done.stderr + body
+
+
+def test_a_bad_step_fails_alone_and_the_rest_is_uploaded(world):
+    clone = world["clone"]
+    git(clone, "checkout", "-q", "-b", "broken")
+    commit(clone, {".buildkite/test-pipeline.yaml": PIPELINE + "- label: Exotic\n  num_gpus: many\n  command: x\n",
+                   "vllm/core/a.py": "changed\n"}, "bad step")
+    done, calls = bootstrap(world, "broken")
+    assert done.returncode == 0, done.stderr
+    pipeline = uploaded(calls)
+    exotic = next(s for s in pipeline["steps"] if s.get("key") == "exotic")
+    assert exotic["commands"][-1] == "exit 1"
+    assert ".buildkite/test-pipeline.yaml:12: steps[3].num_gpus: must be a whole number, not a string" in exotic["env"]["CI_FAILURE_REASON"]
+    assert any(s.get("key") == "core" for s in pipeline["steps"])
+    errors = [a for a in annotations(calls) if a[0] == "error"]
+    assert len(errors) == 1 and "steps[3].num_gpus: must be a whole number" in errors[0][2]
 
 
 def test_failed_upload_is_an_error(world):
@@ -338,7 +354,7 @@ def test_a_step_on_an_undeclared_device_fails_alone_and_the_rest_is_uploaded(wor
     assert done.returncode == 0, done.stderr
     pipeline = uploaded(calls)
     exotic = next(s for s in pipeline["steps"] if s.get("key") == "exotic")
-    assert exotic["commands"][-1] == "exit 1" and "quantum_9000" in exotic["commands"][0]
+    assert exotic["commands"][-1] == "exit 1" and "quantum_9000" in exotic["env"]["CI_FAILURE_REASON"]
     assert any(s.get("key") == "core" for s in pipeline["steps"])
     errors = [a for a in annotations(calls) if a[0] == "error"]
     assert len(errors) == 1 and errors[0][1] == "bootstrap-errors" and "no declared queue can run 'Exotic'" in errors[0][2]

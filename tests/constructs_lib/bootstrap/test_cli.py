@@ -79,13 +79,22 @@ def test_bad_input_exit_2_one_line_per_problem_nothing_written(tmp_path, capsys)
     out = tmp_path / "pipeline.yaml"
     out.write_text("previous\n")
     pipeline = write(tmp_path, BAD)
-    code = main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(out), "--explain", str(tmp_path / "s.md")])
+    code = main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(out), "--explain", str(tmp_path / "s.md"), "--strict"])
     assert code == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"{pipeline}:4: steps[0].num_gpus: must be a whole number, not a string"]
+    assert err == [f"{pipeline}:4: steps[0].num_gpus: must be a whole number, not a string",
+                   f"{pipeline}:5: steps[1]: no declared queue can run 'B': no general queue offers accelerator 'nothing-has-this'"]
     assert out.read_text() == "previous\n"
     assert not (tmp_path / "s.md").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_a_bad_step_is_an_error_line_and_a_failing_step_otherwise(tmp_path, capsys):
+    out = tmp_path / "pipeline.yaml"
+    pipeline = write(tmp_path, BAD)
+    assert main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(out)]) == 0
+    assert f"error: {pipeline}:4: steps[0].num_gpus: must be a whole number, not a string" in capsys.readouterr().err.splitlines()
+    assert "CI_FAILURE_REASON" in out.read_text()
 
 
 def test_unroutable_is_bad_input_under_strict(tmp_path, capsys):
@@ -161,7 +170,7 @@ def test_process_exit_status_no_traceback_and_no_cdktf(tmp_path):
     )
     for pipeline, status in ((bad, 2), (write(tmp_path, GOOD, "good.yaml"), 0)):
         done = subprocess.run(
-            [sys.executable, "-c", program, "--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o.yaml")],
+            [sys.executable, "-c", program, "--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o.yaml"), "--strict"],
             cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         assert done.returncode == status, done.stderr

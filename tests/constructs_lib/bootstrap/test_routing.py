@@ -138,7 +138,7 @@ def test_unroutable_steps_become_failing_steps_and_everything_else_is_uploaded()
     for key in ("eight-l4", "exotic"):
         step = steps[key]
         assert step["agents"]["queue"] == "bootstrap" and "depends_on" not in step
-        assert step["commands"][-1] == "exit 1" and "no declared queue can run" in step["commands"][0]
+        assert step["commands"][-1] == "exit 1" and "no declared queue can run" in step["env"]["CI_FAILURE_REASON"]
     assert [str(e).split(": ")[1] for e in result.errors] == ["steps[1]", "steps[2]"]
     assert "#### Errors" in result.explain and "Eight L4" in result.explain
 

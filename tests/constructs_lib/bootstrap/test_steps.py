@@ -12,9 +12,14 @@ from .helpers import single
 
 
 def problems(text: str) -> list[str]:
-    with pytest.raises(LoadError) as err:
-        single(text)
-    return [str(p) for p in err.value.problems]
+    """Every problem of a file: what refuses it whole, else what breaks its steps (each of which then fails alone)."""
+    try:
+        source = single(text)
+    except LoadError as err:
+        return [str(p) for p in err.problems]
+    found = [str(p) for s in source.steps for p in s.broken]
+    assert found, "the file has no problem"
+    return found
 
 
 def step_problem(fields: str) -> list[str]:
@@ -47,7 +52,6 @@ def step_problem(fields: str) -> list[str]:
         ("timeout_in_minutes: true", "test-pipeline.yaml:4: steps[0].timeout_in_minutes: must be a whole number, not a boolean"),
         ("commands: [a]", "test-pipeline.yaml:3: steps[0].command: give either command or commands, not both"),
         ("no_gpu: true\n  gpu: a100", "test-pipeline.yaml:4: steps[0].no_gpu: no_gpu contradicts gpu: a100"),
-        ("num_nodes: 2", "test-pipeline.yaml:3: steps[0].command: num_nodes is 2: give one command list per node, or set no_plugin and run them yourself"),
         ("mirror: [amd]", "test-pipeline.yaml:4: steps[0].mirror: must be a mapping of hardware names to settings, not a list"),
         ("mirror: {amd: {device: 3}}", "test-pipeline.yaml:4: steps[0].mirror.amd.device: must be a string, not a number"),
     ],
