@@ -30,6 +30,9 @@ JOB_VARIABLES = (
     "BUILDKITE_BRANCH", "BUILDKITE_BUILD_NUMBER", "BUILDKITE_COMMIT", "BUILDKITE_JOB_ID", "BUILDKITE_LABEL",
     "BUILDKITE_PARALLEL_JOB", "BUILDKITE_PARALLEL_JOB_COUNT", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_PULL_REQUEST",
     "BUILDKITE_STEP_KEY",
+    # The build's identity, which test collectors (buildkite-test-collector) and tracing read: none is a secret.
+    "BUILDKITE", "BUILDKITE_BUILD_ID", "BUILDKITE_BUILD_URL", "BUILDKITE_MESSAGE", "BUILDKITE_ORGANIZATION_SLUG",
+    "BUILDKITE_RETRY_COUNT", "BUILDKITE_STEP_ID",
 )
 # A MIG slice: the agent is started with its slice in these variables, and
 # the container needs the control device besides (vLLM's h200_18gb runner).
