@@ -93,6 +93,7 @@ class StepFields(MirrorFields):
     retry: Retry = None
     no_plugin: Flag = None
     agents: AgentTags = None
+    agent_tags: AgentTags = None  # the current layout's name (vLLM's XPU steps): tags beside the queue
     # Buildkite fields written to the command step as given (read.PASSTHROUGH).
     concurrency: Concurrency = None
     concurrency_group: Text = None

@@ -185,10 +185,14 @@ class StepReader:
         )
 
     def _agent_tags(self, values: dict, path: tuple) -> Optional[dict]:
-        tags = dict(values.get("agents") or {})
-        if "queue" in tags:
-            self.warn(path + ("agents", "queue"), f"ignored: the generator routes the step to a queue of queues.yaml (not {tags['queue']!r})")
-            del tags["queue"]
+        """`agents:` (Buildkite's name) and `agent_tags:` (the current layout's), minus the queue the generator chooses."""
+        tags: dict = {}
+        for field in ("agents", "agent_tags"):
+            given = dict(values.get(field) or {})
+            if "queue" in given:
+                self.warn(path + (field, "queue"), f"ignored: the generator routes the step to a queue of queues.yaml (not {given['queue']!r})")
+                del given["queue"]
+            tags.update(given)
         return tags or None
 
     @staticmethod

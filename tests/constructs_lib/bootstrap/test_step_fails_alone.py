@@ -91,3 +91,15 @@ def test_a_fork_prs_one_command_multi_node_step_runs_only_as_the_merge_base_defi
     assert "block-2-node-test-4-gpus" in {s.get("key") for s in steps_of(held.pipeline)}
     same = run(MULTI_NODE_ONE_COMMAND, default_queues(), base_source=single(MULTI_NODE_ONE_COMMAND), **fork)
     assert "block-2-node-test-4-gpus" not in {s.get("key") for s in steps_of(same.pipeline)}
+
+
+def test_agent_tags_of_the_current_layout_reach_the_steps_agents_beside_its_queue():
+    from .helpers import default_queues
+
+    text = ("steps:\n- label: XPU\n  key: xpu\n  no_gpu: true\n  command: a\n"
+            "  agent_tags: {label: production, gpu: 2+, mem: 24+, queue: elsewhere}\n")
+    result = run(text, default_queues(), run_all=True)
+    agents = step(result.pipeline, "xpu")["agents"]
+    assert agents["label"] == "production" and agents["gpu"] == "2+" and agents["mem"] == "24+"
+    assert agents["queue"] != "elsewhere"
+    assert any("agent_tags.queue" in str(w) for w in result.warnings)
