@@ -22,7 +22,7 @@ from constructs_lib.queues import trust
 from constructs_lib.queues.model import UNTRUSTED, BuildKind, CiRegistry, QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
-from constructs_lib.bootstrap import explain, host_trust, image_build, interpolation, pipeline_schema, render, selection, steps, yaml_writer
+from constructs_lib.bootstrap import explain, host_trust, image_build, interpolation, unset_variables, pipeline_schema, render, selection, steps, yaml_writer
 from constructs_lib.bootstrap.controls import ONLY_KEYS_ENV
 from constructs_lib.bootstrap.formats import Source
 from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, failing_job, unroutable_job
@@ -167,7 +167,8 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     if declared and image.repository not in allowed:
         pushes = (Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders of "
                           f"{build_kind} builds may not push to (aws.registry: {', '.join(allowed) or 'none for ' + build_kind})"),)
-    warnings = source.warnings + expansion.warnings + pushes + _dropped_artifacts(jobs, options) + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
+    unset = unset_variables.warnings(jobs, model, {key: route.queue for key, route in routes.items()})
+    warnings = source.warnings + expansion.warnings + unset + pushes + _dropped_artifacts(jobs, options) + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
     summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(
         Planned(
