@@ -206,15 +206,21 @@ def _base_jobs(base: Optional[Source], source: Source, model: QueuesFile, image:
 
 
 def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem, ...]:
-    """An untrusted build's artifact paths outside its checkout: left out, and said."""
+    """What an untrusted build's steps lose (artifact paths outside the checkout, notifications): left out, and said."""
     if not options.untrusted:
         return ()
-    return tuple(
+    outside = tuple(
         job.step.origin.problem(f"artifact path {path!r} is outside the checkout; an untrusted build uploads only "
                                 "paths inside it, so it is left out", "artifact_paths")
         for job in jobs
         for path in steps.checkout_artifacts((job.step.passthrough or {}).get("artifact_paths"))[1]
     )
+    notifications = tuple(
+        job.step.origin.problem("an untrusted build sends no notifications; left out", field)
+        for job in jobs
+        for field in sorted(render.UNTRUSTED_DROPPED & set(job.step.passthrough or {}))
+    )
+    return outside + notifications
 
 
 def bootstrap_queue(model: QueuesFile) -> str:

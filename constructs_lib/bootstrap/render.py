@@ -171,10 +171,19 @@ def _steps(
             value = checkout_artifacts(value)[0]  # the agent uploads them from the host
             if not value:
                 continue
+        if field in UNTRUSTED_DROPPED and not trusted:
+            continue  # notifications reach the organization's channels: not a fork's to send
+        if field == "concurrency_group" and not trusted:
+            value = f"{UNTRUSTED_CONCURRENCY_PREFIX}{value}"  # a fork's group never holds up a trusted pipeline's
         command[field] = _data(value, variables)
     command["retry"] = _retry(step.retry)
     out.append(command)
     return out
+
+
+# Step fields an untrusted build's steps do not keep, and the prefix its concurrency groups get.
+UNTRUSTED_DROPPED = frozenset({"notify"})
+UNTRUSTED_CONCURRENCY_PREFIX = "untrusted/"
 
 
 def _variables(image: Image) -> dict[str, str]:

@@ -217,3 +217,24 @@ def test_on_the_shared_2026_tree_no_container_of_a_fork_pr_gets_the_agent_a_secr
             for container in pod["containers"]:
                 assert not secrets & {e["name"] for e in container.get("env", [])}
                 assert all(m["name"] == "devshm" or m.get("readOnly") is True for m in container.get("volumeMounts", []))
+
+
+SHARED_FIELDS = """\
+steps:
+- label: Notify
+  key: notify
+  command: pytest
+  notify: [{slack: "#vllm-release"}]
+  concurrency: 1
+  concurrency_group: vllm/release
+"""
+
+
+def test_a_fork_sends_no_notifications_and_joins_no_trusted_concurrency_group():
+    trusted = step(run(SHARED_FIELDS, default_queues(), **SAME_REPO_PR).pipeline, "notify")
+    assert trusted["notify"] == [{"slack": "#vllm-release"}] and trusted["concurrency_group"] == "vllm/release"
+    result = run(SHARED_FIELDS, default_queues(), **FORK)
+    untrusted = step(result.pipeline, "notify")
+    assert "notify" not in untrusted
+    assert untrusted["concurrency_group"] == "untrusted/vllm/release" and untrusted["concurrency"] == 1
+    assert any("sends no notifications" in w.message for w in result.warnings)
