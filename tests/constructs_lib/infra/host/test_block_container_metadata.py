@@ -41,11 +41,16 @@ def _rules(state: pathlib.Path) -> list[str]:
     return [line for line in state.read_text().splitlines() if line.startswith("rule ")]
 
 
-def test_containers_are_rejected_on_the_way_to_the_metadata_service_once(tmp_path):
+RULES = ["rule DOCKER-USER -d 169.254.169.254/32 -j REJECT", "rule DOCKER-USER -p tcp --dport 2049 -j REJECT"]
+
+
+def test_containers_are_rejected_on_the_way_to_the_metadata_service_and_to_nfs_once(tmp_path):
+    # NFS: the model cache's file system takes NFS from the agents' security group, and a container's
+    # packets leave with its host's address; a fork's user-space NFS client would write past its read-only volume.
     env, state = _host(tmp_path)
-    for _ in range(2):  # safe to run again: one rule
+    for _ in range(2):  # safe to run again: each rule once
         subprocess.run(["bash", str(RULE_SCRIPT)], env=env, check=True, capture_output=True)
-    assert _rules(state) == ["rule DOCKER-USER -d 169.254.169.254/32 -j REJECT"]
+    assert _rules(state) == RULES
 
 
 def test_docker_restarts_put_the_rule_back(tmp_path):
@@ -56,7 +61,7 @@ def test_docker_restarts_put_the_rule_back(tmp_path):
     state.unlink()  # docker rebuilt its chains
     for _ in range(2):
         subprocess.run(["sh", "-c", command], env=env, check=True)
-    assert _rules(state) == ["rule DOCKER-USER -d 169.254.169.254/32 -j REJECT"]
+    assert _rules(state) == RULES
 
 
 def test_every_host_the_toolkit_boots_carries_the_rule():
