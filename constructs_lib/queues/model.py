@@ -423,13 +423,15 @@ class EcrPrivate(_Strict):
     keep_images: int = Field(1000, ge=1, le=10000, description="At most this many images per repository; the oldest go first.")
 
 
-# How far each kind of build is trusted: a build reads the layer caches of its own kind and of more trusted ones.
+# How far each kind of build is trusted: a build reads what its own kind and more trusted ones wrote
+# (images, layer caches, the build cache), never what a less trusted one did.
 TRUST_RANK: dict[BuildKind, int] = {"untrusted": 0, "premerge": 1, "postmerge": 2, "release": 2}
 
 
-def cache_readers_rank(kinds: Sequence[BuildKind]) -> int:
-    """The lowest trust among builds a queue serves: it may read caches of that rank and above."""
-    return min(TRUST_RANK[kind] for kind in kinds)
+def readable_kinds(serves: Sequence[BuildKind]) -> tuple[BuildKind, ...]:
+    """The kinds whose writes builds of `serves` may read: those at least as trusted as the least trusted of them."""
+    rank = min(TRUST_RANK[kind] for kind in serves)
+    return tuple(kind for kind in BUILD_KINDS if TRUST_RANK[kind] >= rank)
 
 
 class LayerCaches(_Strict):
@@ -448,10 +450,9 @@ class LayerCaches(_Strict):
 
     def read_by(self, kinds: Sequence[BuildKind]) -> tuple[str, ...]:
         """The repositories builds of these kinds may read: their own and more trusted ones, most trusted last."""
-        rank = cache_readers_rank(kinds)
-        readable = [(max(TRUST_RANK[k] for k in served), name) for name, served in self.repositories.items()
-                    if any(TRUST_RANK[k] >= rank for k in served)]
-        return tuple(name for _, name in sorted(readable, key=lambda item: item[0]))
+        readable = set(readable_kinds(kinds))
+        ranked = [(max(TRUST_RANK[k] for k in served), name) for name, served in self.repositories.items() if readable & set(served)]
+        return tuple(name for _, name in sorted(ranked, key=lambda item: item[0]))
 
 
 class CiRegistry(_Strict):

@@ -1,8 +1,8 @@
 """What the agents of one queue may do with the build cache bucket: IAM statements.
 
 The bucket holds one prefix per build kind (`premerge/`, `postmerge/`,
-`release/`, `untrusted/`). A queue reads the prefixes of trusted builds, and
-`untrusted/` only when it serves untrusted builds itself; a queue that pushes
+`release/`, `untrusted/`). A queue reads the prefixes of its builds and of
+more trusted ones (constructs_lib.queues.model.readable_kinds); a queue that pushes
 writes the prefixes of the builds it serves, nowhere else. So what a fork's
 build writes is read by no trusted build. Pure: data for CiAccessPolicy.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from constructs_lib.infra.aws.registry_access import readable_kinds
-from constructs_lib.queues.model import BuildKind
+from constructs_lib.queues.model import BuildKind, readable_kinds
 
 CACHE_READ = ["s3:GetObject"]
 CACHE_LIST = ["s3:ListBucket"]

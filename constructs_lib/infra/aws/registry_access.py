@@ -3,16 +3,16 @@
 Push rights follow the builds a queue serves: a queue that pushes (aws.builder
 or aws.pushes) pushes to the repositories declared for its builds, nowhere
 else, so a fork's build on an untrusted builder reaches only the untrusted
-repository. A queue pulls the repositories of trusted builds, and the
-untrusted ones only when it serves untrusted builds itself. ECR Public is a
+repository. A queue pulls, images and layer caches alike, what its builds and
+more trusted ones wrote (constructs_lib.queues.model.readable_kinds), so an
+untrusted build's only where it serves untrusted builds itself. ECR Public is a
 registry of its own (`ecr-public:` actions on
 `arn:<partition>:ecr-public::<account>:repository/<name>`, a login through
 `sts:GetServiceBearerToken`; its pulls need no right); private ECR
 repositories live in the main region. A pull-through cache of public.ecr.aws
 lets every queue pull through it, which creates the cached repository on its
 first pull. The BuildKit layer caches (`caches`) are private ECR
-repositories: a queue reads the caches of its builds and of more trusted
-ones, and one that pushes writes its builds' own. Pure: data for
+repositories; a queue that pushes writes its builds' own. Pure: data for
 CiAccessPolicy.
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from constructs_lib.queues.model import BUILD_KINDS, UNTRUSTED, BuildKind, CiRegistry
+from constructs_lib.queues.model import BuildKind, CiRegistry, readable_kinds
 
 ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 ECR_PUSH = ["ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
@@ -38,11 +38,6 @@ ECR_PUBLIC_LOGIN = {"sid": "EcrPublicLogin", "actions": ["ecr-public:GetAuthoriz
 class RegistryAccess:
     pull: tuple[dict, ...] = ()
     push: tuple[dict, ...] = ()
-
-
-def readable_kinds(serves: Sequence[BuildKind]) -> tuple[BuildKind, ...]:
-    """The builds whose images and caches a queue may read: the trusted ones, and untrusted ones where it runs them."""
-    return tuple(kind for kind in BUILD_KINDS if kind != UNTRUSTED or UNTRUSTED in serves)
 
 
 def registry_access(

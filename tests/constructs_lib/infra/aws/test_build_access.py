@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib.infra.aws.cache_access import cache_access
-from constructs_lib.infra.aws.registry_access import readable_kinds, registry_access
-from constructs_lib.queues.model import CiRegistry
+from constructs_lib.infra.aws.registry_access import registry_access
+from constructs_lib.queues.model import CiRegistry, readable_kinds
 
 REPOSITORIES = {"ci-test": ["premerge"], "ci-main": ["postmerge", "release"], "ci-forks": ["untrusted"]}
 BUCKET = "arn:aws:s3:::ci-cache"
@@ -41,9 +41,19 @@ def test_only_queues_running_untrusted_builds_pull_the_untrusted_repository():
     assert pulled(["premerge", "untrusted"]) == {"ci-test", "ci-main", "ci-forks"}
 
 
-def test_readable_kinds():
-    assert "untrusted" not in readable_kinds(["premerge"])
-    assert "untrusted" in readable_kinds(["untrusted"])
+def test_one_trust_order_decides_every_read():
+    assert readable_kinds(["untrusted"]) == ("premerge", "postmerge", "release", "untrusted")
+    assert readable_kinds(["premerge"]) == ("premerge", "postmerge", "release")
+    assert readable_kinds(["postmerge"]) == readable_kinds(["release"]) == ("postmerge", "release")
+    assert readable_kinds(["postmerge", "premerge"]) == readable_kinds(["premerge"])  # the least trusted decides
+
+
+def test_a_postmerge_queue_reads_no_premerge_image_or_build_cache():
+    access = registry_access(registry("ecr_private"), partition="aws", account="1", main_region="us-west-2", serves=["postmerge"], pushes=True)
+    pulled = {arn.rsplit("/", 1)[1] for s in access.pull if s["sid"] == "PullCiImages" for arn in s["resources"]}
+    assert pulled == {"ci-main"}
+    reads = by_sid(cache_access(BUCKET, serves=["postmerge"], pushes=True))["ReadBuildCache"]["resources"]
+    assert reads == [f"{BUCKET}/postmerge/*", f"{BUCKET}/release/*"]
 
 
 def by_sid(statements) -> dict:
