@@ -167,7 +167,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     if declared and image.repository not in allowed:
         pushes = (Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders of "
                           f"{build_kind} builds may not push to (aws.registry: {', '.join(allowed) or 'none for ' + build_kind})"),)
-    unset = unset_variables.warnings(jobs, model, {key: route.queue for key, route in routes.items()})
+    unset = unset_variables.warnings(jobs, model, {key: route.queue for key, route in routes.items()}, image)
     warnings = source.warnings + expansion.warnings + unset + pushes + _dropped_artifacts(jobs, options) + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
     summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(

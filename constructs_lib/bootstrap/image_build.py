@@ -72,12 +72,13 @@ def caches_for(model: QueuesFile, kind: BuildKind, *, trusted: bool, default_bra
         return BuildCaches(trusted=trusted, default_branch=default_branch)
     layers = aws.registry.caches if aws.registry is not None else None
     written = layers.written_by(kind) if layers is not None else None
+    own = layers if written is not None else None  # the layer caches, where this kind of build writes one
     return BuildCaches(
         trusted=trusted,
         default_branch=default_branch,
-        region=(layers.region or aws.region) if layers is not None and written is not None else None,
+        region=(own.region or aws.region) if own is not None else None,
         write=written,
-        read=layers.read_by([kind]) if layers is not None and written is not None else (),
+        read=own.read_by([kind]) if own is not None else (),
         sccache_bucket=aws.build_cache_bucket,
         sccache_region=aws.region if aws.build_cache_bucket else None,
         sccache_prefix=f"{kind}/sccache/",

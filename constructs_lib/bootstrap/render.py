@@ -42,7 +42,7 @@ def render(
     `trusted` is False for an untrusted build (constructs_lib.queues.trust):
     its containers get no agent, no secret and no writable shared mount.
     """
-    variables = {**(build or {}), **_variables(image)}
+    variables = {**(build or {}), **image_variables(image)}
     top: list[Any] = []
     groups: dict[str, list[Any]] = {}
     for job in plan.jobs:
@@ -141,7 +141,6 @@ def _steps(
             # arm64 agents run the arm64 variant (vLLM: the DGX Spark steps).
             image=job.image or (f"{image.name}-arm64" if queue.architecture == "arm64" else image.name),
             gpu_count=job.needs.count,
-            passed=tuple(env),
             values=tuple(env.items()),
             trusted=trusted,
             hf_token=hf_token_allowed(queue, model, trusted),
@@ -186,7 +185,7 @@ UNTRUSTED_DROPPED = frozenset({"notify"})
 UNTRUSTED_CONCURRENCY_PREFIX = "untrusted/"
 
 
-def _variables(image: Image) -> dict[str, str]:
+def image_variables(image: Image) -> dict[str, str]:
     """Variables the current layout's commands use that the generator fills in."""
     return {
         "REGISTRY": image.registry,
@@ -201,7 +200,7 @@ def _variables(image: Image) -> dict[str, str]:
 def _own_variables(image: Image, shell: list[str]) -> dict[str, str]:
     """The generator's image variables that the job's shell text names: step env values."""
     named = frozenset().union(*(interpolation.references(c) for c in shell))
-    return {name: value for name, value in _variables(image).items() if name in named}
+    return {name: value for name, value in image_variables(image).items() if name in named}
 
 
 def _host_commands(job: Job, commands: list[str], image: Image) -> list[str]:

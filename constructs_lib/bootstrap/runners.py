@@ -55,11 +55,10 @@ class Container:
     script: str  # the bash script of the job
     image: str  # the CI image (or its variant) by its registry name
     gpu_count: int  # accelerators the job asks for on one host
-    passed: tuple[str, ...]  # the job's own variables (step env names)
     trusted: bool  # constructs_lib.queues.trust: secrets, the agent and writable shared mounts only then
     hf_token: bool  # HF_TOKEN may be passed
-    # The step env's values: an untrusted build's container gets these by value,
-    # never by name (an agent hook may have put a secret under any name).
+    # The step's env: a trusted build's container gets it by name from the job, an
+    # untrusted build's by value, never by name (an agent hook may have put a secret under any name).
     values: tuple[tuple[str, str], ...] = ()
 
 
@@ -107,7 +106,7 @@ def _set_values(runner: Runner) -> dict[str, str]:
 
 
 def _docker(runner: Runner, exposure: str, container: Container) -> dict:
-    own = set(container.passed) if container.trusted else set()  # untrusted: by value below
+    own = {name for name, _ in container.values} if container.trusted else set()  # untrusted: by value below
     by_name = set(JOB_VARIABLES) | own | set(runner.pass_environment)
     if runner.hf_home is None:
         by_name.add("HF_HOME")  # the agent's own cache

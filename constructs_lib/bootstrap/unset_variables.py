@@ -17,14 +17,11 @@ import re
 from typing import Iterable
 
 from constructs_lib.bootstrap import interpolation
-from constructs_lib.bootstrap.image_build import BuildCaches
-from constructs_lib.bootstrap.jobs import Job
+from constructs_lib.bootstrap.jobs import UNROUTABLE, Image, Job
+from constructs_lib.bootstrap.render import image_variables
 from constructs_lib.queues.model import HF_TOKEN, QueuesFile
 from constructs_lib.queues.problems import Problem
 
-# The generator's own variables (render._variables) and what an image build learns (image_build.BuildCaches.env).
-GENERATOR = frozenset({"REGISTRY", "REPO", "BRANCH", "IMAGE_TAG", "IMAGE_TAG_LATEST", "IMAGE_TAG_TORCH_NIGHTLY"})
-CACHES = frozenset(BuildCaches(trusted=True, region="r", write="w", sccache_bucket="b", sccache_region="r").env())
 # Set by the shell, the system or the container runtime.
 SHELL = frozenset({
     "HOME", "PATH", "PWD", "OLDPWD", "USER", "SHELL", "HOSTNAME", "RANDOM", "UID", "EUID", "PPID", "OSTYPE", "LINENO",
@@ -40,8 +37,10 @@ def _assigned(name: str, text: str) -> bool:
     return re.search(pattern, text, re.MULTILINE) is not None
 
 
-def warnings(jobs: Iterable[Job], model: QueuesFile, queues: dict[str, str]) -> tuple[Problem, ...]:
+def warnings(jobs: Iterable[Job], model: QueuesFile, queues: dict[str, str], image: Image) -> tuple[Problem, ...]:
     """One warning per step file and variable that nothing sets, at the first step that reads it."""
+    generator = set(image_variables(image))  # render gives these to every job that names them
+    caches = set(image.caches.env())  # and these to image builds
     first: dict[tuple[str, str], Problem] = {}
     counts: dict[tuple[str, str], int] = {}
     for job in jobs:
@@ -51,11 +50,12 @@ def warnings(jobs: Iterable[Job], model: QueuesFile, queues: dict[str, str]) -> 
         text = "\n".join(step.commands)
         runner = model.runner_of(queues[job.key]) if job.key in queues else None
         given = set(step.env or {}) | set((runner.environment if runner else {})) | set((runner.pass_environment if runner else []))
+        given |= generator | (caches if job.needs.builder and job.role != UNROUTABLE else set())
         shell = interpolation.shell_text(text)
         # Only plain reads: `${NAME:-default}` and its kin say themselves what an unset NAME means.
         plain = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", shell)) | set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", shell))
         for name in sorted(interpolation.references(text) & plain):
-            if name.startswith("BUILDKITE") or name in GENERATOR or name in CACHES or name in SHELL or name in given:
+            if name.startswith("BUILDKITE") or name in SHELL or name in given:
                 continue
             if name.isdigit() or _assigned(name, text):
                 continue

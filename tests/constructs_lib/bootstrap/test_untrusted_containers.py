@@ -128,13 +128,13 @@ def _risky_model():
 def test_no_untrusted_container_gets_the_container_runtimes_socket_or_the_hosts_network():
     model = _risky_model()
     queue = next(name for name, q in model.queues.items() if q.accelerator is None and q.aws is not None)
-    container = runners.Container(script="true", image="img", gpu_count=0, passed=(), trusted=False, hf_token=False)
+    container = runners.Container(script="true", image="img", gpu_count=0, trusted=False, hf_token=False)
     docker = runners._docker(model.runners["risky"], "none", container)
     assert docker["volumes"] == ["/cache:/cache:ro"]
     pods = runners._kubernetes(model.runners["risky-pods"], "none", container, None)["podSpec"]
     assert "hostNetwork" not in pods and "securityContext" not in pods["containers"][0]
     assert all("containerd" not in json.dumps(v) for v in pods["containers"][0]["volumeMounts"])
-    trusted = runners.Container(script="true", image="img", gpu_count=0, passed=(), trusted=True, hf_token=False)
+    trusted = runners.Container(script="true", image="img", gpu_count=0, trusted=True, hf_token=False)
     assert "/var/run:/var/run" in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
     assert "/var/run/docker.sock:/var/run/docker.sock" in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
     assert runners._kubernetes(model.runners["risky-pods"], "none", trusted, None)["podSpec"]["hostNetwork"] is True
