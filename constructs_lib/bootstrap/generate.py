@@ -224,12 +224,8 @@ def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem
 
 
 def bootstrap_queue(model: QueuesFile) -> str:
-    """Where a step no queue can run fails: routing.bootstrap_queue, the queue named bootstrap, or the first CPU queue."""
-    if model.routing.bootstrap_queue:
-        return model.routing.bootstrap_queue
-    if "bootstrap" in model.queues:
-        return "bootstrap"
-    return next((name for name, q in model.queues.items() if q.accelerator is None), next(iter(model.queues)))
+    """Where a step no queue can run fails: the queue the bootstrap runs on (QueuesFile.bootstrap_queue)."""
+    return model.bootstrap_queue()
 
 
 def _check_image_options(options: Options) -> None:

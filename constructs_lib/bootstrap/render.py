@@ -23,9 +23,11 @@ from constructs_lib.bootstrap.routing import Route
 from constructs_lib.bootstrap.selection import Decision
 
 DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
-# Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not.
+# Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not. Exit status -1 is also
+# what an agent reports when it refuses a job (signal reason signature_rejected, agent_refused, ...): only
+# -1 without a signal reason is a lost agent, and a job refused for its signature is never retried.
 LOST_AGENT_RETRIES = (
-    {"exit_status": -1, "limit": 1},
+    {"exit_status": -1, "signal_reason": "none", "limit": 1},
     {"exit_status": -10, "limit": 1},
     {"signal_reason": "agent_stop", "limit": 1},
 )
@@ -242,12 +244,21 @@ def _wrapped(job: Job, commands: list[str]) -> str:
     return f"{wrapper} {shlex.quote(script)}"
 
 
+def _not_refused(rule: dict) -> dict:
+    """A step's own rule that would retry exit status -1 retries it only without a signal reason (never a refused job)."""
+    status = rule.get("exit_status")
+    covers = status in (-1, "*") or (isinstance(status, list) and -1 in status)
+    if covers and "signal_reason" not in rule:
+        rule["signal_reason"] = "none"
+    return rule
+
+
 def _retry(given: Optional[dict]) -> dict:
     retry = dict(given or {})
     automatic = retry.get("automatic")
     if automatic is True:
         return retry  # Buildkite's default conditions cover lost agents
-    rules = list(automatic) if isinstance(automatic, list) else []
+    rules = [_not_refused(dict(r)) for r in automatic] if isinstance(automatic, list) else []
     for rule in LOST_AGENT_RETRIES:
         field = "exit_status" if "exit_status" in rule else "signal_reason"
         if not any(r.get(field) == rule[field] for r in rules):

@@ -55,7 +55,15 @@ def _gcp_stacks(app: App, model: QueuesFile) -> None:
         gcp_gke_stack.GcpGkeStack(app, stack_ids.GCP_GKE, model=model)
 
 
-STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_aws_stacks, _gcp_stacks]
+def _buildkite_stack(app: App, model: QueuesFile) -> None:
+    if model.buildkite is None:
+        return
+    from constructs_lib.infra.stacks.buildkite_stack import BuildkiteStack
+
+    BuildkiteStack(app, stack_ids.BUILDKITE, model=model)
+
+
+STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_buildkite_stack, _aws_stacks, _gcp_stacks]
 
 
 def build(model: QueuesFile, outdir: str) -> App:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from constructs_lib.queues import agent_tokens
 from constructs_lib.queues.model import AwsQueue, AwsQueueOptions, QueuesFile
 from constructs_lib.queues.stack_catalog import render
 
@@ -105,8 +106,8 @@ def version(model: QueuesFile, queue: AwsQueue) -> str:
     return queue.stack_version or model.aws_settings().stack_version
 
 
-def token_path(model: QueuesFile, queue: AwsQueue) -> str:
-    return queue.agent_token_path or model.aws_settings().agent_token_path
+def token_path(model: QueuesFile, queue_name: str) -> str:
+    return agent_tokens.aws_token_path(model, queue_name) or ""
 
 
 def template_url(stack_version: str) -> str:
@@ -120,8 +121,9 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
         "MinSize": str(queue.min_size),
         "MaxSize": str(queue.max_size),
         "InstanceTypes": ",".join(queue.instance_types),
-        "BuildkiteAgentTokenParameterStorePath": token_path(model, queue),
+        "BuildkiteAgentTokenParameterStorePath": token_path(model, queue_name),
     }
+    params.update(signing_parameters(model, queue_name))
     if queue.image_id:
         params["ImageId"] = queue.image_id
     elif (kind := image_kind(model, queue_name, queue)) != "stack":
@@ -140,6 +142,28 @@ def parameters(model: QueuesFile, queue_name: str, queue: AwsQueue) -> dict[str,
         tags = [t for t in params.get("BuildkiteAgentTags", "").split(",") if t]
         params["BuildkiteAgentTags"] = ",".join(tags + [f"{HF_TOKEN_TAG}={model.aws_settings().hf_token_secret}"])
     return dict(sorted(params.items()))
+
+
+def signing_parameters(model: QueuesFile, queue_name: str) -> dict[str, str]:
+    """Signed pipelines: every queue verifies with the public key; the bootstrap queue alone signs with the private one."""
+    signing = model.buildkite.signing if model.buildkite is not None else None
+    behaviour = model.verification_failure(queue_name)
+    if signing is None or behaviour is None:
+        return {}
+    params = {
+        "BuildkiteAgentVerificationKeySSMParameter": signing.public_key_path,
+        "PipelineSigningVerificationFailureBehavior": behaviour,
+    }
+    if agent_tokens.signs(model, queue_name):
+        params["BuildkiteAgentSigningKeySSMParameter"] = signing.private_key_path
+        params["BuildkiteAgentSigningKeyID"] = signing.key_id
+    return params
+
+
+def signing_key_paths(model: QueuesFile, queue_name: str) -> tuple[str, ...]:
+    """The SSM paths of the JWKS a queue's agents read: the public key, then the private one on the bootstrap queue."""
+    params = signing_parameters(model, queue_name)
+    return tuple(params[p] for p in ("BuildkiteAgentVerificationKeySSMParameter", "BuildkiteAgentSigningKeySSMParameter") if p in params)
 
 
 def overrides(model: QueuesFile, queue: AwsQueue) -> dict[str, tuple[tuple[str, ...], Any]]:

@@ -318,6 +318,25 @@ class ExternalQueue(_Strict):
     operator: Optional[str] = Field(None, description="Who runs it.")
 
 
+VerificationFailure = Literal["warn", "block"]
+# A Buildkite cluster's name: the provider's schema allows letters and digits only.
+ClusterName = Annotated[str, _named(r"^[A-Za-z0-9]{1,64}$", "Buildkite cluster name (letters and digits only)")]
+
+
+class QueueInBuildkite(_Strict):
+    """The queue's side in Buildkite: its cluster queue (buildkite stack) and its agents' verification of signed jobs."""
+
+    cluster: Optional[ClusterName] = Field(None, description="The cluster it belongs to (buildkite.clusters). Absent: the first cluster.")
+    dispatch_paused: bool = Field(False, description="Pause dispatch: jobs wait in the queue while its agents finish what they run (drain).")
+    retry_agent_affinity: Optional[Literal["prefer-warmest", "prefer-different"]] = Field(
+        None, description="Which agent a retried job prefers: prefer-warmest (Buildkite's default) or prefer-different."
+    )
+    verification_failure: Optional[VerificationFailure] = Field(
+        None, description="What its agents do with a job whose signature is missing or wrong: warn (run it, log a warning) or block "
+        "(refuse it). Absent: buildkite.signing.verification_failure.",
+    )
+
+
 Architecture = Literal["x86_64", "arm64"]
 BuildKind = Literal["premerge", "postmerge", "release", "untrusted"]
 BUILD_KINDS: tuple[BuildKind, ...] = ("premerge", "postmerge", "release", "untrusted")
@@ -353,6 +372,9 @@ class Queue(_Strict):
     tpu: Optional[TpuFleet] = Field(None, description="Hosted by a TPU fleet on GCP.")
     kubernetes: Optional[KubernetesQueue] = Field(None, description="Hosted on Kubernetes.")
     external: Optional[ExternalQueue] = Field(None, description="Hosted elsewhere.")
+    buildkite: QueueInBuildkite = Field(
+        default_factory=QueueInBuildkite, description="Where the queue lives in Buildkite and how Buildkite dispatches to it."
+    )
 
     @property
     def platform(self) -> str:
@@ -506,7 +528,9 @@ class ModelCache(_Strict):
 class Aws(_Strict):
     region: AwsRegion
     stack_version: StackVersion = "v6.71.1"
-    agent_token_path: SsmPath
+    agent_token_path: Optional[SsmPath] = Field(
+        None, description="SSM SecureString of the agent token, without a buildkite section (with one, each cluster names its own)."
+    )
     hf_token_secret: SecretName
     registry: Optional[CiRegistry] = Field(None, description="Where the CI images are: every queue pulls, builders push.")
     images: Optional[CiImages] = Field(None, description="The toolkit's AMIs (make ami), by the SSM parameters that hold their ids.")
@@ -551,7 +575,9 @@ class Gke(_Strict):
 
 
 class GcpSecrets(_Strict):
-    agent_token: Name = Field(description="Secret Manager secret holding the Buildkite agent token.")
+    agent_token: Optional[Name] = Field(
+        None, description="Secret Manager secret holding the agent token, without a buildkite section (with one, each cluster names its own)."
+    )
     hf_token: Name = Field(description="Secret Manager secret holding the HF token.")
 
 
@@ -592,11 +618,138 @@ class Routing(_Strict):
     )
 
 
+
+# -- Buildkite itself: the organization's clusters, pipelines and signing keys -------------
+
+OrgSlug = Annotated[str, _named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite organization slug")]
+PipelineSlug = Annotated[str, _named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite pipeline slug (lower-case letters, digits, '-')")]
+# A repository a pipeline builds or the toolkit is cloned from: https or git@ URLs; a shell word, never code.
+RepositoryUrl = Annotated[str, _named(
+    r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)$",
+    "repository URL like https://github.com/vllm-project/vllm.git",
+)]
+GitRef = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$", "git branch or tag")]
+HexColor = Annotated[str, _named(r"^#[0-9A-Fa-f]{6}$", "colour like #BADA55")]
+KeyId = Annotated[str, _named(r"^[A-Za-z0-9._-]{1,128}$", "JWKS key id (letters, digits, '.', '_', '-')")]
+BranchFilter = Annotated[str, _named(r"^[A-Za-z0-9 *!._/-]{1,500}$", "branch filter like 'main release/*'")]
+
+
+class Cluster(_Strict):
+    """A Buildkite cluster: its queues' agents connect with its own token."""
+
+    description: Optional[str] = Field(None, max_length=500)
+    emoji: Optional[Annotated[str, _named(r"^:[a-z0-9_+-]+:$", "emoji like :rocket:")]] = None
+    color: Optional[HexColor] = None
+    agent_token_path: Optional[SsmPath] = Field(
+        None, description="SSM SecureString holding the cluster's agent token, in every region with AWS queues of the cluster."
+    )
+    agent_token_secret: Optional[Name] = Field(
+        None, description="Secret Manager secret holding the cluster's agent token, for its TPU and Kubernetes queues."
+    )
+
+
+class ProviderSettings(_Strict):
+    """Which GitHub events build (the provider's provider_settings; absent keys keep Buildkite's defaults)."""
+
+    trigger_mode: Literal["code", "deployment", "fork", "none"] = "code"
+    build_branches: Optional[bool] = None
+    build_tags: Optional[bool] = None
+    build_pull_requests: Optional[bool] = None
+    build_pull_request_forks: Optional[bool] = Field(
+        None, description="Build PRs from forks: their builds are untrusted (constructs_lib.queues.trust) and run on untrusted queues."
+    )
+    prefix_pull_request_fork_branch_names: Optional[bool] = Field(
+        None, description="A fork's main becomes <owner>:main, so that branch conditions never take a fork's branch for the pipeline's."
+    )
+    build_pull_request_ready_for_review: Optional[bool] = None
+    build_pull_request_labels_changed: Optional[bool] = None
+    skip_pull_request_builds_for_existing_commits: Optional[bool] = None
+    skip_builds_for_existing_commits: Optional[bool] = None
+    ignore_default_branch_pull_requests: Optional[bool] = None
+    cancel_deleted_branch_builds: Optional[bool] = None
+    publish_commit_status: Optional[bool] = None
+    publish_commit_status_per_step: Optional[bool] = None
+    publish_blocked_as_pending: Optional[bool] = None
+    separate_pull_request_statuses: Optional[bool] = None
+    pull_request_branch_filter_enabled: Optional[bool] = None
+    pull_request_branch_filter_configuration: Optional[BranchFilter] = None
+
+
+class Schedule(_Strict):
+    """A scheduled build of the pipeline."""
+
+    cron: Annotated[str, _named(r"^(@[a-z]+|[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,/-]+( [A-Za-z_/+-]+)?)$",
+                                "cron line like '0 9 * * *' or '0 9 * * * America/Los_Angeles'")]
+    branch: Optional[GitRef] = Field(None, description="Absent: the pipeline's default branch.")
+    environment: dict[EnvName, EnvValue] = Field(default_factory=dict, description="Variables of the scheduled builds, e.g. NIGHTLY: '1'.")
+    message: Optional[str] = Field(None, max_length=200)
+    enabled: bool = True
+
+
+class Pipeline(_Strict):
+    """A Buildkite pipeline whose first step is the toolkit's bootstrap."""
+
+    name: str = Field(min_length=1, max_length=100)
+    repository: RepositoryUrl
+    cluster: Optional[ClusterName] = Field(None, description="Its cluster: it runs jobs on that cluster's queues only. Absent: the first cluster.")
+    default_branch: GitRef = "main"
+    description: Optional[str] = Field(None, max_length=500)
+    visibility: Literal["PUBLIC", "PRIVATE"] = "PRIVATE"
+    skip_intermediate_builds: bool = False
+    skip_intermediate_builds_branch_filter: Optional[BranchFilter] = None
+    cancel_intermediate_builds: bool = False
+    cancel_intermediate_builds_branch_filter: Optional[BranchFilter] = None
+    default_timeout_in_minutes: Optional[int] = Field(None, ge=1, le=10080)
+    maximum_timeout_in_minutes: Optional[int] = Field(None, ge=1, le=10080)
+    provider_settings: ProviderSettings = Field(default_factory=ProviderSettings)
+    bootstrap_environment: dict[EnvName, EnvValue] = Field(
+        default_factory=dict, description="Settings of the bootstrap step (PIPELINE_FILE, QUEUES_FILE, ...): README, Calling it."
+    )
+    schedules: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], Schedule] = Field(
+        default_factory=dict, description="Scheduled builds by label."
+    )
+
+
+class Toolkit(_Strict):
+    """Where the bootstrap step fetches this toolkit from."""
+
+    repository: RepositoryUrl
+    ref: GitRef = "main"
+
+
+class Signing(_Strict):
+    """Signed pipelines: the bootstrap queue signs what it uploads, every agent verifies what it runs."""
+
+    key_id: KeyId = Field(description="The key's id (buildkite-agent tool keygen --key-id).")
+    private_key_path: SsmPath = Field(
+        description="SSM SecureString of the private JWKS, in the bootstrap queue's region; only the bootstrap queue reads it."
+    )
+    public_key_path: SsmPath = Field(description="SSM parameter of the public JWKS, in every region with AWS queues.")
+    public_key_secret: Optional[Name] = Field(None, description="Secret Manager secret of the public JWKS: TPU hosts and Kubernetes agents.")
+    verification_failure: VerificationFailure = Field(
+        "block", description="What agents do with a job without a valid signature, unless the queue says: warn (while rolling out) or block."
+    )
+
+
+class BuildkiteOrg(_Strict):
+    """The Buildkite organization: its clusters, their queues (every queue of the file), the pipelines and signing."""
+
+    organization: OrgSlug
+    clusters: dict[ClusterName, Cluster] = Field(min_length=1)
+    toolkit: Optional[Toolkit] = Field(None, description="Where the pipelines' bootstrap step clones the toolkit from; needed with pipelines.")
+    pipelines: dict[PipelineSlug, Pipeline] = Field(default_factory=dict)
+    signing: Optional[Signing] = None
+
+    def first_cluster(self) -> str:
+        return next(iter(self.clusters))
+
+
 class QueuesFile(_Strict):
     """The whole of queues.yaml."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="queues.yaml", defer_build=True)
 
+    buildkite: Optional[BuildkiteOrg] = Field(None, description="Buildkite itself: clusters, cluster queues, pipelines, signing.")
     aws: Optional[Aws] = None
     gcp: Optional[Gcp] = None
     routing: Routing
@@ -609,6 +762,26 @@ class QueuesFile(_Strict):
         if isinstance(given, str):
             return self.runners.get(given)
         return given
+
+    def bootstrap_queue(self) -> str:
+        """Where the bootstrap runs (and a step no queue can run fails): routing.bootstrap_queue, the queue named bootstrap, or the first CPU queue."""
+        if self.routing.bootstrap_queue:
+            return self.routing.bootstrap_queue
+        if "bootstrap" in self.queues:
+            return "bootstrap"
+        return next((name for name, q in self.queues.items() if q.accelerator is None), next(iter(self.queues)))
+
+    def cluster_of(self, name: str) -> Optional[str]:
+        """The Buildkite cluster of queue `name`; None without a buildkite section."""
+        if self.buildkite is None:
+            return None
+        return self.queues[name].buildkite.cluster or self.buildkite.first_cluster()
+
+    def verification_failure(self, name: str) -> Optional[VerificationFailure]:
+        """warn or block for queue `name`'s agents; None when nothing is signed."""
+        if self.buildkite is None or self.buildkite.signing is None:
+            return None
+        return self.queues[name].buildkite.verification_failure or self.buildkite.signing.verification_failure
 
     def hosted(self, platform: str) -> dict[str, Queue]:
         return {name: q for name, q in self.queues.items() if q.platform == platform}

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional, Sequence
 from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import gcp_names
 from constructs_lib.queues import aws_network, model_cache, places, stack_catalog
-from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, UNTRUSTED, Queue, QueuesFile, Runner
+from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, UNTRUSTED, Queue, QueueInBuildkite, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 
 Path = tuple[Any, ...]
@@ -25,7 +25,7 @@ def check(model: QueuesFile) -> list[Finding]:
     for rule in (
         _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
         _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing, _offers, _runners, _images, _registry,
-        _push_rights, _repository_kinds, _model_cache_mounts,
+        _push_rights, _repository_kinds, _model_cache_mounts, _agent_tokens, _pipelines, _signing,
     ):
         findings.extend(rule(model))
     return findings
@@ -569,3 +569,113 @@ def _model_cache_mounts(model: QueuesFile) -> Iterator[Finding]:
             given = model.queues[name].runner
             path: Path = ("runners", given, "volumes") if isinstance(given, str) else ("queues", name, "runner", "volumes")
             yield path, f"the model cache would be mounted on {point}, a folder of the host's system; keep HF_HOME's volume elsewhere (/fsx/hf_cache)"
+
+
+# The kinds of build the bootstrap generates: a pipeline's jobs of these kinds may be routed to any queue serving them.
+GENERATED_BUILDS = ("premerge", "postmerge", "untrusted")
+# Buildkite's cluster queue keys: letters, digits, '-' and '_'.
+CLUSTER_QUEUE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+SIGNING_PARAMETERS = ("BuildkiteAgentVerificationKeySSMParameter", "PipelineSigningVerificationFailureBehavior")
+
+
+def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
+    """Every agent reads a token of its queue's cluster; where that token lives is said once."""
+    bk = model.buildkite
+    gke_name = model.gcp.gke.name if model.gcp is not None and model.gcp.gke is not None else None
+    gcp_readers = [name for name, q in model.queues.items()
+                   if q.tpu is not None or (q.kubernetes is not None and gke_name is not None and q.kubernetes.runs_on(gke_name))]
+    if bk is None:
+        for name, queue in model.queues.items():
+            if queue.buildkite != QueueInBuildkite():
+                yield ("queues", name, "buildkite"), "needs the top-level buildkite section (organization, clusters)"
+        if model.aws is not None and model.aws.agent_token_path is None:
+            missing = [n for n, a in model.aws_queues().items() if a.agent_token_path is None]
+            if missing:
+                yield ("aws",), f"needs agent_token_path (queue {missing[0]} reads its agent token there), or a buildkite section whose clusters name theirs"
+        if model.gcp is not None and model.gcp.secrets.agent_token is None and gcp_readers:
+            yield ("gcp", "secrets"), f"needs agent_token (queue {gcp_readers[0]} reads its agent token there), or a buildkite section whose clusters name theirs"
+        return
+    if model.aws is not None and model.aws.agent_token_path is not None:
+        yield ("aws", "agent_token_path"), "with a buildkite section each cluster names its token: move it to buildkite.clusters.<name>.agent_token_path"
+    if model.gcp is not None and model.gcp.secrets.agent_token is not None:
+        yield ("gcp", "secrets", "agent_token"), "with a buildkite section each cluster names its token: move it to buildkite.clusters.<name>.agent_token_secret"
+    for kind in ("agent_token_path", "agent_token_secret"):
+        owners: dict[str, str] = {}
+        for cluster_name, cluster in bk.clusters.items():
+            value = getattr(cluster, kind)
+            if value is not None and owners.setdefault(value, cluster_name) != cluster_name:
+                yield ("buildkite", "clusters", cluster_name, kind), f"is cluster {owners[value]}'s too; each cluster has a token of its own"
+    paths = {c.agent_token_path: n for n, c in bk.clusters.items() if c.agent_token_path}
+    for name, queue in model.queues.items():
+        cluster_name = queue.buildkite.cluster or bk.first_cluster()
+        if cluster_name not in bk.clusters:
+            yield ("queues", name, "buildkite", "cluster"), f"no cluster named {cluster_name!r} under buildkite.clusters ({', '.join(bk.clusters)})"
+            continue
+        if not CLUSTER_QUEUE_KEY.match(name):
+            yield ("queues", name), "a Buildkite cluster queue's key has letters, digits, '-' and '_' only; rename the queue"
+        cluster = bk.clusters[cluster_name]
+        if queue.aws is not None:
+            own = queue.aws.agent_token_path
+            if own is not None and paths.get(own, cluster_name) != cluster_name:
+                yield ("queues", name, "aws", "agent_token_path"), (
+                    f"is cluster {paths[own]}'s token path, but the queue is in cluster {cluster_name}: its agents could not connect"
+                )
+            if own is None and cluster.agent_token_path is None:
+                yield ("buildkite", "clusters", cluster_name), f"needs agent_token_path: its queue {name} runs on AWS"
+        if name in gcp_readers and cluster.agent_token_secret is None:
+            yield ("buildkite", "clusters", cluster_name), f"needs agent_token_secret: its queue {name} runs on GCP ({queue.platform})"
+
+
+def _pipelines(model: QueuesFile) -> Iterator[Finding]:
+    """A pipeline runs jobs on its own cluster's queues only: the bootstrap's and every one its builds can be routed to."""
+    bk = model.buildkite
+    if bk is None:
+        return
+    if bk.pipelines and bk.toolkit is None:
+        yield ("buildkite",), "needs toolkit (repository, ref): the pipelines' bootstrap step clones the toolkit from there"
+    bootstrap = model.bootstrap_queue()
+    for slug, pipeline in bk.pipelines.items():
+        cluster = pipeline.cluster or bk.first_cluster()
+        if cluster not in bk.clusters:
+            yield ("buildkite", "pipelines", slug, "cluster"), f"no cluster named {cluster!r} under buildkite.clusters"
+            continue
+        for name, queue in model.queues.items():
+            reached = [kind for kind in queue.builds if kind in GENERATED_BUILDS]
+            if name != bootstrap and not reached:
+                continue
+            own = queue.buildkite.cluster or bk.first_cluster()
+            if own != cluster:
+                why = "runs its bootstrap" if name == bootstrap else f"takes its {', '.join(reached)} builds' jobs"
+                yield ("queues", name, "buildkite", "cluster"), (
+                    f"is in cluster {own}, but pipeline {slug} (cluster {cluster}) {why} there: a pipeline's jobs run on its own cluster's "
+                    f"queues only (narrow the queue's builds, or move it)"
+                )
+
+
+def _signing(model: QueuesFile) -> Iterator[Finding]:
+    bk = model.buildkite
+    signing = bk.signing if bk is not None else None
+    if signing is None:
+        for name, queue in model.queues.items():
+            if queue.buildkite.verification_failure is not None:
+                yield ("queues", name, "buildkite", "verification_failure"), "nothing is signed without buildkite.signing"
+        return
+    bootstrap = model.bootstrap_queue()
+    signer = model.queues[bootstrap] if bootstrap in model.queues else None
+    if signer is not None:
+        if signer.aws is None:
+            yield ("buildkite", "signing"), f"the bootstrap queue {bootstrap} signs with a key from SSM: it must be hosted on AWS ({signer.platform})"
+        routed = signer.routing
+        if routed.general or routed.labels or routed.devices or routed.hardware:
+            yield ("queues", bootstrap, "routing"), (
+                "the bootstrap queue signs what it uploads, and any job on it could read the signing key: "
+                "set general: false and route no labels, devices or hardware to it"
+            )
+    for name, aws in model.aws_queues().items():
+        catalog = stack_catalog.load(ecp.version(model, aws))
+        if catalog is not None and not all(p in catalog.parameters for p in SIGNING_PARAMETERS):
+            path: Path = ("queues", name, "aws", "stack_version") if aws.stack_version else ("aws", "stack_version")
+            yield path, f"Elastic CI Stack {catalog.version} cannot verify signed jobs (no {SIGNING_PARAMETERS[0]}); pin v6.71.1 or later"
+    gcp_queue = next((n for n, q in model.queues.items() if q.tpu is not None or q.kubernetes is not None), None)
+    if gcp_queue is not None and signing.public_key_secret is None:
+        yield ("buildkite", "signing"), f"needs public_key_secret: queue {gcp_queue} ({model.queues[gcp_queue].platform}) verifies with it"

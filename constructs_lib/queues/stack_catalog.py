@@ -32,11 +32,20 @@ RESERVED = frozenset(
         "Subnets",
         "SecurityGroupIds",
         "BootstrapScriptUrl",
+        "BuildkiteAgentSigningKeySSMParameter",
+        "BuildkiteAgentSigningKeyID",
+        "BuildkiteAgentVerificationKeySSMParameter",
+        "PipelineSigningVerificationFailureBehavior",
     }
 )
 # Why a reserved parameter is the toolkit's, where the general sentence would not say.
 RESERVED_WHY = {
     "BootstrapScriptUrl": "set by the toolkit: every instance runs its boot script (containers reach no metadata service)",
+    **{
+        name: "set by the toolkit from buildkite.signing (the bootstrap queue signs, every queue verifies)"
+        for name in ("BuildkiteAgentSigningKeySSMParameter", "BuildkiteAgentSigningKeyID", "BuildkiteAgentVerificationKeySSMParameter",
+                     "PipelineSigningVerificationFailureBehavior")
+    },
 }
 # Agent tags the toolkit sets: the queue (from the queue's name) and the HF-token hook's secret (aws.needs_hf_token).
 RESERVED_TAGS = ("queue", "hf-token-secret")

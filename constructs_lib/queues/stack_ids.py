@@ -4,6 +4,7 @@ Pure: no cdktf, so that the summary `make synth` prints can name the stacks
 without importing them.
 """
 
+BUILDKITE = "buildkite"
 AWS_STATE = "aws-state"
 GCP_STATE = "gcp-state"
 GCP_TPU = "gcp-tpu"

@@ -28,21 +28,15 @@ class AgentSecrets(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str, kms_key_alias: str, kms_key_arn: str
+        self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str, kms_key_alias: str, kms_key_arn: str,
+        signing_keys: dict[str, str] | None = None,
     ):
         super().__init__(scope, id)
         for index, path in enumerate(sorted(set(token_paths))):
-            aws.SsmParameter(
-                self,
-                f"agent-token-{index}",
-                name=path,
-                type="SecureString",
-                key_id=kms_key_alias,
-                value_wo=PLACEHOLDER,
-                value_wo_version=PLACEHOLDER_VERSION,
-                description="Buildkite agent token; the value is set out of band",
-                tags={"Name": f"{name}-agent-token"},
-            )
+            self._parameter(f"agent-token-{index}", path, "Buildkite agent token", f"{name}-agent-token", kms_key_alias)
+        # The JWKS of signed pipelines, by purpose (public, private): set out of band as the tokens are.
+        for purpose, path in sorted((signing_keys or {}).items()):
+            self._parameter(f"{purpose}-jwks", path, f"{purpose} JWKS of signed pipelines", f"{name}-{purpose}-jwks", kms_key_alias)
         # A secret container without a version: the value is put out of band.
         self.hf_token = aws.SecretsmanagerSecret(
             self,
@@ -51,4 +45,17 @@ class AgentSecrets(Construct):
             description="Hugging Face token for CI jobs; the value is set out of band",
             recovery_window_in_days=7,
             kms_key_id=kms_key_arn,
+        )
+
+    def _parameter(self, id: str, path: str, what: str, tag: str, kms_key_alias: str) -> None:
+        aws.SsmParameter(
+            self,
+            id,
+            name=path,
+            type="SecureString",
+            key_id=kms_key_alias,
+            value_wo=PLACEHOLDER,
+            value_wo_version=PLACEHOLDER_VERSION,
+            description=f"{what}; the value is set out of band",
+            tags={"Name": tag},
         )

@@ -29,6 +29,7 @@ class CiAccessPolicy(Construct):
         hf_secret_key_arn: str,
         region: str,
         needs_hf_token: bool,
+        signing_key_arns: tuple[str, ...] = (),
     ):
         super().__init__(scope, id)
         statements: list = []
@@ -48,6 +49,22 @@ class CiAccessPolicy(Construct):
                     "condition": [
                         aws.DataAwsIamPolicyDocumentStatementCondition(
                             test="StringEquals", variable="kms:ViaService", values=[f"secretsmanager.{region}.amazonaws.com"]
+                        )
+                    ],
+                }
+            )
+        if signing_key_arns:
+            # The Elastic CI Stack grants its role the agent token's path only: the JWKS of signed pipelines are read here
+            # (every queue the public key; the bootstrap queue the private one too), decrypted through SSM only.
+            statements.append({"sid": "ReadPipelineSigningKeys", "actions": ["ssm:GetParameter"], "resources": list(signing_key_arns)})
+            statements.append(
+                {
+                    "sid": "DecryptPipelineSigningKeys",
+                    "actions": ["kms:Decrypt"],
+                    "resources": [hf_secret_key_arn],
+                    "condition": [
+                        aws.DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="kms:ViaService", values=[f"ssm.{region}.amazonaws.com"]
                         )
                     ],
                 }

@@ -27,7 +27,7 @@ class AgentSecrets(Construct):
                 secret_id=secret_id,
                 project=project,
                 replication={"auto": {}},
-                labels={"purpose": key.replace("_", "-")},
+                labels={"purpose": purpose(key)},
             )
             self.secrets[key] = secret
             self.grants.append(
@@ -35,3 +35,8 @@ class AgentSecrets(Construct):
                     self, f"{key}-reader", project=project, secret_id=secret.secret_id, role=ACCESSOR, member=reader
                 )
             )
+
+
+def purpose(key: str) -> str:
+    """The secret's purpose label: every cluster's agent token is an agent token (label values are at most 63 characters)."""
+    return "agent-token" if key.startswith("agent_token") else key.replace("_", "-")

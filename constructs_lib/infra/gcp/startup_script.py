@@ -27,11 +27,14 @@ HOOK_TEMPLATE = TEMPLATE_DIR / "environment-hook.sh"
 # Buildkite's apt repository signing key (docs: "Installing Buildkite Agent on Debian").
 BUILDKITE_KEY_FINGERPRINT = "32A37959C2FA5C3C99EFBC32A79206696452D198"
 HF_TOKEN_FILE = "/etc/buildkite-agent/secrets/hf-token"
+VERIFICATION_JWKS_FILE = "/etc/buildkite-agent/verification-jwks.json"
 # Where the data disk shows up: the agent host attaches it under a device name;
 # a TPU VM attaches it as its second disk (SCSI or NVMe, by generation).
 HOST_DATA_DISKS = (f"/dev/disk/by-id/google-{DATA_DEVICE}",)
 TPU_VM_DATA_DISKS = ("/dev/disk/by-id/google-persistent-disk-1", "/dev/nvme0n2", "/dev/sdb")
 
+# Values a boot script may be given empty (a feature that is off).
+OPTIONAL_VALUES = frozenset({"VERIFICATION_JWKS_SECRET", "VERIFICATION_FAILURE"})
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9/][A-Za-z0-9._/:@+=-]*$")
 PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
 
@@ -48,6 +51,9 @@ class AgentBoot:
     architecture: str
     agent_token_secret: str
     hf_token_secret: str
+    # Signed pipelines: the secret holding the public JWKS, and warn or block; empty when nothing is signed.
+    verification_jwks_secret: str = ""
+    verification_failure: str = ""
 
     @property
     def data_disks(self) -> tuple[str, ...]:
@@ -55,6 +61,8 @@ class AgentBoot:
 
 
 def _quote(name: str, value: str) -> str:
+    if value == "" and name in OPTIONAL_VALUES:
+        return "''"
     if not SAFE_VALUE.match(value):
         raise ValueError(f"{name}={value!r} cannot be rendered into a boot script")
     return shlex.quote(value)
@@ -95,6 +103,9 @@ def render(boot: AgentBoot) -> str:
         "AGENT_TOKEN_SECRET": boot.agent_token_secret,
         "HF_TOKEN_SECRET": boot.hf_token_secret,
         "HF_TOKEN_FILE": HF_TOKEN_FILE,
+        "VERIFICATION_JWKS_SECRET": boot.verification_jwks_secret,
+        "VERIFICATION_FAILURE": boot.verification_failure,
+        "VERIFICATION_JWKS_FILE": VERIFICATION_JWKS_FILE,
         "BUILDKITE_KEY_FINGERPRINT": BUILDKITE_KEY_FINGERPRINT,
     }
     values = {key: _quote(key, value) for key, value in plain.items()}

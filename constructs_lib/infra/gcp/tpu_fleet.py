@@ -4,7 +4,8 @@ Architecture `node`: a google_tpu_node (own /29 of the fleet's block, peered
 to the agent network) plus an AgentHost VM named after it. Architecture `vm`:
 a TPU VM running the agent itself. Either way the TPU's data disk becomes
 Docker's data root, and the agent reads its tokens from Secret Manager at
-boot through the agents' service account. Every Compute Engine disk of the
+boot through the agents' service account (the token of the queue's cluster,
+and the public key that verifies signed jobs). Every Compute Engine disk of the
 fleet (data disks, agent host boot disks) is encrypted with the region's
 Cloud KMS key and created only once Compute Engine may use that key.
 """
@@ -20,7 +21,7 @@ from constructs_lib.infra.gcp.agent_host import AgentHost
 from constructs_lib.infra.gcp.disk_encryption import RegionKey
 from constructs_lib.infra.gcp.startup_script import AgentBoot
 from constructs_lib.infra.gcp.tpu_vm import TpuVm
-from constructs_lib.queues.model import GcpSecrets, TpuFleet as TpuFleetSpec
+from constructs_lib.queues.model import TpuFleet as TpuFleetSpec
 from constructs_lib.infra.jsii.providers import google
 
 
@@ -33,7 +34,9 @@ class TpuFleet(Construct):
         project: str,
         queue_name: str,
         fleet: TpuFleetSpec,
-        secrets: GcpSecrets,
+        agent_token_secret: str,
+        hf_token_secret: str,
+        verification: tuple[str, str] = ("", ""),
         network: Any,  # google.ComputeNetwork (loaded lazily by providers)
         subnetwork_id: str,
         service_account_email: str,
@@ -54,8 +57,10 @@ class TpuFleet(Construct):
                 tpu_zone=fleet.zone,
                 accelerator_type=fleet.accelerator_type,
                 architecture=fleet.architecture,
-                agent_token_secret=secrets.agent_token,
-                hf_token_secret=secrets.hf_token,
+                agent_token_secret=agent_token_secret,
+                hf_token_secret=hf_token_secret,
+                verification_jwks_secret=verification[0],
+                verification_failure=verification[1],
             )
             disk = google.ComputeDisk(
                 self,

@@ -258,42 +258,55 @@ aws = _Binding("cdktf_cdktf_provider_aws", AWS_CLASSES)
 google = _Binding("cdktf_cdktf_provider_google", GOOGLE_CLASSES)
 
 
-def _beta_metadata():
+# Providers without a prebuilt binding for cdktf 0.21, written through cdktf's generic classes:
+# name -> (source, pinned version). Attribute names come from each provider's documentation of that version.
+GENERIC_PROVIDERS = {
+    "google-beta": (GOOGLE_BETA_SOURCE, GOOGLE_BETA_VERSION),
+    "buildkite": ("buildkite/buildkite", "1.38.0"),
+}
+
+
+def _metadata(name: str) -> Any:
     from cdktf import TerraformProviderGeneratorMetadata
 
-    return TerraformProviderGeneratorMetadata(provider_name="google-beta", provider_version_constraint=GOOGLE_BETA_VERSION)
+    return TerraformProviderGeneratorMetadata(provider_name=name, provider_version_constraint=GENERIC_PROVIDERS[name][1])
 
 
-def google_beta_provider(scope: Any, id: str, **settings: Any) -> Any:
-    """A google-beta provider block (`project`, `region`, ... as Terraform names them)."""
+def generic_provider(scope: Any, id: str, *, name: str, **settings: Any) -> Any:
+    """A provider block of GENERIC_PROVIDERS (`project`, `organization`, ... as Terraform names them)."""
     from cdktf import TerraformProvider
 
     provider = TerraformProvider(
-        scope,
-        id,
-        terraform_resource_type="google-beta",
-        terraform_generator_metadata=_beta_metadata(),
-        terraform_provider_source=GOOGLE_BETA_SOURCE,
+        scope, id, terraform_resource_type=name, terraform_generator_metadata=_metadata(name), terraform_provider_source=GENERIC_PROVIDERS[name][0]
     )
     for key, value in settings.items():
         provider.add_override(key, value)
     return provider
 
 
-def google_beta_resource(
-    scope: Any, id: str, *, resource_type: str, provider: Any, attributes: dict[str, Any], depends_on: list | None = None
+def generic_resource(
+    scope: Any, id: str, *, resource_type: str, provider: Any, attributes: dict[str, Any], depends_on: list | None = None, data: bool = False
 ) -> Any:
-    """A google-beta resource; `attributes` use Terraform's names, nested blocks as dicts."""
-    from cdktf import TerraformResource
+    """A resource (or, with `data`, a data source) of a GENERIC_PROVIDERS provider; `attributes` use Terraform's names."""
+    from cdktf import TerraformDataSource, TerraformResource
 
-    resource = TerraformResource(
-        scope,
-        id,
-        terraform_resource_type=resource_type,
-        terraform_generator_metadata=_beta_metadata(),
-        provider=provider,
-        depends_on=depends_on,
+    kind = TerraformDataSource if data else TerraformResource
+    name = provider.terraform_resource_type
+    resource = kind(
+        scope, id, terraform_resource_type=resource_type, terraform_generator_metadata=_metadata(name), provider=provider, depends_on=depends_on
     )
     for key, value in attributes.items():
         resource.add_override(key, value)
     return resource
+
+
+def google_beta_provider(scope: Any, id: str, **settings: Any) -> Any:
+    """A google-beta provider block (`project`, `region`, ... as Terraform names them)."""
+    return generic_provider(scope, id, name="google-beta", **settings)
+
+
+def google_beta_resource(
+    scope: Any, id: str, *, resource_type: str, provider: Any, attributes: dict[str, Any], depends_on: list | None = None
+) -> Any:
+    """A google-beta resource; `attributes` use Terraform's names, nested blocks as dicts."""
+    return generic_resource(scope, id, resource_type=resource_type, provider=provider, attributes=attributes, depends_on=depends_on)

@@ -82,11 +82,12 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
         secrets = AgentSecrets(
             self,
             "secrets",
-            token_paths=[ecp.token_path(model, q) for q in queues.values()],
+            token_paths=[ecp.token_path(model, q) for q in queues],
             hf_secret_name=settings.hf_token_secret,
             name=name,
             kms_key_alias=key.alias_name,
             kms_key_arn=key.arn,
+            signing_keys=signing_key_paths(model, queues),
         )
         events = StackEvents(self, "stack-events", name=name, kms_key_arn=key.arn)
         TerraformOutput(self, "stack-events-topic", value=events.arn)
@@ -175,6 +176,9 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 hf_secret_key_arn=key.arn,
                 region=region,
                 needs_hf_token=queue.needs_hf_token,
+                signing_key_arns=tuple(
+                    f"arn:{arn_partition}:ssm:{region}:{account}:parameter{path}" for path in ecp.signing_key_paths(model, queue_name)
+                ),
             )
             TerraformOutput(scope, "stack-id", value=construct.stack.id)
 
@@ -182,3 +186,15 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
 def boot_bucket_name(state_bucket: str, region: str) -> str:
     """The region's host-scripts bucket, named after the state bucket (queues.yaml names no more buckets)."""
     return derived_bucket_name(state_bucket, f"boot-{region}")
+
+
+def signing_key_paths(model: QueuesFile, queues: dict[str, AwsQueue]) -> dict[str, str]:
+    """The JWKS parameters a region holds: the public one where its queues verify, the private one where the bootstrap queue signs."""
+    found: dict[str, str] = {}
+    for name in queues:
+        paths = ecp.signing_key_paths(model, name)
+        if paths:
+            found["public"] = paths[0]
+        if len(paths) > 1:
+            found["private"] = paths[1]
+    return found

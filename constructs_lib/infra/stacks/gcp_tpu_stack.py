@@ -11,6 +11,7 @@ from constructs_lib.infra.gcp.disk_encryption import DiskEncryption
 from constructs_lib.infra.gcp.private_network import PrivateNetwork, SubnetSpec
 from constructs_lib.infra.gcp.service_account import ServiceAccount
 from constructs_lib.infra.gcp.tpu_fleet import TpuFleet
+from constructs_lib.queues import agent_tokens
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.infra.jsii.providers import google_beta_provider
 from constructs_lib.infra.stacks.gcp_stack import LABELS, GcpStack
@@ -41,7 +42,7 @@ class GcpTpuStack(KeepsQueueAddresses, GcpStack):
             self,
             "secrets",
             project=gcp.project,
-            secret_ids={"agent_token": gcp.secrets.agent_token, "hf_token": gcp.secrets.hf_token},
+            secret_ids=secret_ids(model),
             reader=agents.member,
         )
         disk_keys = DiskEncryption(
@@ -59,7 +60,9 @@ class GcpTpuStack(KeepsQueueAddresses, GcpStack):
                 project=gcp.project,
                 queue_name=queue_name,
                 fleet=fleet,
-                secrets=gcp.secrets,
+                agent_token_secret=agent_tokens.gcp_token_secret(model, queue_name) or "",
+                hf_token_secret=gcp.secrets.hf_token,
+                verification=verification(model, queue_name),
                 network=network.network,
                 subnetwork_id=network.subnets[region].id,
                 service_account_email=agents.email,
@@ -70,3 +73,28 @@ class GcpTpuStack(KeepsQueueAddresses, GcpStack):
             )
             TerraformOutput(scope, "tpus", value=tpus.tpu_names)
         TerraformOutput(self, "agent-service-account", value=agents.email)
+
+
+def secret_ids(model: QueuesFile) -> dict[str, str]:
+    """The secrets TPU agents read, by construct id: their clusters' tokens, the HF token, the public signing key.
+
+    A file without a buildkite section keeps the id `agent_token` of its one token, so a deployed fleet's state moves nowhere.
+    """
+    gcp = model.gcp_settings()
+    tokens = sorted({secret for name in model.tpu_fleets() if (secret := agent_tokens.gcp_token_secret(model, name))})
+    found = {"hf_token": gcp.secrets.hf_token}
+    if model.buildkite is None:
+        found.update({"agent_token": token for token in tokens})
+    else:
+        found.update({f"agent_token_{token}": token for token in tokens})
+    public_key = agent_tokens.public_key_secret(model)
+    if public_key is not None:
+        found["verification_jwks"] = public_key
+    return found
+
+
+def verification(model: QueuesFile, queue_name: str) -> tuple[str, str]:
+    """The public key's secret and warn or block for a TPU queue's agents; empty when nothing is signed."""
+    behaviour = model.verification_failure(queue_name)
+    public_key = agent_tokens.public_key_secret(model)
+    return (public_key, behaviour) if behaviour is not None and public_key is not None else ("", "")

@@ -27,6 +27,10 @@ readonly TPU_ACCELERATOR_TYPE=@@TPU_ACCELERATOR_TYPE@@
 readonly TPU_ARCHITECTURE=@@TPU_ARCHITECTURE@@
 readonly AGENT_TOKEN_SECRET=@@AGENT_TOKEN_SECRET@@
 readonly HF_TOKEN_SECRET=@@HF_TOKEN_SECRET@@
+# Signed pipelines (empty: off): the public JWKS the agent verifies every job with, and warn or block.
+readonly VERIFICATION_JWKS_SECRET=@@VERIFICATION_JWKS_SECRET@@
+readonly VERIFICATION_FAILURE=@@VERIFICATION_FAILURE@@
+readonly VERIFICATION_JWKS_FILE=@@VERIFICATION_JWKS_FILE@@
 readonly HF_TOKEN_FILE=@@HF_TOKEN_FILE@@
 readonly BUILDKITE_KEY_FINGERPRINT=@@BUILDKITE_KEY_FINGERPRINT@@
 # Where the data disk may appear, most specific first.
@@ -164,6 +168,9 @@ configure_agent() {
   hf_token=$(read_secret "$HF_TOKEN_SECRET")
   install -d -m 0750 -o root -g buildkite-agent "$(dirname "$HF_TOKEN_FILE")"
   printf '%s' "$hf_token" | write_private "$HF_TOKEN_FILE"
+  if [[ -n $VERIFICATION_JWKS_SECRET ]]; then
+    read_secret "$VERIFICATION_JWKS_SECRET" | write_private "$VERIFICATION_JWKS_FILE"
+  fi
   {
     printf 'token="%s"\n' "$token"
     printf 'name="%s"\n' "$AGENT_NAME"
@@ -171,6 +178,10 @@ configure_agent() {
     printf 'build-path="/var/lib/buildkite-agent/builds"\n'
     printf 'hooks-path="%s/hooks"\n' "$AGENT_DIR"
     printf 'plugins-path="/var/lib/buildkite-agent/plugins"\n'
+    if [[ -n $VERIFICATION_JWKS_SECRET ]]; then
+      printf 'verification-jwks-file="%s"\n' "$VERIFICATION_JWKS_FILE"
+      printf 'verification-failure-behavior="%s"\n' "$VERIFICATION_FAILURE"
+    fi
   } | write_private "$AGENT_DIR/buildkite-agent.cfg"
 
   install -d -m 0755 "$AGENT_DIR/hooks"

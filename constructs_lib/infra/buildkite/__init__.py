@@ -1,0 +1,1 @@
+"""Constructs of Buildkite itself (the buildkite/buildkite provider, through cdktf's generic classes)."""
