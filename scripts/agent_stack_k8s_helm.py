@@ -108,9 +108,9 @@ def commands(model: QueuesFile, *, chart_version: str = CHART_VERSION, namespace
             f"--set agentStackSecret={q(token_secrets(model, queue)[1])}",
             f"--set-json {q('config.tags=' + json.dumps(['queue=' + queue]))}",
         ]
-        agent_config = verification_config(model, queue)
-        if agent_config:
-            args.append(f"--set-json {q('config.agent-config=' + json.dumps(agent_config, separators=(',', ':')))}")
+        # No hooks of the checked-out repository: a fork's .buildkite/hooks would run in the agent's container.
+        agent_config = {"no-local-hooks": True, **verification_config(model, queue)}
+        args.append(f"--set-json {q('config.agent-config=' + json.dumps(agent_config, separators=(',', ':')))}")
         if queue in pooled:
             patch = {"nodeSelector": {"buildkite-queue": label_value(queue)}}
             args.append(f"--set-json {q('config.pod-spec-patch=' + json.dumps(patch, separators=(',', ':')))}")

@@ -180,6 +180,12 @@ def stack_files(outdirs: Iterable[tuple[pathlib.Path, str]]) -> list[tuple[pathl
     return files
 
 
+def split_unpoliced(files: list[tuple[pathlib.Path, str]]) -> tuple[list[tuple[pathlib.Path, str]], list[tuple[pathlib.Path, str]]]:
+    """(stacks for checkov, (stack, providers) of the stacks of providers checkov has no policy for)."""
+    skipped = [(file, providers) for file, _ in files if (providers := unpoliced(file))]
+    return [(file, label) for file, label in files if not unpoliced(file)], skipped
+
+
 def unpoliced(file: pathlib.Path) -> Optional[str]:
     """The providers of a stack that uses only providers checkov has no policy for (comma-separated), else None."""
     try:
@@ -362,8 +368,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         if problems:
             print("\n".join(problems), file=sys.stderr)
             return 2
-        skipped = [(file, providers) for file, _ in files if (providers := unpoliced(file))]
-        files = [(file, label) for file, label in files if not unpoliced(file)]
+        files, skipped = split_unpoliced(files)
         try:
             scan = run_checkov(files)
         except GateError as err:

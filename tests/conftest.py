@@ -59,6 +59,8 @@ PLANTED_SECRETS = {
     "BUILDKITE_AGENT_TOKEN": "bkua_planted0agent0token0do0not0leak",
     "HF_TOKEN": "hf_planted0hugging0face0token0do0not0leak",
     "BUILDKITE_TOKEN": "bkct_planted0api0token0do0not0leak",
+    # The buildkite provider's API token: read by terraform at deploy, never by the synth.
+    "BUILDKITE_API_TOKEN": "bkua_planted0buildkite0api0token0do0not0leak",
     "AWS_SECRET_ACCESS_KEY": "planted0aws0secret0key0do0not0leak",
 }
 

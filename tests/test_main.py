@@ -19,7 +19,7 @@ def test_writes_one_file_per_stack_and_prints_the_table(tmp_path):
     result = run_synth(REPO / "queues.yaml", outdir)
     assert result.returncode == 0, result.stderr
     stacks = sorted(p.parent.name for p in outdir.glob("stacks/*/cdk.tf.json"))
-    assert stacks == ["aws-state", "aws-us-east-1", "aws-us-west-2", "gcp-state", "gcp-tpu"]
+    assert stacks == ["aws-state", "aws-us-east-1", "aws-us-west-2", "buildkite", "gcp-state", "gcp-tpu"]
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["queue", "platform", "stack", "instance", "types", "min/max"]
     rows = {line.split()[0]: line.split() for line in lines[1:] if line.strip() and not line.startswith(" ")}

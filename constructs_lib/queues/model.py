@@ -695,6 +695,9 @@ class Pipeline(_Strict):
     default_branch: GitRef = "main"
     description: Optional[str] = Field(None, max_length=500)
     visibility: Literal["PUBLIC", "PRIVATE"] = "PRIVATE"
+    default_team_id: Optional[Annotated[str, _named(r"^[A-Za-z0-9=+/_-]{1,200}$", "GraphQL id")]] = Field(
+        None, description="GraphQL id of the team given the pipeline at creation: Buildkite requires one in organizations with teams."
+    )
     skip_intermediate_builds: bool = False
     skip_intermediate_builds_branch_filter: Optional[BranchFilter] = None
     cancel_intermediate_builds: bool = False

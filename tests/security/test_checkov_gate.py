@@ -30,7 +30,8 @@ def require_checkov() -> list[str]:
 def scan(default_synth, all_features_synth) -> gate.Scan:
     """One checkov run over every stack of the default and the all-features synth."""
     require_checkov()
-    return gate.run_checkov(gate.stack_files([(default_synth, "queues.yaml"), (all_features_synth, "all_features_queues.yaml")]))
+    scanned, _ = gate.split_unpoliced(gate.stack_files([(default_synth, "queues.yaml"), (all_features_synth, "all_features_queues.yaml")]))
+    return gate.run_checkov(scanned)
 
 
 # --- the real thing --------------------------------------------------------------
@@ -78,6 +79,10 @@ def test_every_gcp_stack_passes_the_gate(scan):
 @pytest.mark.slow
 def test_checkov_evaluated_every_stack_of_both_synths(scan, default_synth, all_features_synth):
     files = {str(p.resolve()) for d in (default_synth, all_features_synth) for p in d.glob("stacks/*/cdk.tf.json")}
+    # The buildkite stack alone is not scanned: checkov has no policy for the buildkite provider.
+    unscanned = {f for f in files if gate.unpoliced(pathlib.Path(f))}
+    assert {pathlib.Path(f).parent.name for f in unscanned} == {"buildkite"}
+    files -= unscanned
     assert set(scan.evaluated) == files
     assert all(count > 0 for count in scan.evaluated.values()), scan.evaluated
     stacks = {pathlib.Path(f).parent.name for f in files}
@@ -317,3 +322,20 @@ def test_cli_without_checkov_says_so(tmp_path, fake_out):
     assert result.returncode == 2
     assert result.stderr.startswith("security gate: ")
     assert "Traceback" not in result.stderr
+
+
+def test_cli_names_a_stack_of_a_provider_checkov_does_not_police(tmp_path, fake_out):
+    checkov, out = fake_out
+    stack = out / "stacks" / "buildkite" / "cdk.tf.json"
+    stack.parent.mkdir(parents=True)
+    stack.write_text(json.dumps({"terraform": {"required_providers": {"buildkite": {"source": "buildkite/buildkite"}}},
+                                 "resource": {"buildkite_cluster": {"c": {"name": "ci"}}}}))
+    accepted = write(tmp_path, "accepted: []\n")
+    result = run_gate(tmp_path, "--accepted", str(accepted), str(out), checkov=str(checkov))
+    # Not given to checkov (the fake reports the files it was given: one stack), and said so.
+    assert f"{stack}: not scanned: checkov has no policy for provider buildkite" in result.stdout
+    assert "1 stack(s)" in result.stdout
+    # A stack that also uses a policed provider is scanned as before.
+    assert gate.unpoliced(out / "stacks" / "aws-us-west-2" / "cdk.tf.json") is None
+    stack.write_text(json.dumps({"terraform": {"required_providers": {"buildkite": {}, "aws": {}}}}))
+    assert gate.unpoliced(stack) is None

@@ -28,6 +28,8 @@ TOKEN_SHAPES = {
     "Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{30,}"),
     "AWS access key id": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    # A private JWK (the signing key of signed pipelines) holds its private part as "d"; public JWKs have none.
+    "private JWK": re.compile(r'\\?"d\\?"\s*:\s*\\?"[A-Za-z0-9_-]{30,}'),
 }
 # Resources that would put a secret's value into the plan and the state.
 VALUE_RESOURCES = {"aws_secretsmanager_secret_version", "google_secret_manager_secret_version"}
@@ -87,6 +89,11 @@ def test_the_detector_finds_what_it_looks_for():
         assert leaks(wrapped.encode()) == ["HF_TOKEN"], wrapped
     assert leaks(b"HF_TOKEN hf-token /buildkite/agent-token") == []
     assert TOKEN_SHAPES["Hugging Face token"].search("export HF_TOKEN=hf_" + "a" * 34)
+    private_jwk = {"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": "A" * 43, "d": "B" * 43}
+    for text in (json.dumps(private_jwk), json.dumps({"steps": json.dumps({"keys": [private_jwk]})})):
+        assert TOKEN_SHAPES["private JWK"].search(text), text
+    public_jwk = {k: v for k, v in private_jwk.items() if k != "d"}
+    assert not TOKEN_SHAPES["private JWK"].search(json.dumps({"keys": [public_jwk]}))
 
 
 def test_planted_tokens_reach_no_output_file(outdir):
@@ -137,8 +144,15 @@ def test_token_parameters_are_secure_strings_with_a_write_only_placeholder(defau
             parameters += [(stack_id, p) for p in stack.get("resource", {}).get("aws_ssm_parameter", {}).values()]
     token_parameters = [(s, p) for s, p in parameters if TOKENISH.search(p["name"] + " " + p.get("description", ""))]
     names = sorted({p["name"] for _, p in token_parameters})
-    assert names == ["/buildkite/agent-token", "/buildkite/postmerge/agent-token", "/buildkite/release/agent-token"]
-    for stack_id, parameter in token_parameters:
+    assert names == [
+        "/bk_agent_token_cluster_ci", "/bk_agent_token_cluster_ci_us_east_1", "/bk_agent_token_cluster_release",
+        "/buildkite/agent-token", "/buildkite/postmerge/agent-token", "/buildkite/release/agent-token",
+    ]
+    jwks = [(s, p) for s, p in parameters if "JWKS" in p.get("description", "")]
+    assert sorted({p["name"] for _, p in jwks}) == ["/buildkite/pipeline-signing/private-jwks", "/buildkite/pipeline-signing/public-jwks"]
+    # The private key is held in the bootstrap queue's region alone.
+    assert [s for s, p in jwks if p["name"].endswith("private-jwks")] == ["aws-us-west-2"]
+    for stack_id, parameter in token_parameters + jwks:
         assert parameter["type"] == "SecureString", (stack_id, parameter["name"])
         assert "insecure_value" not in parameter
         assert leaks(json.dumps(parameter).encode()) == []

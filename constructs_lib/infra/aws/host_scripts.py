@@ -3,7 +3,8 @@
 Every AWS queue's instances run constructs_lib/infra/host/block-container-metadata.sh
 at boot, so that containers reach no instance metadata service on the stack's
 own AMI too (the toolkit's AMIs carry the same rule; running it twice is
-harmless). A queue whose hosts mount the shared model cache boots a script
+harmless), then agent-no-local-hooks.sh, so that the agent runs no hooks of
+the checked-out repository. A queue whose hosts mount the shared model cache boots a script
 of its own: the same rule, then constructs_lib/infra/host/mount-model-cache.sh
 with the file system it mounts and where. The scripts are objects of a
 private bucket of the region under `boot/`. The instances fetch them while
@@ -22,11 +23,11 @@ import re
 from constructs import Construct
 
 from constructs_lib.infra.aws.private_bucket import PrivateBucket
-from constructs_lib.infra.host import BLOCK_CONTAINER_METADATA, MOUNT_MODEL_CACHE, for_terraform
+from constructs_lib.infra.host import MOUNT_MODEL_CACHE, elastic_boot_script, for_terraform
 from constructs_lib.infra.jsii.providers import aws
 
 PREFIX = "boot/"
-BLOCK_KEY = f"{PREFIX}block-container-metadata.sh"
+BLOCK_KEY = f"{PREFIX}block-container-metadata.sh"  # the name it had before it also turned local hooks off
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,7 +40,7 @@ class ModelCacheMount:
 def mount_script(mount: ModelCacheMount) -> str:
     """The metadata rule, then the model cache's mount, as one boot script (a Terraform string)."""
     return (
-        for_terraform(BLOCK_CONTAINER_METADATA.read_text(encoding="utf-8"))
+        elastic_boot_script()
         + f"\nexport MODEL_CACHE_FS='{mount.file_system_id}' MODEL_CACHE_REGION='{mount.region}' MODEL_CACHE_PATH='{mount.path}'\n"
         + for_terraform(MOUNT_MODEL_CACHE.read_text(encoding="utf-8"))
     )
@@ -71,7 +72,7 @@ class HostScripts(Construct):
         self.policy = aws.S3BucketPolicy(self, "policy", bucket=self.bucket.bucket.id, policy=document.json)
         # What an instance needs before it boots: the objects and the right to read them.
         self.ready: list = [self.policy]
-        self.url = self._add("block-container-metadata", BLOCK_KEY, for_terraform(BLOCK_CONTAINER_METADATA.read_text(encoding="utf-8")))
+        self.url = self._add("block-container-metadata", BLOCK_KEY, elastic_boot_script())
 
     def for_queue(self, queue_name: str, mount: ModelCacheMount | None) -> str:
         """The boot script's URL for one queue: the shared one, or one that also mounts the model cache."""

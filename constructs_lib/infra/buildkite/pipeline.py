@@ -87,7 +87,7 @@ def pipeline_attributes(slug: str, pipeline: Pipeline, cluster_id: str, steps: s
         "cancel_intermediate_builds": pipeline.cancel_intermediate_builds,
         "steps": steps,
     }
-    for key in ("description", "skip_intermediate_builds_branch_filter", "cancel_intermediate_builds_branch_filter",
+    for key in ("description", "default_team_id", "skip_intermediate_builds_branch_filter", "cancel_intermediate_builds_branch_filter",
                 "default_timeout_in_minutes", "maximum_timeout_in_minutes"):
         value = getattr(pipeline, key)
         if value is not None:

@@ -119,9 +119,26 @@ def test_every_command_step_retries_lost_agents():
 def test_a_given_retry_keeps_its_rules():
     text = "steps:\n- label: R\n  command: x\n  retry:\n    automatic:\n      - exit_status: -1\n        limit: 3\n      - exit_status: 1\n        limit: 1\n"
     rules = step(run(text).pipeline, "r")["retry"]["automatic"]
-    assert {"exit_status": -1, "limit": 3} in rules and {"exit_status": 1, "limit": 1} in rules
-    assert {"exit_status": -1, "limit": 1} not in rules
+    # The step's own -1 rule keeps its limit but retries lost agents only: a job refused for its signature is never retried.
+    assert {"exit_status": -1, "signal_reason": "none", "limit": 3} in rules and {"exit_status": 1, "limit": 1} in rules
+    assert {"exit_status": -1, "signal_reason": "none", "limit": 1} not in rules
     assert {"exit_status": -10, "limit": 1} in rules
+
+
+def test_no_retry_rule_matches_a_job_refused_for_its_signature():
+    """The agent refuses a job with a bad signature as exit -1, signal reason signature_rejected (buildkite/agent run_job.go)."""
+    text = (
+        "steps:\n- label: A\n  command: x\n- label: B\n  command: x\n  retry:\n    automatic:\n      - exit_status: '*'\n        limit: 2\n"
+        "- label: C\n  command: x\n  retry:\n    automatic:\n      - exit_status: [1, -1]\n        limit: 2\n"
+    )
+    pipeline = run(text).pipeline
+    for key in ("a", "b", "c"):
+        for rule in step(pipeline, key)["retry"]["automatic"]:
+            if rule.get("signal_reason") in ("signature_rejected", "*"):
+                raise AssertionError((key, rule))
+            status = rule.get("exit_status")
+            if status in (-1, "*") or (isinstance(status, list) and -1 in status):
+                assert rule.get("signal_reason") == "none", (key, rule)
 
 
 def test_amd_mirror_group():

@@ -178,6 +178,8 @@ configure_agent() {
     printf 'build-path="/var/lib/buildkite-agent/builds"\n'
     printf 'hooks-path="%s/hooks"\n' "$AGENT_DIR"
     printf 'plugins-path="/var/lib/buildkite-agent/plugins"\n'
+    # No hooks of the checked-out repository: a fork's .buildkite/hooks would run on this host.
+    printf 'no-local-hooks=true\n'
     if [[ -n $VERIFICATION_JWKS_SECRET ]]; then
       printf 'verification-jwks-file="%s"\n' "$VERIFICATION_JWKS_FILE"
       printf 'verification-failure-behavior="%s"\n' "$VERIFICATION_FAILURE"

@@ -7,7 +7,7 @@ import json
 import cdktf
 
 from constructs_lib.infra.aws.host_scripts import BLOCK_KEY, PREFIX, HostScripts, ModelCacheMount
-from constructs_lib.infra.host import BLOCK_CONTAINER_METADATA, for_terraform
+from constructs_lib.infra.host import AGENT_NO_LOCAL_HOOKS, BLOCK_CONTAINER_METADATA, for_terraform
 from constructs_lib.infra.jsii.providers import aws
 from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resources
 
@@ -23,7 +23,9 @@ def test_the_object_is_the_repository_script_under_its_key():
     stack, scripts = synth(["bk-a-Role"])
     (script,) = resources(stack, "aws_s3_object").values()
     assert script["key"] == BLOCK_KEY
-    assert script["content"] == for_terraform(BLOCK_CONTAINER_METADATA.read_text(encoding="utf-8"))
+    assert script["content"] == for_terraform(BLOCK_CONTAINER_METADATA.read_text(encoding="utf-8")) + for_terraform(
+        AGENT_NO_LOCAL_HOOKS.read_text(encoding="utf-8")
+    )
     assert scripts.url == f"s3://ci-boot-us-west-2/{BLOCK_KEY}"
 
 

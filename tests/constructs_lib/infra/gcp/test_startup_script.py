@@ -122,3 +122,41 @@ def test_the_tpu_hook_gives_the_hf_token_to_trusted_builds_only(tmp_path):
     for head in ("https://github.com/someone/vllm.git", ""):
         env = {"BUILDKITE_PULL_REQUEST": "5", "BUILDKITE_REPO": ours, "BUILDKITE_PULL_REQUEST_REPO": head}
         assert _hook_token(tmp_path, env) == "<unset>", head
+
+
+def run_configure_agent(boot, tmp_path) -> str:
+    """configure_agent of the rendered boot script, with Secret Manager and root-only commands stood in; the agent's config."""
+    script = startup_script.render(boot)
+    (function,) = re.findall(r"^configure_agent\(\) \{\n.*?^HOOK\n.*?^\}\n", script, re.S | re.M)
+    (tmp_path / "hooks").mkdir()
+    stand_ins = f"""
+set -euo pipefail
+install() {{ :; }}; chown() {{ :; }}; command() {{ return 0; }}
+die() {{ echo "$*" >&2; exit 1; }}
+read_secret() {{ printf 'value-of-%s' "$1"; }}
+write_private() {{ cat >"$1"; }}
+AGENT_DIR={tmp_path} HF_TOKEN_FILE={tmp_path}/hf VERIFICATION_JWKS_FILE={tmp_path}/jwks AGENT_NAME=a QUEUE=q
+AGENT_TOKEN_SECRET={boot.agent_token_secret} HF_TOKEN_SECRET={boot.hf_token_secret}
+VERIFICATION_JWKS_SECRET='{boot.verification_jwks_secret}' VERIFICATION_FAILURE='{boot.verification_failure}'
+"""
+    done = subprocess.run(["bash", "-c", stand_ins + function + "configure_agent\n"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "buildkite-agent.cfg").read_text()
+
+
+def test_an_agent_of_a_signing_fleet_verifies_every_job_with_the_public_key(tmp_path):
+    import dataclasses
+
+    config = run_configure_agent(dataclasses.replace(NODE, verification_jwks_secret="bk-public-jwks", verification_failure="block"), tmp_path)
+    assert f'verification-jwks-file="{tmp_path}/jwks"' in config
+    assert 'verification-failure-behavior="block"' in config
+    assert (tmp_path / "jwks").read_text() == "value-of-bk-public-jwks"
+    # A fork's .buildkite/hooks never run on the host.
+    assert "no-local-hooks=true" in config.splitlines()
+
+
+def test_an_agent_of_a_fleet_without_signing_verifies_nothing(tmp_path):
+    config = run_configure_agent(NODE, tmp_path)
+    assert "verification" not in config
+    assert not (tmp_path / "jwks").exists()
+    assert "no-local-hooks=true" in config.splitlines()

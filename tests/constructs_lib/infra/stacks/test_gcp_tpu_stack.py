@@ -80,7 +80,11 @@ def test_agent_hosts_are_private_shielded_and_boot_the_agent_for_their_tpu(defau
         assert host["service_account"]["email"] == f"${{google_service_account.{agents_sa}.email}}"
         metadata = host["metadata"]
         assert set(metadata) == {"startup-script", "enable-oslogin", "block-project-ssh-keys", "serial-port-enable", "tpu-ip-address"}
-        boot = agent_boot(queue="tpu", tpu=tpu, zone="us-central1-a", accelerator_type="v3-8", architecture="node")
+        # The default file signs pipelines and rolls verification out with warn.
+        boot = agent_boot(
+            queue="tpu", tpu=tpu, zone="us-central1-a", accelerator_type="v3-8", architecture="node",
+            verification=("buildkite-verification-jwks", "warn"),
+        )
         assert metadata["startup-script"] == startup_script.for_terraform(startup_script.render(boot))
         # Agents boot only once they may read their secrets, and their boot disk once Compute Engine may use its key.
         secret_grants = [f"google_secret_manager_secret_iam_member.{k}" for k in resources(stack, "google_secret_manager_secret_iam_member")]
@@ -137,10 +141,11 @@ def test_every_disk_is_encrypted_with_its_regions_cloud_kms_key(stacks, regions,
         assert f'"{attribute}"' not in text
 
 
-def test_agents_read_exactly_their_two_secrets(default_stacks):
+def test_agents_read_exactly_their_secrets(default_stacks):
     stack = default_stacks["gcp-tpu"]
     secrets = resources(stack, "google_secret_manager_secret")
-    assert sorted(s["secret_id"] for s in secrets.values()) == ["buildkite-agent-token", "hf-token"]
+    # Their cluster's agent token, the HF token, and the public key that verifies signed jobs.
+    assert sorted(s["secret_id"] for s in secrets.values()) == ["buildkite-agent-token", "buildkite-verification-jwks", "hf-token"]
     assert not resources(stack, "google_secret_manager_secret_version"), "values are added out of band"
     (sa_id,) = resources(stack, "google_service_account")
     member = f"serviceAccount:${{google_service_account.{sa_id}.email}}"
