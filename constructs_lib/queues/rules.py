@@ -606,6 +606,7 @@ def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
             if value is not None and owners.setdefault(value, cluster_name) != cluster_name:
                 yield ("buildkite", "clusters", cluster_name, kind), f"is cluster {owners[value]}'s too; each cluster has a token of its own"
     paths = {c.agent_token_path: n for n, c in bk.clusters.items() if c.agent_token_path}
+    missing: dict[tuple[str, str], list[str]] = {}  # (cluster, key) -> the queues that need it
     for name, queue in model.queues.items():
         cluster_name = queue.buildkite.cluster or bk.first_cluster()
         if cluster_name not in bk.clusters:
@@ -621,9 +622,14 @@ def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
                     f"is cluster {paths[own]}'s token path, but the queue is in cluster {cluster_name}: its agents could not connect"
                 )
             if own is None and cluster.agent_token_path is None:
-                yield ("buildkite", "clusters", cluster_name), f"needs agent_token_path: its queue {name} runs on AWS"
+                missing.setdefault((cluster_name, "agent_token_path"), []).append(name)
         if name in gcp_readers and cluster.agent_token_secret is None:
-            yield ("buildkite", "clusters", cluster_name), f"needs agent_token_secret: its queue {name} runs on GCP ({queue.platform})"
+            missing.setdefault((cluster_name, "agent_token_secret"), []).append(name)
+    for (cluster_name, key), needing in missing.items():
+        where = "AWS" if key == "agent_token_path" else "GCP"
+        yield ("buildkite", "clusters", cluster_name), (
+            f"needs {key}: its queue{'s' if len(needing) > 1 else ''} {', '.join(needing)} run{'' if len(needing) > 1 else 's'} on {where}"
+        )
 
 
 def _pipelines(model: QueuesFile) -> Iterator[Finding]:

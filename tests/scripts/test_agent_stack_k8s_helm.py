@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -91,3 +93,40 @@ def test_the_hf_token_secret_the_pods_reference_is_created_through_a_pipe():
     assert lines[at].startswith("gcloud secrets versions access latest --secret=hf-token ")
     assert f"create secret generic {HF_TOKEN_SECRET} --from-file=token=/dev/stdin" in lines[at + 1]
     assert lines[at + 1].lstrip().startswith("| kubectl")  # the value goes through the pipe, nowhere else
+
+
+def helm_lines(text: str) -> dict[str, str]:
+    """Each helm command (its continuation lines joined) by release name."""
+    joined = text.replace(" \\\n  ", " ")
+    return {line.split()[3]: line for line in joined.splitlines() if line.startswith("helm upgrade --install")}
+
+
+def test_each_cluster_gets_its_own_token_secret_and_every_agent_verifies():
+    # Two clusters, the GKE queues split between them, signing on.
+    text = REPO.joinpath("queues.yaml").read_text().replace("  gke-l4-4:\n", "  gke-l4-4:\n    builds: [release]\n    buildkite: {cluster: release, verification_failure: block}\n", 1)
+    text = text.replace("      agent_token_path: /bk_agent_token_cluster_release\n",
+                        "      agent_token_path: /bk_agent_token_cluster_release\n      agent_token_secret: buildkite-agent-token-release\n", 1)
+    model = parse_queues(text.encode(), "queues.yaml")
+    out = "\n".join(helm.commands(model))
+    releases = helm_lines(out)
+    assert "--set agentStackSecret=buildkite-agent-token-ci " in releases["agent-stack-k8s-gke-l4-1"]
+    assert "--set agentStackSecret=buildkite-agent-token-release " in releases["agent-stack-k8s-gke-l4-4"]
+    for secret, k8s in (("buildkite-agent-token", "buildkite-agent-token-ci"), ("buildkite-agent-token-release", "buildkite-agent-token-release")):
+        assert f"--secret={secret} --project=vllm-ci-infra \\\n  | kubectl -n buildkite create secret generic {k8s} " in out
+    # The public key goes through a pipe into the secret the agents mount; each release verifies, warn or block from queues.yaml.
+    assert "--secret=buildkite-verification-jwks --project=vllm-ci-infra \\\n  | kubectl -n buildkite create secret generic buildkite-verification-jwks --from-file=key=/dev/stdin" in out
+    for release, behaviour in (("agent-stack-k8s-gke-l4-1", "warn"), ("agent-stack-k8s-gke-l4-4", "block")):
+        config = json.loads(re.search(r"'config\.agent-config=(\{.*?\})'", releases[release]).group(1))
+        assert config == {
+            "no-local-hooks": True,
+            "verification-jwks-file": "key",
+            "verification-failure-behavior": behaviour,
+            "verificationJWKSVolume": {"name": "buildkite-verification-jwks", "secret": {"secretName": "buildkite-verification-jwks"}},
+        }
+
+
+def test_without_signing_agents_only_refuse_local_hooks():
+    releases = helm_lines("\n".join(helm.commands(load_queues(ALL_FEATURES))))
+    for line in releases.values():
+        config = json.loads(re.search(r"'config\.agent-config=(\{.*?\})'", line).group(1))
+        assert config == {"no-local-hooks": True}

@@ -8,7 +8,7 @@ from constructs_lib.infra.jsii.providers import aws
 
 # Written once, at creation, as a write-only value (value_wo): Terraform sends
 # it and keeps nothing of it. The operator then overwrites it with the real
-# token (README: "Tokens"), which Terraform never reads back either, so no
+# token (README: "Tokens and signing keys"), which Terraform never reads back either, so no
 # token is in a plan, a synthesized file or the state. (A plain `value`, even
 # with ignore_changes, is refreshed into the state after the operator's
 # put-parameter; the moto test checks that this does not happen.)

@@ -4,7 +4,7 @@ An agent connects only to a queue its cluster defines: every queue of
 queues.yaml, whatever hosts it (AWS, TPU, Kubernetes, external), has its
 cluster queue here, so a queue added to the file exists in Buildkite after
 the same synth. The cluster's agent tokens are not made here: the provider's
-token resource keeps the token in the state (README: Tokens).
+token resource keeps the token in the state (README: Tokens and signing keys).
 """
 
 from __future__ import annotations

@@ -78,13 +78,14 @@ class GcpTpuStack(KeepsQueueAddresses, GcpStack):
 def secret_ids(model: QueuesFile) -> dict[str, str]:
     """The secrets TPU agents read, by construct id: their clusters' tokens, the HF token, the public signing key.
 
-    A file without a buildkite section keeps the id `agent_token` of its one token, so a deployed fleet's state moves nowhere.
+    One token keeps the id `agent_token` it had before clusters, so a deployed fleet's secret (and its value) moves nowhere;
+    several are told apart by name.
     """
     gcp = model.gcp_settings()
     tokens = sorted({secret for name in model.tpu_fleets() if (secret := agent_tokens.gcp_token_secret(model, name))})
     found = {"hf_token": gcp.secrets.hf_token}
-    if model.buildkite is None:
-        found.update({"agent_token": token for token in tokens})
+    if len(tokens) == 1:
+        found["agent_token"] = tokens[0]
     else:
         found.update({f"agent_token_{token}": token for token in tokens})
     public_key = agent_tokens.public_key_secret(model)

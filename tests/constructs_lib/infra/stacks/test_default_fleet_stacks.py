@@ -189,3 +189,48 @@ def test_hosts_of_queues_on_the_aws_runner_boot_a_script_that_mounts_the_regions
     for queue in ("cpu_queue_premerge_us_east_1", "arm64_cpu_queue_premerge", "bootstrap"):
         assert found[queue][1]["BootstrapScriptUrl"].endswith("/boot/block-container-metadata.sh"), queue
     assert not resources(stacks["aws-us-east-1"], "aws_efs_file_system")  # no queue there mounts it
+
+
+# ci-infra's token paths: /bk_agent_token_cluster_ci, and the same cluster's token kept in us-east-1 under its own name.
+CLUSTER_TOKENS = {
+    **{q: "/bk_agent_token_cluster_ci" for q, (region, _, _) in CI_INFRA.items() if region == "us-west-2"},
+    "cpu_queue_premerge_us_east_1": "/bk_agent_token_cluster_ci_us_east_1",
+    "cpu_queue_postmerge_us_east_1": "/bk_agent_token_cluster_ci_us_east_1",
+    "cpu_queue_untrusted_us_east_1": "/bk_agent_token_cluster_ci_us_east_1",
+    "small_cpu_queue_release": "/bk_agent_token_cluster_release",
+    "cpu_queue_release": "/bk_agent_token_cluster_release",
+    "arm64_cpu_queue_release": "/bk_agent_token_cluster_release",
+}
+
+
+def test_every_queue_reads_the_token_of_its_cluster(stacks):
+    found = by_queue(stacks)
+    assert {q: p["BuildkiteAgentTokenParameterStorePath"] for q, (_, p) in found.items()} == CLUSTER_TOKENS
+    # Each region holds the token parameters its queues read, and no other.
+    for region in ("us-west-2", "us-east-1"):
+        held = {p["name"] for p in resources(stacks[f"aws-{region}"], "aws_ssm_parameter").values() if "agent token" in p["description"]}
+        assert held == {CLUSTER_TOKENS[q] for q, (r, _) in found.items() if r == region}, region
+
+
+def test_the_bootstrap_queue_signs_and_every_queue_verifies_with_warn(stacks):
+    for queue, (_, parameters) in by_queue(stacks).items():
+        assert parameters["BuildkiteAgentVerificationKeySSMParameter"] == "/buildkite/pipeline-signing/public-jwks", queue
+        assert parameters["PipelineSigningVerificationFailureBehavior"] == "warn", queue
+        signs = {"BuildkiteAgentSigningKeySSMParameter", "BuildkiteAgentSigningKeyID"} & set(parameters)
+        assert signs == (signs if queue == "bootstrap" else set()), queue
+    bootstrap = by_queue(stacks)["bootstrap"][1]
+    assert (bootstrap["BuildkiteAgentSigningKeySSMParameter"], bootstrap["BuildkiteAgentSigningKeyID"]) == (
+        "/buildkite/pipeline-signing/private-jwks", "vllm-ci-pipelines"
+    )
+
+
+def test_only_the_bootstrap_queue_may_read_the_private_key(stacks):
+    found = policies(stacks)
+    for queue, statements in found.items():
+        read = statements["ReadPipelineSigningKeys"]
+        assert read["actions"] == ["ssm:GetParameter"]
+        names = sorted(r.split(":parameter", 1)[1] for r in read["resources"])
+        wanted = ["/buildkite/pipeline-signing/private-jwks"] if queue == "bootstrap" else []
+        assert names == sorted(wanted + ["/buildkite/pipeline-signing/public-jwks"]), queue
+        decrypt = statements["DecryptPipelineSigningKeys"]
+        assert decrypt["condition"][0]["variable"] == "kms:ViaService" and decrypt["condition"][0]["values"][0].startswith("ssm.")
