@@ -589,9 +589,9 @@ def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
             if queue.buildkite != QueueInBuildkite():
                 yield ("queues", name, "buildkite"), "needs the top-level buildkite section (organization, clusters)"
         if model.aws is not None and model.aws.agent_token_path is None:
-            missing = [n for n, a in model.aws_queues().items() if a.agent_token_path is None]
-            if missing:
-                yield ("aws",), f"needs agent_token_path (queue {missing[0]} reads its agent token there), or a buildkite section whose clusters name theirs"
+            pathless = [n for n, a in model.aws_queues().items() if a.agent_token_path is None]
+            if pathless:
+                yield ("aws",), f"needs agent_token_path (queue {pathless[0]} reads its agent token there), or a buildkite section whose clusters name theirs"
         if model.gcp is not None and model.gcp.secrets.agent_token is None and gcp_readers:
             yield ("gcp", "secrets"), f"needs agent_token (queue {gcp_readers[0]} reads its agent token there), or a buildkite section whose clusters name theirs"
         return
