@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from constructs_lib.infra.aws.iam_statement import Statement
 from constructs_lib.queues.model import BuildKind, readable_kinds
 
 CACHE_READ = ["s3:GetObject"]
@@ -23,11 +24,11 @@ def prefix(kind: BuildKind) -> str:
     return f"{kind}/"
 
 
-def cache_access(bucket_arn: str | None, *, serves: Sequence[BuildKind], pushes: bool) -> tuple[dict, ...]:
+def cache_access(bucket_arn: str | None, *, serves: Sequence[BuildKind], pushes: bool) -> tuple[Statement, ...]:
     if not bucket_arn:
         return ()
     readable = [prefix(kind) for kind in readable_kinds(serves)]
-    statements: list[dict] = [
+    statements: list[Statement] = [
         {"sid": "ReadBuildCache", "actions": CACHE_READ, "resources": [f"{bucket_arn}/{p}*" for p in readable]},
         {
             "sid": "ListBuildCache",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from constructs_lib.infra.aws.iam_statement import Statement
 from constructs_lib.infra.aws.registry_access import RegistryAccess
 from constructs_lib.infra.jsii.providers import aws
 
@@ -24,7 +25,7 @@ class CiAccessPolicy(Construct):
         name: str,
         role_name: str,
         registry: RegistryAccess,
-        cache: tuple[dict, ...],
+        cache: tuple[Statement, ...],
         hf_secret_arn: str,
         hf_secret_key_arn: str,
         region: str,
@@ -32,12 +33,7 @@ class CiAccessPolicy(Construct):
         signing_key_arns: tuple[str, ...] = (),
     ):
         super().__init__(scope, id)
-        statements: list = []
-        for given in registry.pull + registry.push + cache:
-            statement = dict(given)
-            if "condition" in statement:
-                statement["condition"] = [aws.DataAwsIamPolicyDocumentStatementCondition(**c) for c in statement["condition"]]
-            statements.append(statement)
+        statements: list[Statement] = [*registry.pull, *registry.push, *cache]
         if needs_hf_token:
             statements.append({"sid": "ReadHfToken", "actions": ["secretsmanager:GetSecretValue"], "resources": [hf_secret_arn]})
             # The secret is encrypted with the region's key: decrypt it, through Secrets Manager only.
@@ -46,11 +42,7 @@ class CiAccessPolicy(Construct):
                     "sid": "DecryptHfToken",
                     "actions": ["kms:Decrypt"],
                     "resources": [hf_secret_key_arn],
-                    "condition": [
-                        aws.DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="kms:ViaService", values=[f"secretsmanager.{region}.amazonaws.com"]
-                        )
-                    ],
+                    "condition": [{"test": "StringEquals", "variable": "kms:ViaService", "values": [f"secretsmanager.{region}.amazonaws.com"]}],
                 }
             )
         if signing_key_arns:
@@ -62,16 +54,10 @@ class CiAccessPolicy(Construct):
                     "sid": "DecryptPipelineSigningKeys",
                     "actions": ["kms:Decrypt"],
                     "resources": [hf_secret_key_arn],
-                    "condition": [
-                        aws.DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="kms:ViaService", values=[f"ssm.{region}.amazonaws.com"]
-                        )
-                    ],
+                    "condition": [{"test": "StringEquals", "variable": "kms:ViaService", "values": [f"ssm.{region}.amazonaws.com"]}],
                 }
             )
-        document = aws.DataAwsIamPolicyDocument(
-            self, "document", statement=[aws.DataAwsIamPolicyDocumentStatement(effect="Allow", **s) for s in statements]
-        )
+        document = aws.DataAwsIamPolicyDocument(self, "document", statement=[allow(s) for s in statements])
         self.policy = aws.IamPolicy(
             self,
             "policy",
@@ -80,3 +66,11 @@ class CiAccessPolicy(Construct):
             policy=document.json,
         )
         aws.IamRolePolicyAttachment(self, "attachment", role=role_name, policy_arn=self.policy.arn)
+
+
+def allow(statement: Statement) -> aws.DataAwsIamPolicyDocumentStatement:
+    """An Allow statement of the provider's policy document, from the pure shape."""
+    conditions = [aws.DataAwsIamPolicyDocumentStatementCondition(**c) for c in statement.get("condition", [])]
+    return aws.DataAwsIamPolicyDocumentStatement(
+        effect="Allow", sid=statement["sid"], actions=statement["actions"], resources=statement["resources"], condition=conditions or None
+    )

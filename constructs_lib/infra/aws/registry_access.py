@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
+from constructs_lib.infra.aws.iam_statement import Statement
 from constructs_lib.queues.model import BuildKind, CiRegistry, readable_kinds
 
 ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -30,14 +31,14 @@ ECR_PUBLIC_PUSH = [
     "ecr-public:PutImage", "ecr-public:UploadLayerPart",
 ]
 # The login calls have no resource-level permissions.
-ECR_LOGIN = {"sid": "EcrLogin", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]}
-ECR_PUBLIC_LOGIN = {"sid": "EcrPublicLogin", "actions": ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], "resources": ["*"]}
+ECR_LOGIN: Statement = {"sid": "EcrLogin", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]}
+ECR_PUBLIC_LOGIN: Statement = {"sid": "EcrPublicLogin", "actions": ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], "resources": ["*"]}
 
 
 @dataclasses.dataclass(frozen=True)
 class RegistryAccess:
-    pull: tuple[dict, ...] = ()
-    push: tuple[dict, ...] = ()
+    pull: tuple[Statement, ...] = ()
+    push: tuple[Statement, ...] = ()
 
 
 def registry_access(
@@ -45,8 +46,8 @@ def registry_access(
 ) -> RegistryAccess:
     if registry is None:
         return RegistryAccess()
-    pull: list[dict] = []
-    push: list[dict] = []
+    pull: list[Statement] = []
+    push: list[Statement] = []
     pushed = registry.repositories_for(serves) if pushes else ()
     if registry.ecr_public is not None:
         pull.append(ECR_PUBLIC_LOGIN)

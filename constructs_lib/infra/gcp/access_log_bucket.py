@@ -21,11 +21,8 @@ LOG_WRITER = "group:cloud-storage-analytics@google.com"
 NONCURRENT_DAYS = 30
 
 
-def _delete_when(**condition: int) -> Any:
-    return google.StorageBucketLifecycleRule(
-        action=google.StorageBucketLifecycleRuleAction(type="Delete"),
-        condition=google.StorageBucketLifecycleRuleCondition(**condition),
-    )
+def _delete_when(condition: google.StorageBucketLifecycleRuleCondition) -> google.StorageBucketLifecycleRule:
+    return google.StorageBucketLifecycleRule(action=google.StorageBucketLifecycleRuleAction(type="Delete"), condition=condition)
 
 
 class AccessLogBucket(Construct):
@@ -37,7 +34,10 @@ class AccessLogBucket(Construct):
             name=name,
             location=location,
             purpose="access-logs",
-            lifecycle_rule=[_delete_when(age=retention_days), _delete_when(days_since_noncurrent_time=NONCURRENT_DAYS)],
+            lifecycle_rule=[
+                _delete_when(google.StorageBucketLifecycleRuleCondition(age=retention_days)),
+                _delete_when(google.StorageBucketLifecycleRuleCondition(days_since_noncurrent_time=NONCURRENT_DAYS)),
+            ],
         )
         self.delivery = google.StorageBucketIamMember(
             self, "delivery", bucket=self.bucket.name, role="roles/storage.objectCreator", member=LOG_WRITER

@@ -13,6 +13,8 @@ for one.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from constructs import Construct
 
 from constructs_lib.queues.model import Gke
@@ -23,7 +25,18 @@ SERVICES_RANGE = "services"
 BINARY_AUTHORIZATION_MODE = "PROJECT_SINGLETON_POLICY_ENFORCE"
 
 
-def node_settings(service_account_email: str) -> dict:
+class NodeSettings(TypedDict):
+    """Keywords both node configurations take (the cluster's and a pool's): mypy checks them against each."""
+
+    service_account: str
+    oauth_scopes: list[str]
+    image_type: str
+    workload_metadata_config: dict[str, str]
+    shielded_instance_config: dict[str, bool]
+    metadata: dict[str, str]
+
+
+def node_settings(service_account_email: str) -> NodeSettings:
     """What every node of the cluster gets, the removed default pool's included."""
     return {
         "service_account": service_account_email,

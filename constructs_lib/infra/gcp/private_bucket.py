@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Optional
 
+from cdktf import ITerraformDependable
 from constructs import Construct
 
 from constructs_lib.infra.jsii.providers import google
 
 
-def private_bucket(scope: Construct, id: str, *, name: str, location: str, purpose: str, **settings: Any) -> Any:
-    """The state bucket and its log bucket alike; `settings` adds the bucket's own (logging, lifecycle rules)."""
+def private_bucket(
+    scope: Construct,
+    id: str,
+    *,
+    name: str,
+    location: str,
+    purpose: str,
+    logging: Optional[google.StorageBucketLogging] = None,
+    lifecycle_rule: Optional[list[google.StorageBucketLifecycleRule]] = None,
+    depends_on: Optional[list[ITerraformDependable]] = None,
+) -> google.StorageBucket:
+    """The state bucket and its log bucket alike, with the bucket's own logging and lifecycle rules."""
     return google.StorageBucket(
         scope,
         id,
@@ -22,5 +33,7 @@ def private_bucket(scope: Construct, id: str, *, name: str, location: str, purpo
         force_destroy=False,
         labels={"purpose": purpose},
         lifecycle={"prevent_destroy": True},
-        **settings,
+        logging=logging,
+        lifecycle_rule=lifecycle_rule,
+        depends_on=depends_on,
     )

@@ -36,7 +36,7 @@ import os
 import pathlib
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 EAGER_ENV = "CI_TOOLKIT_EAGER_PROVIDERS"
 SLIM_ENV = "CI_TOOLKIT_SLIM_ASSEMBLIES"
@@ -254,8 +254,14 @@ class _Binding:
         return value
 
 
-aws = _Binding("cdktf_cdktf_provider_aws", AWS_CLASSES)
-google = _Binding("cdktf_cdktf_provider_google", GOOGLE_CLASSES)
+if TYPE_CHECKING:
+    # mypy sees the bindings' own typed classes (stubs generated from the tables above by
+    # scripts/make_provider_stubs.py); at run time the loaders below hand out the same classes.
+    from constructs_lib.infra.jsii import _aws_classes as aws
+    from constructs_lib.infra.jsii import _google_classes as google
+else:
+    aws = _Binding("cdktf_cdktf_provider_aws", AWS_CLASSES)
+    google = _Binding("cdktf_cdktf_provider_google", GOOGLE_CLASSES)
 
 
 # Providers without a prebuilt binding for cdktf 0.21, written through cdktf's generic classes:
