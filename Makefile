@@ -50,11 +50,13 @@ cdktf: setup cdktf-cli
 synth: setup
 	$(RUN) python main.py
 
-# Everything, as CI runs it: the type checker (mypy, configured in
-# pyproject.toml), then the tests with the CDKTF CLI installed, so that its check
+# Everything, as CI runs it: the formatter and the linter in check mode (ruff),
+# the type checker (mypy --strict; both configured in pyproject.toml), then the tests with the CDKTF CLI installed, so that its check
 # runs; the checkov gate, the secret scan, the fuzzers and terraform against a
 # local AWS API are tests too (tests/security).
 test: setup cdktf-cli
+	$(RUN) ruff format --check --quiet .
+	$(RUN) ruff check --quiet .
 	$(RUN) python -m mypy
 	CI_TOOLKIT_REQUIRE_TOOLS=1 $(RUN) python -m pytest
 

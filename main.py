@@ -1,6 +1,6 @@
 """Synthesize Terraform for every queue in queues.yaml.
 
-    python main.py [--queues PATH] [--outdir DIR]      (cdktf synth runs it without flags)
+python main.py [--queues PATH] [--outdir DIR]      (cdktf synth runs it without flags)
 """
 
 import argparse
@@ -19,7 +19,9 @@ CHECKOUT = pathlib.Path(__file__).resolve().parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--queues", default="queues.yaml", help="queue declaration (default: queues.yaml)")
-    parser.add_argument("--outdir", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"), help="output folder (default: cdktf.out)")
+    parser.add_argument(
+        "--outdir", default=os.environ.get("CDKTF_OUTDIR", "cdktf.out"), help="output folder (default: cdktf.out)"
+    )
     args = parser.parse_args()
     outdir = pathlib.Path(args.outdir)
     try:

@@ -24,7 +24,7 @@ class NotAFile(OSError):
     """The path names something that is not written to: a folder, a socket, a block device."""
 
 
-def _target(path: Union[str, os.PathLike]) -> tuple[str, bool]:
+def _target(path: Union[str, os.PathLike[str]]) -> tuple[str, bool]:
     """The path written (a symbolic link's final target, absolute) and whether it is a stream.
 
     Raises OSError (NotAFile, FileNotFoundError, PermissionError) unless it can
@@ -51,16 +51,16 @@ def _target(path: Union[str, os.PathLike]) -> tuple[str, bool]:
     return target, False
 
 
-def check_writable(path: Union[str, os.PathLike]) -> None:
+def check_writable(path: Union[str, os.PathLike[str]]) -> None:
     """Raise OSError unless `path` can be written (see _target)."""
     _target(path)
 
 
-def write_atomically(path: Union[str, os.PathLike], data: Data) -> None:
+def write_atomically(path: Union[str, os.PathLike[str]], data: Data) -> None:
     write_all([(path, data)])
 
 
-def write_all(outputs: Sequence[tuple[Union[str, os.PathLike], Data]]) -> None:
+def write_all(outputs: Sequence[tuple[Union[str, os.PathLike[str]], Data]]) -> None:
     """Write several files all or none: each regular file to a temporary file
     first, then the devices and FIFOs, then every rename. A failure before the
     renames leaves every regular file as it was."""
@@ -93,7 +93,7 @@ def _bytes(data: Data) -> bytes:
 
 
 @contextlib.contextmanager
-def _naming(path: Union[str, os.PathLike]) -> Iterator[None]:
+def _naming(path: Union[str, os.PathLike[str]]) -> Iterator[None]:
     """An OSError from writing (a full disk says ENOSPC without a file name) names the output."""
     try:
         yield

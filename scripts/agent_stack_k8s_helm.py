@@ -20,15 +20,16 @@ import json
 import pathlib
 import shlex
 import sys
+from typing import Any
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-
+from constructs_lib.bootstrap.runners import HF_TOKEN_SECRET
 from constructs_lib.queues import agent_tokens
 from constructs_lib.queues.gcp_names import helm_release, label_value
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError
-from constructs_lib.bootstrap.runners import HF_TOKEN_SECRET
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
 
 CHART = "oci://ghcr.io/buildkite/helm/agent-stack-k8s"
 CHART_VERSION = "0.44.0"
@@ -51,7 +52,7 @@ def token_secrets(model: QueuesFile, queue: str) -> tuple[str, str]:
     return secret, K8S_SECRET if cluster is None else f"{K8S_SECRET}-{cluster.lower()}"
 
 
-def verification_config(model: QueuesFile, queue: str) -> dict:
+def verification_config(model: QueuesFile, queue: str) -> dict[str, Any]:
     """agent-stack-k8s agent-config that verifies every job's signature: the public key from its secret, warn or block."""
     behaviour = model.verification_failure(queue)
     if behaviour is None:

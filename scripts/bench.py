@@ -35,11 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
-
-REPO = pathlib.Path(__file__).resolve().parent.parent
+from typing import Any
 
 from constructs_lib.atomic_file import write_atomically
 from scripts import synth_process
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
 
 BENCHMARKS = REPO / "BENCHMARKS.md"
 QUEUES = REPO / "queues.yaml"
@@ -125,7 +126,9 @@ def synth_figures(rounds: int, work: pathlib.Path) -> dict[str, tuple[float, flo
 
     def synth(mode: str, label: str) -> tuple[float, float]:
         outdir = work / f"out-{label}"
-        figure = measure([sys.executable, "main.py", "--queues", str(QUEUES), "--outdir", str(outdir)], synth_env(mode, cache))
+        figure = measure(
+            [sys.executable, "main.py", "--queues", str(QUEUES), "--outdir", str(outdir)], synth_env(mode, cache)
+        )
         print(f"  {label:<10} {figure[0]:6.2f} s {figure[1]:7.0f} MB", flush=True)
         return figure
 
@@ -139,7 +142,9 @@ def synth_figures(rounds: int, work: pathlib.Path) -> dict[str, tuple[float, flo
     for mode in MODES:
         if files_of(work / f"out-{mode}") != reference:
             sys.exit(f"bench: the {mode} synth differs from the project's")
-    figures = {mode: (statistics.median(w for w, _ in r), statistics.median(m for _, m in r)) for mode, r in runs.items()}
+    figures = {
+        mode: (statistics.median(w for w, _ in r), statistics.median(m for _, m in r)) for mode, r in runs.items()
+    }
     figures["cold"] = cold
     return figures
 
@@ -148,7 +153,7 @@ def files_of(root: pathlib.Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def bootstrap_figures() -> tuple[dict | None, str]:
+def bootstrap_figures() -> tuple[dict[str, Any] | None, str]:
     """scripts/bench_bootstrap.py's figures and its report, or None and why not."""
     from scripts import bench_bootstrap
 
@@ -160,7 +165,7 @@ def bootstrap_figures() -> tuple[dict | None, str]:
     return figures, bench_bootstrap.report(figures)
 
 
-def verdicts(synth: dict[str, tuple[float, float]], boot: dict | None) -> list[str]:
+def verdicts(synth: dict[str, tuple[float, float]], boot: dict[str, Any] | None) -> list[str]:
     project, eager = synth["project"], synth["eager"]
     time_ratio, memory_ratio = project[0] / eager[0], project[1] / eager[1]
     lines = [
@@ -178,11 +183,13 @@ def verdicts(synth: dict[str, tuple[float, float]], boot: dict | None) -> list[s
             f"{' / '.join(f'{s // 1000}k' for s in sorted(generation))} changed files "
             f"({'met' if largest < 100 and largest <= 2 * smallest else 'NOT met'}: < 100 ms at 20k, at most 2x from 1k)"
         )
-        lines.append(f"bootstrap   process {boot['process_ms']:.0f} ms ({'met' if boot['process_ms'] < 400 else 'NOT met'}: < 400 ms)")
+        lines.append(
+            f"bootstrap   process {boot['process_ms']:.0f} ms ({'met' if boot['process_ms'] < 400 else 'NOT met'}: < 400 ms)"
+        )
     return lines
 
 
-def row(synth: dict[str, tuple[float, float]], boot: dict | None, rounds: int, load: float) -> str:
+def row(synth: dict[str, tuple[float, float]], boot: dict[str, Any] | None, rounds: int, load: float) -> str:
     def pair(mode: str) -> str:
         return f"{synth[mode][0]:.2f} / {synth[mode][1]:.0f}"
 
@@ -249,7 +256,9 @@ def with_table(readme: str, table: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per synth path (default 3, at least 3 for the record)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds per synth path (default 3, at least 3 for the record)"
+    )
     parser.add_argument("--no-append", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     load = os.getloadavg()[0]

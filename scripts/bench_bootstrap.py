@@ -16,6 +16,7 @@ run-all pattern, so every file is looked up.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import statistics
@@ -24,21 +25,41 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parent.parent
-
-from constructs_lib.queues.loader import load_queues
+from typing import Any, Callable
 
 from constructs_lib.bootstrap.cli import read_source
 from constructs_lib.bootstrap.generate import Options, generate
+from constructs_lib.queues.loader import load_queues
+
+REPO = Path(__file__).resolve().parent.parent
 
 SIZES = (1_000, 5_000, 20_000)
 # The generator's process up to its first step of work: its __main__ makes its
 # settings and imports everything, then --help ends it.
 IMPORTS_ONLY = [sys.executable, "-m", "constructs_lib.bootstrap", "--help"]
 ROOTS = ("vllm", "tests", "benchmarks", "examples", "tools", "vllm/v1", "vllm/model_executor", "tests/v1")
-DIRS = ("core", "engine", "worker", "attention", "layers", "models", "distributed", "entrypoints", "lora", "spec_decode",
-        "quantization", "multimodal", "utils", "executor", "sample", "kv_cache", "compile", "platforms", "openai", "tokenizers")
+DIRS = (
+    "core",
+    "engine",
+    "worker",
+    "attention",
+    "layers",
+    "models",
+    "distributed",
+    "entrypoints",
+    "lora",
+    "spec_decode",
+    "quantization",
+    "multimodal",
+    "utils",
+    "executor",
+    "sample",
+    "kv_cache",
+    "compile",
+    "platforms",
+    "openai",
+    "tokenizers",
+)
 
 
 def largest_fixture(shared: Path) -> Path:
@@ -51,11 +72,16 @@ def largest_fixture(shared: Path) -> Path:
 def changed_files(count: int, seed: int = 4, directories: int = 2_000) -> tuple[str, ...]:
     """`count` paths in a tree of `directories` directories, about the size of vLLM's."""
     rng = random.Random(seed)
-    tree = sorted({"/".join([rng.choice(ROOTS)] + [rng.choice(DIRS) for _ in range(rng.randint(1, 3))]) for _ in range(directories)})
+    tree = sorted(
+        {
+            "/".join([rng.choice(ROOTS)] + [rng.choice(DIRS) for _ in range(rng.randint(1, 3))])
+            for _ in range(directories)
+        }
+    )
     return tuple(f"{rng.choice(tree)}/file_{i}.py" for i in range(count))
 
 
-def _median_seconds(action, runs: int) -> float:
+def _median_seconds(action: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -64,45 +90,77 @@ def _median_seconds(action, runs: int) -> float:
     return statistics.median(times)
 
 
-def measure(shared: Path = REPO.parent / "shared" / "fixtures", runs: int = 5, sizes=SIZES) -> dict:
+def measure(
+    shared: Path = REPO.parent / "shared" / "fixtures", runs: int = 5, sizes: tuple[int, ...] = SIZES
+) -> dict[str, Any]:
     fixture = largest_fixture(shared)
     # The largest fixture is of the 2024 layout: the fleet it was routed to.
     queues = REPO / "examples" / "queues-vllm-2024.yaml"
     model = load_queues(queues)
     source = read_source(str(fixture))
-    figures: dict = {"fixture": fixture.name, "steps": len(source.steps), "runs": runs, "cpus": os.cpu_count()}
+    figures: dict[str, Any] = {
+        "fixture": fixture.name,
+        "steps": len(source.steps),
+        "runs": runs,
+        "cpus": os.cpu_count(),
+    }
     for size in sizes:
         options = Options(changed_files=changed_files(size), branch="feature")
         generate(source, model, options)  # the first call builds the SDK's and the schema's validators
-        figures[f"generate_{size}_ms"] = 1000 * _median_seconds(lambda: generate(source, model, options), runs)
+        figures[f"generate_{size}_ms"] = 1000 * _median_seconds(
+            functools.partial(generate, source, model, options), runs
+        )
     figures["ratio_largest_smallest"] = figures[f"generate_{sizes[-1]}_ms"] / figures[f"generate_{sizes[0]}_ms"]
     with tempfile.TemporaryDirectory() as tmp:
         diff = Path(tmp) / "changed.txt"
         diff.write_text("\n".join(changed_files(sizes[-1])) + "\n", encoding="utf-8")
-        command = [sys.executable, "-m", "constructs_lib.bootstrap", "--pipeline", str(fixture), "--queues", str(queues),
-                   "--changed-files", str(diff), "--branch", "feature", "--output", str(Path(tmp) / "pipeline.json")]
+        command = [
+            sys.executable,
+            "-m",
+            "constructs_lib.bootstrap",
+            "--pipeline",
+            str(fixture),
+            "--queues",
+            str(queues),
+            "--changed-files",
+            str(diff),
+            "--branch",
+            "feature",
+            "--output",
+            str(Path(tmp) / "pipeline.json"),
+        ]
         # A process is short and the machine noisy: more runs than in-process.
         process_runs = 3 * runs
-        figures["process_ms"] = 1000 * _median_seconds(lambda: subprocess.run(command, cwd=REPO, check=True, capture_output=True), process_runs)
-        figures["imports_only_ms"] = 1000 * _median_seconds(lambda: subprocess.run(IMPORTS_ONLY, cwd=REPO, check=True, stdout=subprocess.DEVNULL), process_runs)
-        figures["python_only_ms"] = 1000 * _median_seconds(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), process_runs)
+        figures["process_ms"] = 1000 * _median_seconds(
+            lambda: subprocess.run(command, cwd=REPO, check=True, capture_output=True), process_runs
+        )
+        figures["imports_only_ms"] = 1000 * _median_seconds(
+            lambda: subprocess.run(IMPORTS_ONLY, cwd=REPO, check=True, stdout=subprocess.DEVNULL), process_runs
+        )
+        figures["python_only_ms"] = 1000 * _median_seconds(
+            lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), process_runs
+        )
     return figures
 
 
-def report(figures: dict) -> str:
-    lines = [f"bootstrap: {figures['fixture']} ({figures['steps']} steps), median of {figures['runs']}, {figures['cpus']} CPUs"]
+def report(figures: dict[str, Any]) -> str:
+    lines = [
+        f"bootstrap: {figures['fixture']} ({figures['steps']} steps), median of {figures['runs']}, {figures['cpus']} CPUs"
+    ]
     for key, value in figures.items():
         if key.startswith("generate_"):
             size = key.split("_")[1]
             lines.append(f"  generation, {int(size):>6,} changed files: {value:7.1f} ms")
     lines.append(f"  largest / smallest diff generation ratio: {figures['ratio_largest_smallest']:.2f}")
     lines.append(f"  whole process, largest diff:          {figures['process_ms']:7.1f} ms")
-    lines.append(f"    of which starting Python and importing the generator (pyyaml, pydantic, jsonschema-rs):"
-                 f" {figures['imports_only_ms']:.1f} ms (Python alone {figures['python_only_ms']:.1f} ms)")
+    lines.append(
+        f"    of which starting Python and importing the generator (pyyaml, pydantic, jsonschema-rs):"
+        f" {figures['imports_only_ms']:.1f} ms (Python alone {figures['python_only_ms']:.1f} ms)"
+    )
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "fixtures")
     parser.add_argument("--runs", type=int, default=5)

@@ -15,6 +15,7 @@ import json
 import pathlib
 import re
 import sys
+from typing import Any
 
 import yaml
 
@@ -45,7 +46,7 @@ def _as_text(value: object) -> object:
     return value
 
 
-def catalog(template_text: str, version: str) -> dict:
+def catalog(template_text: str, version: str) -> dict[str, Any]:
     template = yaml.load(template_text, Loader=TemplateLoader)
     parameters = {}
     for name, spec in sorted(template["Parameters"].items()):
@@ -59,7 +60,11 @@ def catalog(template_text: str, version: str) -> dict:
                     value = _as_text(value)
                 entry[out] = value
         parameters[name] = entry
-    result: dict = {"version": version, "parameters": parameters, "outputs": sorted(template.get("Outputs", {}))}
+    result: dict[str, Any] = {
+        "version": version,
+        "parameters": parameters,
+        "outputs": sorted(template.get("Outputs", {})),
+    }
     amis = region_amis(template)
     if amis:  # the published templates map each region to its AMIs; source templates do not
         result["amis"] = amis
@@ -69,7 +74,7 @@ def catalog(template_text: str, version: str) -> dict:
 _AMI = re.compile(r"^ami-[0-9a-f]{8,17}$")
 
 
-def region_amis(template: dict) -> dict[str, dict[str, str]]:
+def region_amis(template: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Mappings.AWSRegion2AMI: region -> {linuxamd64: ami-..., linuxarm64: ...}, the filled entries only."""
     mapping = (template.get("Mappings") or {}).get("AWSRegion2AMI") or {}
     out = {}

@@ -42,13 +42,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Iterable, Optional
-
-REPO = pathlib.Path(__file__).resolve().parent.parent
+from typing import Any, Iterable, Optional
 
 from constructs_lib.queues import strict_yaml
 from constructs_lib.queues.problems import LoadError, Problem
 from scripts import synth_process
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
 
 ACCEPTED_FILE = REPO / "security" / "accepted-findings.yaml"
 CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_[0-9]+$")
@@ -99,7 +99,9 @@ def load_accepted(path: pathlib.Path, display: Optional[str] = None) -> list[Acc
     display = display or _display(path)
     doc = strict_yaml.load(strict_yaml.read_file(str(path), display), display)
     if not isinstance(doc.data, dict) or set(doc.data) != {"accepted"} or not isinstance(doc.data["accepted"], list):
-        raise LoadError([Problem(display, 1, "", "the file must be a mapping with one key, accepted: a list of entries")])
+        raise LoadError(
+            [Problem(display, 1, "", "the file must be a mapping with one key, accepted: a list of entries")]
+        )
     entries, problems = [], []
     for index, raw in enumerate(doc.data["accepted"]):
         path_ = ("accepted", index)
@@ -123,7 +125,7 @@ def load_accepted(path: pathlib.Path, display: Optional[str] = None) -> list[Acc
     return entries
 
 
-def _entry_problems(raw: dict) -> list[tuple[Optional[str], str]]:
+def _entry_problems(raw: dict[str, Any]) -> list[tuple[Optional[str], str]]:
     problems: list[tuple[Optional[str], str]] = []
     for key in raw:
         if key not in ENTRY_KEYS:
@@ -143,7 +145,9 @@ def _entry_problems(raw: dict) -> list[tuple[Optional[str], str]]:
     if "\n" in text:
         problems.append(("justification", "must be one line"))
     elif len(text.split()) < MIN_JUSTIFICATION_WORDS or re.search(r"\b(todo|fixme|tbd)\b", text, re.IGNORECASE):
-        problems.append(("justification", f"must give the reason in words (at least {MIN_JUSTIFICATION_WORDS}), not {text!r}"))
+        problems.append(
+            ("justification", f"must give the reason in words (at least {MIN_JUSTIFICATION_WORDS}), not {text!r}")
+        )
     if not DATE.match(raw["expires"]):
         problems.append(("expires", f"must be a date YYYY-MM-DD (got {raw['expires']!r})"))
     else:
@@ -180,7 +184,9 @@ def stack_files(outdirs: Iterable[tuple[pathlib.Path, str]]) -> list[tuple[pathl
     return files
 
 
-def split_unpoliced(files: list[tuple[pathlib.Path, str]]) -> tuple[list[tuple[pathlib.Path, str]], list[tuple[pathlib.Path, str]]]:
+def split_unpoliced(
+    files: list[tuple[pathlib.Path, str]],
+) -> tuple[list[tuple[pathlib.Path, str]], list[tuple[pathlib.Path, str]]]:
     """(stacks for checkov, (stack, providers) of the stacks of providers checkov has no policy for)."""
     skipped = [(file, providers) for file, _ in files if (providers := unpoliced(file))]
     return [(file, label) for file, label in files if not unpoliced(file)], skipped
@@ -229,13 +235,17 @@ def run_checkov(files: list[tuple[pathlib.Path, str]], command: Optional[list[st
         summary = report.get("summary", {})
         version = summary.get("checkov_version", version)
         if summary.get("parsing_errors"):
-            raise GateError(f"checkov could not parse {summary['parsing_errors']} file(s): {', '.join(report.get('results', {}).get('parsing_errors', []))}")
+            raise GateError(
+                f"checkov could not parse {summary['parsing_errors']} file(s): {', '.join(report.get('results', {}).get('parsing_errors', []))}"
+            )
         results = report.get("results", {})
         for outcome in ("passed_checks", "failed_checks"):
             for check in results.get(outcome, []):
                 matched = _match_file(check.get("file_abs_path", ""), evaluated)
                 if matched is None:
-                    raise GateError(f"checkov reported {check['check_id']} for a file it was not given: {check.get('file_abs_path')}")
+                    raise GateError(
+                        f"checkov reported {check['check_id']} for a file it was not given: {check.get('file_abs_path')}"
+                    )
                 evaluated[matched] += 1
                 if outcome == "failed_checks":
                     findings.add(
@@ -259,7 +269,7 @@ def _match_file(reported: str, known: dict[str, int]) -> Optional[str]:
     return resolved if resolved in known else None
 
 
-def resource_name(document: dict, reported: str) -> str:
+def resource_name(document: dict[str, Any], reported: str) -> str:
     """`<type>.<construct path>` of a resource as checkov names it (`resource.X`, `data.X` or `type.X`)."""
     kind, _, name = reported.partition(".")
     sections = {"resource": ["resource"], "data": ["data"]}.get(kind, ["resource", "data"])
@@ -282,7 +292,9 @@ def judge(scan: Scan, accepted: list[Accepted], today: datetime.date, accepted_d
     problems = []
     for file, count in sorted(scan.evaluated.items()):
         if count == 0:
-            problems.append(f"{_display(pathlib.Path(file))}: checkov evaluated no check (is it a Terraform JSON stack?)")
+            problems.append(
+                f"{_display(pathlib.Path(file))}: checkov evaluated no check (is it a Terraform JSON stack?)"
+            )
     used: set[int] = set()
     unaccepted: dict[tuple[str, str], list[Finding]] = {}
     for finding in scan.findings:
@@ -292,13 +304,19 @@ def judge(scan: Scan, accepted: list[Accepted], today: datetime.date, accepted_d
             unaccepted.setdefault((finding.check, finding.resource), []).append(finding)
     for (check, resource), same in sorted(unaccepted.items()):
         sources = ", ".join(sorted({f.source for f in same}))
-        problems.append(f"{check} {resource}: {same[0].title} (from {sources}; fix it, or accept it in {accepted_display})")
+        problems.append(
+            f"{check} {resource}: {same[0].title} (from {sources}; fix it, or accept it in {accepted_display})"
+        )
     for index, entry in enumerate(accepted):
         where = f"{accepted_display}:{entry.line}"
         if entry.expires < today:
-            problems.append(f"{where}: {entry.check} {entry.resource}: expired on {entry.expires}; fix the finding or renew the entry with its reason")
+            problems.append(
+                f"{where}: {entry.check} {entry.resource}: expired on {entry.expires}; fix the finding or renew the entry with its reason"
+            )
         elif entry.expires - today > MAX_AHEAD:
-            problems.append(f"{where}: {entry.check} {entry.resource}: expires {entry.expires}, more than a year ahead; review it yearly")
+            problems.append(
+                f"{where}: {entry.check} {entry.resource}: expires {entry.expires}, more than a year ahead; review it yearly"
+            )
         if index not in used:
             problems.append(f"{where}: {entry.check} {entry.resource}: matches no finding any more; remove the entry")
     return problems
@@ -326,7 +344,11 @@ def synth(queues_files: list[str], workdir: pathlib.Path) -> tuple[list[tuple[pa
     for index, queues in enumerate(queues_files):
         outdir = workdir / f"{index}-{pathlib.Path(queues).stem}"
         result = subprocess.run(
-            synth_process.command(queues, outdir), cwd=REPO, env=synth_process.environment(), capture_output=True, text=True
+            synth_process.command(queues, outdir),
+            cwd=REPO,
+            env=synth_process.environment(),
+            capture_output=True,
+            text=True,
         )
         if result.returncode == 0:
             outdirs.append((outdir, queues))
@@ -347,10 +369,21 @@ def _display(path: pathlib.Path) -> str:
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("outdirs", nargs="*", type=pathlib.Path, help="synth outputs (folders holding stacks/*/cdk.tf.json)")
-    parser.add_argument("--synth", nargs="+", default=[], metavar="QUEUES", help="synthesize these queues files and scan them")
-    parser.add_argument("--accepted", type=pathlib.Path, default=ACCEPTED_FILE, help="accepted findings (default: security/accepted-findings.yaml)")
-    parser.add_argument("--today", type=datetime.date.fromisoformat, default=None, help="date to judge expiry by (default: today, UTC)")
+    parser.add_argument(
+        "outdirs", nargs="*", type=pathlib.Path, help="synth outputs (folders holding stacks/*/cdk.tf.json)"
+    )
+    parser.add_argument(
+        "--synth", nargs="+", default=[], metavar="QUEUES", help="synthesize these queues files and scan them"
+    )
+    parser.add_argument(
+        "--accepted",
+        type=pathlib.Path,
+        default=ACCEPTED_FILE,
+        help="accepted findings (default: security/accepted-findings.yaml)",
+    )
+    parser.add_argument(
+        "--today", type=datetime.date.fromisoformat, default=None, help="date to judge expiry by (default: today, UTC)"
+    )
     args = parser.parse_args(argv)
     today = args.today or datetime.datetime.now(datetime.timezone.utc).date()
     if not args.outdirs and not args.synth:
@@ -364,7 +397,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         synthesized, problems = synth(args.synth, pathlib.Path(tmp))
         outdirs = [(d, _display(d)) for d in args.outdirs] + synthesized
         files = stack_files(outdirs)
-        problems += [f"{label}: no stacks/*/cdk.tf.json here" for d, label in outdirs if not any(l == label for _, l in files)]
+        problems += [
+            f"{label}: no stacks/*/cdk.tf.json here"
+            for d, label in outdirs
+            if not any(found == label for _, found in files)
+        ]
         if problems:
             print("\n".join(problems), file=sys.stderr)
             return 2

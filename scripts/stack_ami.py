@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import urllib.request
-from typing import Optional
+from typing import Any, Optional
 
 import yaml
 
@@ -41,7 +41,7 @@ def template_ami(text: str, region: str, architecture: str = "x86_64") -> str:
     return found
 
 
-def stack_catalog_amis(version: str) -> dict:
+def stack_catalog_amis(version: str) -> dict[str, Any]:
     """The AMIs the version's catalog recorded from its published template (scripts/make_stack_catalog.py), if any."""
     found = stack_catalog.load(version)
     return found.amis if found is not None else {}
@@ -50,7 +50,7 @@ def stack_catalog_amis(version: str) -> dict:
 def published_template(version: str) -> str:
     url = f"https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack.yml"
     with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - a fixed https URL
-        return response.read().decode("utf-8")
+        return str(response.read().decode("utf-8"))
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -21,5 +21,5 @@ def environment(**extra: str) -> dict[str, str]:
     return {**os.environ, **ENV, **extra}
 
 
-def command(queues: Union[str, os.PathLike], outdir: Union[str, os.PathLike]) -> list[str]:
+def command(queues: Union[str, os.PathLike[str]], outdir: Union[str, os.PathLike[str]]) -> list[str]:
     return [sys.executable, str(REPO / "main.py"), "--queues", str(queues), "--outdir", str(outdir)]

@@ -72,7 +72,9 @@ def run_synth(queues: pathlib.Path, outdir: pathlib.Path, extra_env: dict | None
     from scripts import synth_process
 
     env = synth_process.environment(**{**PLANTED_SECRETS, **(extra_env or {})})
-    return subprocess.run(synth_process.command(queues, outdir), cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        synth_process.command(queues, outdir), cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture(scope="session")

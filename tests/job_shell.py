@@ -19,8 +19,11 @@ def step_script(step: dict) -> tuple[str, dict[str, str]]:
     return "\n".join(step["commands"]), env
 
 
-def run_step(step: dict, build: Mapping[str, str], cwd: pathlib.Path, path: str = "/usr/bin:/bin") -> subprocess.CompletedProcess:
+def run_step(
+    step: dict, build: Mapping[str, str], cwd: pathlib.Path, path: str = "/usr/bin:/bin"
+) -> subprocess.CompletedProcess:
     """The step's commands in bash, with the build's variables (as the agent sets them) and the step's env."""
     script, env = step_script(step)
-    return subprocess.run(["bash", "-c", script], cwd=cwd, env={"PATH": path, **build, **env},
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["bash", "-c", script], cwd=cwd, env={"PATH": path, **build, **env}, capture_output=True, text=True, timeout=30
+    )

@@ -31,7 +31,9 @@ def find_aws_mirror() -> tuple[str, str] | None:
     """(mirror root, provider version) of a local hashicorp/aws mirror, if any."""
     roots = [os.environ["TF_PROVIDER_MIRROR"]] if os.environ.get("TF_PROVIDER_MIRROR") else MIRROR_CANDIDATES
     for root in roots:
-        binaries = sorted(glob.glob(os.path.join(root, "registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*")))
+        binaries = sorted(
+            glob.glob(os.path.join(root, "registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"))
+        )
         if binaries:
             version = pathlib.Path(binaries[-1]).parent.parent.name
             return root, version
@@ -77,7 +79,9 @@ def prepare(stack_file: pathlib.Path, workdir: pathlib.Path, aws_version: str, m
     }
 
 
-def terraform(binary: str, workdir: pathlib.Path, env: dict, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+def terraform(
+    binary: str, workdir: pathlib.Path, env: dict, *args: str, timeout: int = 300
+) -> subprocess.CompletedProcess:
     return subprocess.run([binary, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
 
 

@@ -23,8 +23,20 @@ def test_writes_one_file_per_stack_and_prints_the_table(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["queue", "platform", "stack", "instance", "types", "min/max"]
     rows = {line.split()[0]: line.split() for line in lines[1:] if line.strip() and not line.startswith(" ")}
-    assert rows["gpu_1_queue"] == ["gpu_1_queue", "aws", "us-west-2", "aws-us-west-2/bk-gpu-1-queue", "g6.4xlarge", "0/208"]
-    assert rows["cpu_queue_premerge_us_east_1"][:4] == ["cpu_queue_premerge_us_east_1", "aws", "us-east-1", "aws-us-east-1/bk-cpu-queue-premerge-us-east-1"]
+    assert rows["gpu_1_queue"] == [
+        "gpu_1_queue",
+        "aws",
+        "us-west-2",
+        "aws-us-west-2/bk-gpu-1-queue",
+        "g6.4xlarge",
+        "0/208",
+    ]
+    assert rows["cpu_queue_premerge_us_east_1"][:4] == [
+        "cpu_queue_premerge_us_east_1",
+        "aws",
+        "us-east-1",
+        "aws-us-east-1/bk-cpu-queue-premerge-us-east-1",
+    ]
     assert rows["arm64_cpu_queue_postmerge"][-2:] == ["r7g.16xlarge", "0/10"]
     assert rows["mithril-h100-pool"][:2] == ["mithril-h100-pool", "kubernetes"] and rows["h200_18gb"][1] == "external"
 
@@ -49,7 +61,12 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_leaves_output_alone(tmp
     outdir.mkdir()
     (outdir / "keep.txt").write_text("previous synth")
     bad = tmp_path / "queues.yaml"
-    bad.write_text((REPO / "queues.yaml").read_text().replace("max_size: 208", "max_size: -208").replace("min_size: 0\n", "min_sise: 0\n", 1))
+    bad.write_text(
+        (REPO / "queues.yaml")
+        .read_text()
+        .replace("max_size: 208", "max_size: -208")
+        .replace("min_size: 0\n", "min_sise: 0\n", 1)
+    )
     result = run_synth(bad, outdir)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -93,8 +110,14 @@ def _main_in(folder: pathlib.Path, *args: str):
 
     from scripts import synth_process
 
-    return subprocess.run([sys.executable, "main.py", *args], cwd=folder, env=synth_process.environment(),
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=folder,
+        env=synth_process.environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_outdir_naming_the_checkout_or_a_parent_refuses_and_touches_nothing(tmp_path):
@@ -141,8 +164,14 @@ def test_the_same_file_gives_the_same_bytes_from_another_folder(tmp_path, defaul
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = synth_process.environment(PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, str(REPO / "main.py"), "--queues", str(REPO / "queues.yaml"), "--outdir", "out"],
-                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--queues", str(REPO / "queues.yaml"), "--outdir", "out"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert all_files(elsewhere / "out") == all_files(default_synth)
 
@@ -155,7 +184,9 @@ def test_an_interrupted_synth_is_one_line_and_leaves_the_output(tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr(constructs_lib.infra.app, "synth", interrupted)
-    monkeypatch.setattr("sys.argv", ["main.py", "--queues", str(REPO / "queues.yaml"), "--outdir", str(tmp_path / "out")])
+    monkeypatch.setattr(
+        "sys.argv", ["main.py", "--queues", str(REPO / "queues.yaml"), "--outdir", str(tmp_path / "out")]
+    )
     assert main.main() == 130
     err = capsys.readouterr().err  # (jsii may have warned about node before, when make does not silence it)
     assert err.splitlines()[-1] == "interrupted; the output folder is as it was" and "Traceback" not in err
@@ -168,14 +199,19 @@ def test_a_full_disk_during_synth_is_one_line_and_leaves_nothing(tmp_path):
 
     small = tmp_path / "small"
     small.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(small)], capture_output=True, text=True) \
-        if shutil.which("mount") else None
+    mounted = (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(small)], capture_output=True, text=True)
+        if shutil.which("mount")
+        else None
+    )
     if mounted is None or mounted.returncode != 0:
         pytest.skip("a small tmpfs cannot be mounted here (needs root); the full-disk path is not exercised")
     try:
         result = _main_in(REPO, "--outdir", str(small / "out"))
         assert result.returncode == 2, result.stderr
-        assert result.stderr.splitlines()[-1] == f"{small / 'out'}: cannot write: no space left on device", result.stderr
+        assert result.stderr.splitlines()[-1] == f"{small / 'out'}: cannot write: no space left on device", (
+            result.stderr
+        )
         assert "Traceback" not in result.stderr
         assert os.listdir(small) == []
     finally:
@@ -187,4 +223,7 @@ def test_an_outdir_through_a_loop_of_symbolic_links_is_one_line(tmp_path):
     (tmp_path / "b").symlink_to(tmp_path / "a")
     result = _main_in(REPO, "--outdir", str(tmp_path / "a" / "out"))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"--outdir: {tmp_path / 'a' / 'out'} cannot be resolved: it goes through a loop of symbolic links"
+    assert (
+        result.stderr.strip()
+        == f"--outdir: {tmp_path / 'a' / 'out'} cannot be resolved: it goes through a loop of symbolic links"
+    )

@@ -16,9 +16,8 @@ import dataclasses
 import shlex
 from typing import Optional
 
-from constructs_lib.queues.problems import Problem
-
 from constructs_lib.bootstrap.steps import Origin
+from constructs_lib.queues.problems import Problem
 
 PATHS: dict[str, tuple[str, ...]] = {
     "amd-test": (".buildkite/scripts/hardware_ci/run-amd-test.sh", ".buildkite/run-amd-test.sh"),
@@ -27,7 +26,11 @@ PATHS: dict[str, tuple[str, ...]] = {
     "intel-cpu-test": (".buildkite/scripts/hardware_ci/run-cpu-test.sh", ".buildkite/run-cpu-test.sh"),
     "intel-gpu-test": (".buildkite/scripts/hardware_ci/run-xpu-test.sh", ".buildkite/run-xpu-test.sh"),
     "ppc64le-test": (".buildkite/scripts/hardware_ci/run-cpu-test-ppc64le.sh", ".buildkite/run-cpu-test-ppc64le.sh"),
-    "tpu-test": (".buildkite/scripts/hardware_ci/run-tpu-v1-test.sh", ".buildkite/run-tpu-v1-test.sh", ".buildkite/run-tpu-test.sh"),
+    "tpu-test": (
+        ".buildkite/scripts/hardware_ci/run-tpu-v1-test.sh",
+        ".buildkite/run-tpu-v1-test.sh",
+        ".buildkite/run-tpu-test.sh",
+    ),
     "multi-node": (".buildkite/scripts/run-multi-node-test.sh", ".buildkite/run-multi-node-test.sh"),
     "torch-nightly-dockerfile": ("docker/Dockerfile.nightly_torch",),
 }
@@ -68,7 +71,12 @@ class Lookups:
     def missing(self) -> list[Problem]:
         """A warning for each path the checkout lacks."""
         return [
-            Problem(origin.file, origin.line, "", f"this checkout has no {' or '.join(PATHS[resolved.name])}: the jobs that run it fail saying so")
+            Problem(
+                origin.file,
+                origin.line,
+                "",
+                f"this checkout has no {' or '.join(PATHS[resolved.name])}: the jobs that run it fail saying so",
+            )
             for resolved, origin in self._found.values()
             if resolved.path is None
         ]

@@ -17,14 +17,13 @@ import sys
 from typing import Optional, Sequence
 
 from constructs_lib.atomic_file import check_writable, write_all
+from constructs_lib.bootstrap import checkout_paths, controls, formats, interpolation, lenient_yaml
+from constructs_lib.bootstrap.controls import HIGH_PRIORITY, ONLY_KEYS_ENV
+from constructs_lib.bootstrap.generate import RUN_ALL_LABEL, Options, generate
 from constructs_lib.queues import trust
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.problems import LoadError, Problem
 from constructs_lib.queues.strict_yaml import read_file
-
-from constructs_lib.bootstrap import checkout_paths, controls, formats, interpolation, lenient_yaml
-from constructs_lib.bootstrap.controls import HIGH_PRIORITY, ONLY_KEYS_ENV
-from constructs_lib.bootstrap.generate import RUN_ALL_LABEL, Options, generate
 
 STDIO = "-"
 
@@ -69,10 +68,19 @@ def _read_steps(path: str) -> formats.Source:
         directory = os.path.join(root, job_dir)
         real = os.path.realpath(directory)
         if os.path.isabs(job_dir) or ".." in job_dir.replace("\\", "/").split("/") or not _inside(real, real_root):
-            problems.append(Problem(path, line, "job_dirs", f"{job_dir!r} is not a folder inside the repository (no absolute path, .. or link out)"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    "job_dirs",
+                    f"{job_dir!r} is not a folder inside the repository (no absolute path, .. or link out)",
+                )
+            )
             continue
         if not os.path.isdir(directory):
-            problems.append(Problem(path, line, "job_dirs", f"{job_dir!r} is not a directory under the repository root {root}"))
+            problems.append(
+                Problem(path, line, "job_dirs", f"{job_dir!r} is not a directory under the repository root {root}")
+            )
             continue
         if real in seen:
             dir_warnings.append(Problem(path, line, "job_dirs", f"{job_dir!r} is listed already; read once"))
@@ -90,8 +98,18 @@ def _read_steps(path: str) -> formats.Source:
                 continue
             total += len(data)
             if total > MAX_STEP_BYTES:
-                raise LoadError(problems + [Problem(path, line, "job_dirs", f"the job files hold more than {MAX_STEP_BYTES // 2**20} MiB "
-                                                    "together; nothing was read further")])
+                raise LoadError(
+                    problems
+                    + [
+                        Problem(
+                            path,
+                            line,
+                            "job_dirs",
+                            f"the job files hold more than {MAX_STEP_BYTES // 2**20} MiB "
+                            "together; nothing was read further",
+                        )
+                    ]
+                )
             try:
                 job_doc, job_warnings = lenient_yaml.load(data, file)
             except LoadError as err:
@@ -100,7 +118,9 @@ def _read_steps(path: str) -> formats.Source:
             job_files.append((job_doc, relative, job_warnings))
     if problems:
         raise LoadError(problems)
-    return formats.current_layout(dataclasses.replace(config, warnings=config.warnings + tuple(dir_warnings)), job_files)
+    return formats.current_layout(
+        dataclasses.replace(config, warnings=config.warnings + tuple(dir_warnings)), job_files
+    )
 
 
 # All job files of a build together: what a real tree holds many times over (vLLM's: under 1 MiB).
@@ -115,7 +135,9 @@ def repository_root(config_path: str) -> str:
     """The parent of the `.buildkite` directory that holds the ci_config.yaml."""
     root = _checkout_root(config_path)
     if root is None:
-        raise LoadError([Problem(config_path, 0, "", "a ci_config.yaml must be inside the repository's .buildkite directory")])
+        raise LoadError(
+            [Problem(config_path, 0, "", "a ci_config.yaml must be inside the repository's .buildkite directory")]
+        )
     # Keep the form the path was given in, for readable problem lines.
     given = os.path.dirname(os.path.dirname(config_path))
     return given if os.path.abspath(given or ".") == root else root
@@ -155,7 +177,9 @@ def read_changed_files(path: Optional[str]) -> tuple[tuple[str, ...], tuple[Prob
             except UnicodeDecodeError:
                 name = raw.decode("utf-8", "backslashreplace")
                 names.append(name)
-                warnings.append(Problem(display, number, "", f"changed file name {name!r} is not UTF-8; matched as written here"))
+                warnings.append(
+                    Problem(display, number, "", f"changed file name {name!r} is not UTF-8; matched as written here")
+                )
         return _clean(names, separator), tuple(warnings)
     return _clean(text.split(separator.decode()), separator), ()
 
@@ -168,41 +192,83 @@ def _clean(names: list[str], separator: bytes) -> tuple[str, ...]:
 
 def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m constructs_lib.bootstrap", description=__doc__.splitlines()[0])
-    parser.add_argument("--pipeline", required=True, help="a test-pipeline.yaml, or a ci_config.yaml of the current layout")
+    parser.add_argument(
+        "--pipeline", required=True, help="a test-pipeline.yaml, or a ci_config.yaml of the current layout"
+    )
     parser.add_argument("--queues", required=True, help="queues.yaml")
-    parser.add_argument("--base-pipeline",
-                        help="the same step file in a copy of the merge base's .buildkite tree: an untrusted build runs a host step "
-                        "only as the merge base defines it (without it, every host step of an untrusted build waits)")
+    parser.add_argument(
+        "--base-pipeline",
+        help="the same step file in a copy of the merge base's .buildkite tree: an untrusted build runs a host step "
+        "only as the merge base defines it (without it, every host step of an untrusted build waits)",
+    )
     parser.add_argument("--changed-files", help="file with one changed path per line, or - for stdin")
     parser.add_argument("--branch", default="", help="the branch being built")
     parser.add_argument("--default-branch", default="main", help="the repository's default branch (default: main)")
     env = os.environ
     parser.add_argument(
-        "--pull-request", default=env.get("BUILDKITE_PULL_REQUEST"),
+        "--pull-request",
+        default=env.get("BUILDKITE_PULL_REQUEST"),
         help="the PR number, or false (default: $BUILDKITE_PULL_REQUEST); a PR is never a default-branch build",
     )
-    parser.add_argument("--run-all", action="store_true", default=env.get("RUN_ALL") == "1",
-                        help="run every step that is not optional, as if a run-all file changed (RUN_ALL=1)")
-    parser.add_argument("--nightly", action="store_true", default=env.get("NIGHTLY") == "1",
-                        help="nightly build: run every step, optional ones too (NIGHTLY=1)")
-    parser.add_argument("--torch-nightly", action="store_true", default=env.get("TORCH_NIGHTLY") == "1",
-                        help="run everything, and the torch_nightly steps on a torch-nightly image too (TORCH_NIGHTLY=1)")
-    parser.add_argument("--no-docs-skip", action="store_true", default=env.get("DOCS_ONLY_DISABLE") == "1",
-                        help="run the tests even when only docs changed (DOCS_ONLY_DISABLE=1)")
-    parser.add_argument("--noauto", action="store_true", default=env.get("NOAUTO") == "1",
-                        help="every step waits behind a block step (NOAUTO=1)")
-    parser.add_argument("--only-step-keys", default=env.get(ONLY_KEYS_ENV),
-                        help=f"a JSON array of step keys: only these run, with what they need ({ONLY_KEYS_ENV})")
-    parser.add_argument("--pr-labels", default=env.get("PULL_REQUEST_LABELS", ""),
-                        help=f"the PR's labels, comma-separated; {RUN_ALL_LABEL} runs everything (PULL_REQUEST_LABELS)")
+    parser.add_argument(
+        "--run-all",
+        action="store_true",
+        default=env.get("RUN_ALL") == "1",
+        help="run every step that is not optional, as if a run-all file changed (RUN_ALL=1)",
+    )
+    parser.add_argument(
+        "--nightly",
+        action="store_true",
+        default=env.get("NIGHTLY") == "1",
+        help="nightly build: run every step, optional ones too (NIGHTLY=1)",
+    )
+    parser.add_argument(
+        "--torch-nightly",
+        action="store_true",
+        default=env.get("TORCH_NIGHTLY") == "1",
+        help="run everything, and the torch_nightly steps on a torch-nightly image too (TORCH_NIGHTLY=1)",
+    )
+    parser.add_argument(
+        "--no-docs-skip",
+        action="store_true",
+        default=env.get("DOCS_ONLY_DISABLE") == "1",
+        help="run the tests even when only docs changed (DOCS_ONLY_DISABLE=1)",
+    )
+    parser.add_argument(
+        "--noauto",
+        action="store_true",
+        default=env.get("NOAUTO") == "1",
+        help="every step waits behind a block step (NOAUTO=1)",
+    )
+    parser.add_argument(
+        "--only-step-keys",
+        default=env.get(ONLY_KEYS_ENV),
+        help=f"a JSON array of step keys: only these run, with what they need ({ONLY_KEYS_ENV})",
+    )
+    parser.add_argument(
+        "--pr-labels",
+        default=env.get("PULL_REQUEST_LABELS", ""),
+        help=f"the PR's labels, comma-separated; {RUN_ALL_LABEL} runs everything (PULL_REQUEST_LABELS)",
+    )
     parser.add_argument("--registry", help="image registry (default: the ci_config's, else the reference's)")
-    parser.add_argument("--repository", help="image repository (default: by branch, from the ci_config or the reference)")
-    parser.add_argument("--strict", action="store_true",
-                        help="a step no declared queue can run stops the bootstrap (for checking a queues.yaml change in CI); "
-                        "by default it is uploaded as a failing step and everything else runs")
-    parser.add_argument("--priority", default=env.get("PRIORITY"),
-                        help=f"Buildkite priority of every job: a whole number, or HIGH ({HIGH_PRIORITY}) (PRIORITY)")
-    parser.add_argument("--output", help="where to write the pipeline: YAML, or JSON for a path ending .json (what the upload reads); - for stdout (default: - unless --explain prints)")
+    parser.add_argument(
+        "--repository", help="image repository (default: by branch, from the ci_config or the reference)"
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="a step no declared queue can run stops the bootstrap (for checking a queues.yaml change in CI); "
+        "by default it is uploaded as a failing step and everything else runs",
+    )
+    parser.add_argument(
+        "--priority",
+        default=env.get("PRIORITY"),
+        help=f"Buildkite priority of every job: a whole number, or HIGH ({HIGH_PRIORITY}) (PRIORITY)",
+    )
+    parser.add_argument(
+        "--output",
+        help="where to write the pipeline: YAML, or JSON for a path ending .json (what the upload reads); - for stdout (default: - unless --explain prints)",
+    )
     parser.add_argument("--explain", nargs="?", const=STDIO, help="write the Markdown summary to PATH, or print it (-)")
     args = parser.parse_args(argv)
     if args.output is None:
@@ -222,7 +288,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    outputs = [(path, option) for path, option in ((args.output, "--output"), (args.explain, "--explain")) if path and path != STDIO]
+    outputs = [
+        (path, option)
+        for path, option in ((args.output, "--output"), (args.explain, "--explain"))
+        if path and path != STDIO
+    ]
     try:
         _check_distinct(args, outputs)
         for path, option in outputs:  # before any work: a bad output path writes nothing at all
@@ -259,7 +329,10 @@ def _run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return 2
     except MemoryError:
-        print(f"{args.pipeline}: the step files need more memory than this machine has; nothing was written", file=sys.stderr)
+        print(
+            f"{args.pipeline}: the step files need more memory than this machine has; nothing was written",
+            file=sys.stderr,
+        )
         return 2
     for warning in changed_warnings + result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -286,14 +359,29 @@ def _base_source(path: Optional[str]) -> tuple[Optional[formats.Source], tuple[P
         return _read_steps(path), ()
     except LoadError as err:
         first = err.problems[0]
-        return None, (Problem(first.file, first.line, first.path, f"the merge base's step files cannot be read ({first.message}); "
-                              "an untrusted build's host steps wait for a maintainer"),)
+        return None, (
+            Problem(
+                first.file,
+                first.line,
+                first.path,
+                f"the merge base's step files cannot be read ({first.message}); "
+                "an untrusted build's host steps wait for a maintainer",
+            ),
+        )
 
 
 def _check_distinct(args: argparse.Namespace, outputs: list[tuple[str, str]]) -> None:
     """An output may not be an input, nor the other output: the run would destroy what it reads, or half its work."""
-    inputs = [(p, o) for p, o in ((args.pipeline, "--pipeline"), (args.queues, "--queues"), (args.changed_files, "--changed-files"),
-                                   (args.base_pipeline, "--base-pipeline")) if p and p != STDIO]
+    inputs = [
+        (p, o)
+        for p, o in (
+            (args.pipeline, "--pipeline"),
+            (args.queues, "--queues"),
+            (args.changed_files, "--changed-files"),
+            (args.base_pipeline, "--base-pipeline"),
+        )
+        if p and p != STDIO
+    ]
     problems = []
     for index, (path, option) in enumerate(outputs):
         if os.path.exists(path) and not os.path.isfile(path):

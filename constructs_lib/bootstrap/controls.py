@@ -26,7 +26,9 @@ def only_keys(value: Optional[str]) -> Optional[frozenset[str]]:
     except (json.JSONDecodeError, RecursionError):  # nested past Python's limit: not a list of keys either
         parsed = None
     if not isinstance(parsed, list) or not parsed or not all(isinstance(k, str) and _STEP_KEY.match(k) for k in parsed):
-        raise LoadError([Problem(ONLY_KEYS_ENV, 0, "", "must be a non-empty JSON array of step keys, like [\"a-key\", \"b-key\"]")])
+        raise LoadError(
+            [Problem(ONLY_KEYS_ENV, 0, "", 'must be a non-empty JSON array of step keys, like ["a-key", "b-key"]')]
+        )
     if len(set(parsed)) != len(parsed):
         raise LoadError([Problem(ONLY_KEYS_ENV, 0, "", "names a step key twice")])
     return frozenset(parsed)

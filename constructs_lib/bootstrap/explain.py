@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from constructs_lib.queues.problems import Problem
-
 from constructs_lib.bootstrap.markdown import cell, code_span
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.selection import Changes, Request
 from constructs_lib.bootstrap.steps import TestStep
+from constructs_lib.queues.problems import Problem
 
 
 def markdown(
-    plan: Plan, change: Changes, request: Request, warnings: Sequence[Problem] = (), excluded: Sequence[TestStep] = (),
+    plan: Plan,
+    change: Changes,
+    request: Request,
+    warnings: Sequence[Problem] = (),
+    excluded: Sequence[TestStep] = (),
     errors: Sequence[Problem] = (),
 ) -> str:
     running = [job for job in plan.jobs if plan.runs(job)]
@@ -28,7 +31,10 @@ def markdown(
         out += ["", "#### Errors: steps no declared queue can run (uploaded as failing steps)", ""]
         out += [f"- {cell(str(e))}" for e in errors]
     if request.skips_docs(change):
-        out += ["", "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway."]
+        out += [
+            "",
+            "**Docs-only change: the tests are skipped.** Unblock a step (and the image build it needs) to run it anyway.",
+        ]
     for title, group in (("Runs", running), ("Blocked (unblock to run)", blocked)):
         if not group:
             continue

@@ -14,12 +14,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional
 
-from constructs_lib.queues.problems import LoadError, Problem, kind_of
-from constructs_lib.queues.strict_yaml import Document
-
 from constructs_lib.bootstrap import steps as fields
 from constructs_lib.bootstrap.step_reader import StepReader
 from constructs_lib.bootstrap.steps import FieldError, TestStep
+from constructs_lib.queues.problems import LoadError, Problem, kind_of
+from constructs_lib.queues.strict_yaml import Document
 
 SINGLE_FILE = "single-file"
 CURRENT_LAYOUT = "current-layout"
@@ -196,5 +195,11 @@ def current_layout(config: CiConfig, job_files: list[tuple[Document, str, list[P
     if problems:
         raise LoadError(problems)
     return Source(
-        CURRENT_LAYOUT, config.file, tuple(found), config.run_all, config.run_all_exclude, config.images, tuple(warnings)
+        CURRENT_LAYOUT,
+        config.file,
+        tuple(found),
+        config.run_all,
+        config.run_all_exclude,
+        config.images,
+        tuple(warnings),
     )

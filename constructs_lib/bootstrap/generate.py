@@ -16,18 +16,28 @@ import dataclasses
 import functools
 import json
 import re
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
-from constructs_lib.queues import trust
-from constructs_lib.queues.model import UNTRUSTED, BuildKind, CiRegistry, QueuesFile
-from constructs_lib.queues.problems import LoadError, Problem
-
-from constructs_lib.bootstrap import explain, host_trust, image_build, interpolation, unset_variables, pipeline_schema, render, selection, steps, yaml_writer
+from constructs_lib.bootstrap import (
+    explain,
+    host_trust,
+    image_build,
+    interpolation,
+    pipeline_schema,
+    render,
+    selection,
+    steps,
+    unset_variables,
+    yaml_writer,
+)
 from constructs_lib.bootstrap.controls import ONLY_KEYS_ENV
 from constructs_lib.bootstrap.formats import Source
 from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, failing_job, unroutable_job
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route, Unroutable, route
+from constructs_lib.queues import trust
+from constructs_lib.queues.model import UNTRUSTED, BuildKind, CiRegistry, QueuesFile
+from constructs_lib.queues.problems import LoadError, Problem
 
 # The PR label that runs every test, as vLLM's generator reads it.
 RUN_ALL_LABEL = "ready-run-all-tests"
@@ -86,7 +96,7 @@ class Planned:
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    pipeline: dict
+    pipeline: dict[str, Any]
     explain: str
     warnings: tuple[Problem, ...]
     plan: tuple[Planned, ...]
@@ -116,7 +126,9 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         branch=options.branch,
         default_branch=default,
         commit=_commit(build.get("BUILDKITE_COMMIT")),
-        caches=image_build.caches_for(model, build_kind, trusted=not options.untrusted, default_branch=options.default_branch),
+        caches=image_build.caches_for(
+            model, build_kind, trusted=not options.untrusted, default_branch=options.default_branch
+        ),
     )
     expansion = expand(source, model, image, torch_nightly=options.torch_nightly)
     routes: dict[str, Route] = {}
@@ -128,7 +140,9 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
             # A problem of this step alone: it fails on its own, with its reasons; the rest of the build runs.
             (problems if options.strict else errors).extend(job.step.broken)
             job = failing_job(job, "; ".join(str(p) for p in job.step.broken))
-            routes[job.key] = Route(bootstrap_queue(model), "the step cannot be run as written: fails on the bootstrap queue")
+            routes[job.key] = Route(
+                bootstrap_queue(model), "the step cannot be run as written: fails on the bootstrap queue"
+            )
             routed.append(job)
             continue
         found = route(job.needs, model, build_kind)
@@ -161,19 +175,42 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     pipeline = render.render(plan, image, model, options.priority, build, trusted=not options.untrusted)
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
-        raise LoadError(Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected)
+        raise LoadError(
+            Problem(source.file, 0, "", f"the generated pipeline fails Buildkite's schema: {m}") for m in rejected
+        )
     pushes: tuple[Problem, ...] = ()
     allowed = declared.repositories_for([build_kind]) if declared else ()
     if declared and image.repository not in allowed:
-        pushes = (Problem(source.file, 0, "", f"the image {image.name} is in repository {image.repository!r}, which the builders of "
-                          f"{build_kind} builds may not push to (aws.registry: {', '.join(allowed) or 'none for ' + build_kind})"),)
+        pushes = (
+            Problem(
+                source.file,
+                0,
+                "",
+                f"the image {image.name} is in repository {image.repository!r}, which the builders of "
+                f"{build_kind} builds may not push to (aws.registry: {', '.join(allowed) or 'none for ' + build_kind})",
+            ),
+        )
     unset = unset_variables.warnings(jobs, model, {key: route.queue for key, route in routes.items()}, image)
-    warnings = source.warnings + expansion.warnings + unset + pushes + _dropped_artifacts(jobs, options) + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
+    warnings = (
+        source.warnings
+        + expansion.warnings
+        + unset
+        + pushes
+        + _dropped_artifacts(jobs, options)
+        + tuple(Problem(ONLY_KEYS_ENV, 0, "", f"no step has the key {key!r}") for key in unknown_keys)
+    )
     summary = explain.markdown(plan, change, request, warnings, expansion.excluded, tuple(errors))
     planned = tuple(
         Planned(
-            job.key, job.label, job.role, routes[job.key].queue, routes[job.key].rule,
-            plan.runs(job), plan.decisions[job.key].reason, job.runner, job.depends_on,
+            job.key,
+            job.label,
+            job.role,
+            routes[job.key].queue,
+            routes[job.key].rule,
+            plan.runs(job),
+            plan.decisions[job.key].reason,
+            job.runner,
+            job.depends_on,
         )
         for job in jobs
     )
@@ -194,7 +231,9 @@ def _repository(source: Source, declared: Optional[CiRegistry], kind: BuildKind)
     return wanted if not allowed or wanted in allowed else allowed[0]
 
 
-def _base_jobs(base: Optional[Source], source: Source, model: QueuesFile, image: Image, torch_nightly: bool) -> Optional[dict[str, Job]]:
+def _base_jobs(
+    base: Optional[Source], source: Source, model: QueuesFile, image: Image, torch_nightly: bool
+) -> Optional[dict[str, Job]]:
     """The jobs the merge base's step files define, by key (with this checkout's files), or None."""
     if base is None:
         return None
@@ -210,8 +249,11 @@ def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem
     if not options.untrusted:
         return ()
     outside = tuple(
-        job.step.origin.problem(f"artifact path {path!r} is outside the checkout; an untrusted build uploads only "
-                                "paths inside it, so it is left out", "artifact_paths")
+        job.step.origin.problem(
+            f"artifact path {path!r} is outside the checkout; an untrusted build uploads only "
+            "paths inside it, so it is left out",
+            "artifact_paths",
+        )
         for job in jobs
         for path in steps.checkout_artifacts((job.step.passthrough or {}).get("artifact_paths"))[1]
     )
@@ -230,7 +272,10 @@ def bootstrap_queue(model: QueuesFile) -> str:
 
 def _check_image_options(options: Options) -> None:
     problems = []
-    for flag, value, reader in (("--registry", options.registry, steps.registry), ("--repository", options.repository, steps.repository)):
+    for flag, value, reader in (
+        ("--registry", options.registry, steps.registry),
+        ("--repository", options.repository, steps.repository),
+    ):
         if value is not None:
             try:
                 reader(value)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from constructs_lib.bootstrap.jobs import CONTAINER, MULTI_NODE, UNROUTABLE, Job
 from constructs_lib.bootstrap.markdown import code_span
@@ -36,7 +36,7 @@ def runs_on_host(job: Job) -> bool:
     return job.runner != CONTAINER and job.role != UNROUTABLE
 
 
-def definition(job: Job) -> tuple:
+def definition(job: Job) -> tuple[Any, ...]:
     """What decides what a host job runs (not where its step stands in its file)."""
     return (dataclasses.replace(job.step, origin=_NOWHERE), job.runner, job.family, job.multi_node_script, job.image)
 
@@ -84,6 +84,9 @@ def hold(
             continue
         why = why_held(job, base, changed)
         if why is not None:
-            out[job.key] = Decision(False, f"untrusted build, runs on the host: {code_span(why)}",
-                                    block=f"Run {job.label}? Untrusted build: {why}")
+            out[job.key] = Decision(
+                False,
+                f"untrusted build, runs on the host: {code_span(why)}",
+                block=f"Run {job.label}? Untrusted build: {why}",
+            )
     return out

@@ -60,7 +60,8 @@ class BuildCaches:
             values.update(CACHE_REGION=self.region or "", CACHE_WRITE=self.write or "", CACHE_READ=" ".join(self.read))
         if self.sccache:
             values.update(
-                SCCACHE_BUCKET_NAME=self.sccache_bucket or "", SCCACHE_REGION_NAME=self.sccache_region or "",
+                SCCACHE_BUCKET_NAME=self.sccache_bucket or "",
+                SCCACHE_REGION_NAME=self.sccache_region or "",
                 SCCACHE_S3_KEY_PREFIX=self.sccache_prefix,
             )
         return values
@@ -116,14 +117,17 @@ def commands(caches: BuildCaches, *, latest: bool) -> tuple[str, ...]:
     cache_to = f'--cache-to "type=registry,ref=$$cache_registry/$CACHE_WRITE:$BUILDKITE_COMMIT,{CACHE_EXPORT}"'
     if latest:
         cache_to += f' --cache-to "type=registry,ref=$$cache_registry/$CACHE_WRITE:latest,{CACHE_EXPORT}"'
-    return tuple(start + [
-        'cache_registry="$$(aws sts get-caller-identity --query Account --output text).dkr.ecr.$CACHE_REGION.amazonaws.com"',
-        'aws ecr get-login-password --region "$CACHE_REGION" | docker login --username AWS --password-stdin "$$cache_registry"',
-        f"docker buildx inspect {builder} >/dev/null 2>&1 || docker buildx create --name {builder} --driver docker-container{network}",
-        'parent="$$(git rev-parse HEAD~1 2>/dev/null || true)"',
-        'base="$$(git merge-base HEAD "refs/remotes/origin/$${BUILDKITE_PULL_REQUEST_BASE_BRANCH:-$DEFAULT_BRANCH}" 2>/dev/null || true)"',
-        # Along the chain, own cache first: this commit (a retry), its parent, the merge base, the default branch's latest.
-        "cache_from=(); for repository in $CACHE_READ; do for tag in \"$BUILDKITE_COMMIT\" \"$$parent\" \"$$base\" latest; do "
-        'if [ -n "$$tag" ]; then cache_from+=(--cache-from "type=registry,ref=$$cache_registry/$$repository:$$tag"); fi; done; done',
-        f'docker buildx build --builder {builder} {common} "$${{cache_from[@]}}" {cache_to} {tags} --target test --progress plain --push .',
-    ])
+    return tuple(
+        start
+        + [
+            'cache_registry="$$(aws sts get-caller-identity --query Account --output text).dkr.ecr.$CACHE_REGION.amazonaws.com"',
+            'aws ecr get-login-password --region "$CACHE_REGION" | docker login --username AWS --password-stdin "$$cache_registry"',
+            f"docker buildx inspect {builder} >/dev/null 2>&1 || docker buildx create --name {builder} --driver docker-container{network}",
+            'parent="$$(git rev-parse HEAD~1 2>/dev/null || true)"',
+            'base="$$(git merge-base HEAD "refs/remotes/origin/$${BUILDKITE_PULL_REQUEST_BASE_BRANCH:-$DEFAULT_BRANCH}" 2>/dev/null || true)"',
+            # Along the chain, own cache first: this commit (a retry), its parent, the merge base, the default branch's latest.
+            'cache_from=(); for repository in $CACHE_READ; do for tag in "$BUILDKITE_COMMIT" "$$parent" "$$base" latest; do '
+            'if [ -n "$$tag" ]; then cache_from+=(--cache-from "type=registry,ref=$$cache_registry/$$repository:$$tag"); fi; done; done',
+            f'docker buildx build --builder {builder} {common} "$${{cache_from[@]}}" {cache_to} {tags} --target test --progress plain --push .',
+        ]
+    )

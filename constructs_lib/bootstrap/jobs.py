@@ -12,15 +12,14 @@ from __future__ import annotations
 import collections
 import dataclasses
 import shlex
-from typing import Optional, Sequence
-
-from constructs_lib.queues.model import QueuesFile
-from constructs_lib.queues.problems import LoadError, Problem
+from typing import Any, Optional, Sequence
 
 from constructs_lib.bootstrap import checkout_paths, image_build, keys
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
 from constructs_lib.bootstrap.routing import Needs, build_architecture
 from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
+from constructs_lib.queues.model import QueuesFile
+from constructs_lib.queues.problems import LoadError, Problem
 
 # Roles: what a job is for. Selection and rendering treat each differently.
 TEST, MIRROR, BUILD, HARDWARE = "test", "mirror", "build", "hardware"
@@ -121,7 +120,9 @@ class MirrorFamily:
             return text
 
         return dataclasses.replace(
-            self, build_commands=tuple(fill(c) for c in self.build_commands), wrapper=fill(self.wrapper) if self.wrapper else None
+            self,
+            build_commands=tuple(fill(c) for c in self.build_commands),
+            wrapper=fill(self.wrapper) if self.wrapper else None,
         )
 
 
@@ -211,7 +212,11 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
                 specs[mirror.family] = base.in_checkout(lookups, step.origin) if base else None
             mirrors.append(_mirror_job(job, mirror, specs[mirror.family]))
     for (file, line_name), line in undeclared.items():
-        warnings.append(Problem(file, line, "", f"no queue declares hardware {line_name!r} (routing.hardware); its mirrors are left out"))
+        warnings.append(
+            Problem(
+                file, line, "", f"no queue declares hardware {line_name!r} (routing.hardware); its mirrors are left out"
+            )
+        )
     builds = [_image_build(source, image)] if single and IMAGE_BUILD_KEY not in given else []
     # A family's image build opens the family's group, after the tests.
     family_builds = [
@@ -232,7 +237,11 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     for job in jobs:
         for wanted in job.depends_on:
             if wanted not in counts:
-                problems.append(job.step.origin.problem(f"depends_on {wanted!r}: no step of the pipeline has that key", "depends_on"))
+                problems.append(
+                    job.step.origin.problem(
+                        f"depends_on {wanted!r}: no step of the pipeline has that key", "depends_on"
+                    )
+                )
     if problems:
         raise LoadError(problems)
     return Expansion(jobs, tuple(warnings), excluded)
@@ -249,7 +258,7 @@ def needs_of(step: TestStep, model: QueuesFile, builder: bool = False, key: Opti
     return Needs(step.label, step.gpu or model.routing.default_gpu, amount)
 
 
-def _derived_keys(steps: Sequence[TestStep], given: set, warnings: list[Problem]) -> dict[int, str]:
+def _derived_keys(steps: Sequence[TestStep], given: set[Any], warnings: list[Problem]) -> dict[int, str]:
     """Keys of the steps without one, from their labels; a repeated label gets `-2`, `-3`, ... by order."""
     taken = set(given)
     first: dict[str, TestStep] = {}
@@ -366,7 +375,12 @@ def _image_build(source: Source, image: Image) -> Job:
 
 
 def _family_build(family: str, spec: MirrorFamily, origin: Origin) -> Job:
-    step = TestStep(origin, f"{spec.title}: {BUILD_LABEL_PREFIX} build image", commands=spec.build_commands, env={"DOCKER_BUILDKIT": "1"})
+    step = TestStep(
+        origin,
+        f"{spec.title}: {BUILD_LABEL_PREFIX} build image",
+        commands=spec.build_commands,
+        env={"DOCKER_BUILDKIT": "1"},
+    )
     needs = Needs(step.label, None, 0, device=spec.device, hardware=family)
     return Job(BUILD, step, f"{IMAGE_BUILD_KEY}-{family}", needs, HOST, group=f"{spec.title} Tests", family=spec)
 
@@ -375,8 +389,12 @@ def _hardware_job(test: HardwareTest, source: Source, lookups: checkout_paths.Lo
     origin = Origin(source.file, 1, ())
     resolved = lookups.resolve(test.script, origin)
     command = f"bash {resolved.path}" if resolved.path else resolved.missing_command()
-    step = TestStep(origin, test.label, commands=(command,), optional=test.optional, soft_fail=True, timeout=test.timeout)
-    return Job(HARDWARE, step, f"hardware-{test.line}", Needs(step.label, hardware=test.line), HOST, group="Hardware Tests")
+    step = TestStep(
+        origin, test.label, commands=(command,), optional=test.optional, soft_fail=True, timeout=test.timeout
+    )
+    return Job(
+        HARDWARE, step, f"hardware-{test.line}", Needs(step.label, hardware=test.line), HOST, group="Hardware Tests"
+    )
 
 
 def unroutable_job(job: Job, reason: str) -> Job:
@@ -391,8 +409,17 @@ FAILURE_REASON = "CI_FAILURE_REASON"
 def failing_job(job: Job, message: str) -> Job:
     """The job as a step that fails at once, printing `message`."""
     step = dataclasses.replace(
-        job.step, commands=(f'echo "${FAILURE_REASON}" >&2', "exit 1"), node_commands=None, nodes=1, mirrors=(),
-        soft_fail=False, working_dir=None, env={FAILURE_REASON: message}, agent_tags=None, passthrough=None, parallelism=None,
+        job.step,
+        commands=(f'echo "${FAILURE_REASON}" >&2', "exit 1"),
+        node_commands=None,
+        nodes=1,
+        mirrors=(),
+        soft_fail=False,
+        working_dir=None,
+        env={FAILURE_REASON: message},
+        agent_tags=None,
+        passthrough=None,
+        parallelism=None,
     )
     return dataclasses.replace(job, role=UNROUTABLE, step=step, runner=HOST, depends_on=(), family=None, image=None)
 
@@ -401,14 +428,27 @@ def _torch_nightly_build(source: Source, image: Image, lookups: checkout_paths.L
     origin = Origin(source.file, 1, ())
     resolved = lookups.resolve("torch-nightly-dockerfile", origin)
     commands = image.torch_nightly_build_commands(resolved.path) if resolved.path else (resolved.missing_command(),)
-    step = TestStep(origin, f"{BUILD_LABEL_PREFIX} build image torch nightly", commands=commands, soft_fail=True, timeout=360,
-                    env={"DOCKER_BUILDKIT": "1"})
+    step = TestStep(
+        origin,
+        f"{BUILD_LABEL_PREFIX} build image torch nightly",
+        commands=commands,
+        soft_fail=True,
+        timeout=360,
+        env={"DOCKER_BUILDKIT": "1"},
+    )
     return Job(BUILD, step, TORCH_NIGHTLY_BUILD_KEY, Needs(step.label, builder=True), HOST, group=TORCH_NIGHTLY_GROUP)
 
 
 def _torch_nightly_job(parent: Job, image: Image) -> Job:
     """The parent step again, soft-failing, in the image built against torch nightly."""
-    step = dataclasses.replace(parent.step, label=f"Torch Nightly {parent.step.label}", key=None, soft_fail=True, mirrors=(), torch_nightly=False)
+    step = dataclasses.replace(
+        parent.step,
+        label=f"Torch Nightly {parent.step.label}",
+        key=None,
+        soft_fail=True,
+        mirrors=(),
+        torch_nightly=False,
+    )
     return dataclasses.replace(
         parent,
         step=step,

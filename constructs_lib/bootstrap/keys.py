@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from constructs_lib.queues.problems import Problem
-
 from constructs_lib.bootstrap.steps import MAX_KEY_LENGTH, Origin
+from constructs_lib.queues.problems import Problem
 
 _NOT_KEY = re.compile(r"[^a-z0-9_]+")
 

@@ -14,7 +14,7 @@ would kill the bootstrap instead of reporting a problem.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -49,20 +49,26 @@ def load(data: bytes, file: str) -> tuple[strict_yaml.Document, list[Problem]]:
     return strict_yaml.Document(file, builder.root, builder.lines, {}), builder.warnings
 
 
+def _resolve(resolver: Resolver, value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag a plain scalar resolves to (types-PyYAML leaves Resolver.resolve unannotated)."""
+    resolve: Callable[..., str] = resolver.resolve
+    return resolve(yaml.ScalarNode, value, implicit)
+
+
 class _Frame:
     """A mapping or sequence being built."""
 
     __slots__ = ("value", "path", "anchor", "line", "key", "key_pending", "first_lines", "merges", "size", "text")
 
-    def __init__(self, value: Any, path: tuple, anchor: str | None, line: int):
+    def __init__(self, value: Any, path: tuple[Any, ...], anchor: str | None, line: int):
         self.value = value
         self.path = path
         self.anchor = anchor
         self.line = line
         self.key: Any = None
         self.key_pending = False
-        self.first_lines: dict = {}
-        self.merges: list = []
+        self.first_lines: dict[str, Any] = {}
+        self.merges: list[Any] = []
         self.size = 1  # values in it, aliases expanded
         self.text = 0  # characters of its scalars, aliases expanded
 
@@ -82,15 +88,15 @@ class _Builder:
         self.fatal = False
         self.constructor = SafeConstructor()
         self.resolver = Resolver()
-        self.plain_cache: dict[tuple, Any] = {}
+        self.plain_cache: dict[tuple[Any, ...], Any] = {}
 
-    def _problem(self, line: int, path: tuple, message: str, fatal: bool = False) -> None:
+    def _problem(self, line: int, path: tuple[Any, ...], message: str, fatal: bool = False) -> None:
         self.problems.append(Problem(self.file, line, format_path(path), message))
         self.fatal = self.fatal or fatal
 
     # -- where the next node goes -------------------------------------------------
 
-    def _slot(self) -> tuple[tuple, bool]:
+    def _slot(self) -> tuple[tuple[Any, ...], bool]:
         """Path of the node about to start, and whether it is a mapping key."""
         if not self.stack:
             return (), False
@@ -112,10 +118,20 @@ class _Builder:
         frame.size += size
         frame.text += text
         if frame.size > MAX_EXPANDED_VALUES:
-            self._problem(line, frame.path, f"aliases expand this to more than {MAX_EXPANDED_VALUES:,} values; write it out plainly", fatal=True)
+            self._problem(
+                line,
+                frame.path,
+                f"aliases expand this to more than {MAX_EXPANDED_VALUES:,} values; write it out plainly",
+                fatal=True,
+            )
             return
         if frame.text > MAX_EXPANDED_BYTES:
-            self._problem(line, frame.path, f"aliases expand this to more than {MAX_EXPANDED_BYTES // 2**20} MiB of text; write it out plainly", fatal=True)
+            self._problem(
+                line,
+                frame.path,
+                f"aliases expand this to more than {MAX_EXPANDED_BYTES // 2**20} MiB of text; write it out plainly",
+                fatal=True,
+            )
             return
         if isinstance(frame.value, list):
             frame.value.append(value)
@@ -143,7 +159,12 @@ class _Builder:
         part = str(key)
         if key in frame.first_lines:
             self.warnings.append(
-                Problem(self.file, line, format_path(frame.path + (part,)), f"duplicate key; the later value wins (first at line {frame.first_lines[key]})")
+                Problem(
+                    self.file,
+                    line,
+                    format_path(frame.path + (part,)),
+                    f"duplicate key; the later value wins (first at line {frame.first_lines[key]})",
+                )
             )
         else:
             frame.first_lines[key] = line
@@ -156,7 +177,9 @@ class _Builder:
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents == 2:
-                self._problem(event.start_mark.line + 1, (), "several YAML documents in one file; keep one", fatal=True)
+                self._problem(
+                    strict_yaml.line_of(event), (), "several YAML documents in one file; keep one", fatal=True
+                )
             return
         if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
             return
@@ -172,7 +195,7 @@ class _Builder:
         else:
             self._open(event, line, path, is_key)
 
-    def _alias(self, event: Any, line: int, path: tuple) -> None:
+    def _alias(self, event: Any, line: int, path: tuple[Any, ...]) -> None:
         name = event.anchor
         if name in self.open_anchors:
             self._problem(line, path, f"alias *{name} refers to a value that contains it", fatal=True)
@@ -184,7 +207,7 @@ class _Builder:
         # Shared, as PyYAML shares it: nothing downstream mutates loaded data.
         self._place(self.anchors[name], line, None, *self.anchor_sizes[name])
 
-    def _scalar(self, event: Any, line: int, path: tuple, is_key: bool) -> None:
+    def _scalar(self, event: Any, line: int, path: tuple[Any, ...], is_key: bool) -> None:
         if is_key and event.value == "<<" and event.style in (None, "") and event.tag in (None, _MERGE_TAG):
             self._place(_MERGE, line, None)
             return
@@ -193,7 +216,7 @@ class _Builder:
             self.lines.setdefault(path, line)
         self._place(value, line, event.anchor, 1, len(event.value))
 
-    def _construct(self, event: Any, line: int, path: tuple) -> Any:
+    def _construct(self, event: Any, line: int, path: tuple[Any, ...]) -> Any:
         tag = event.tag
         if tag in (None, "!"):
             if tag == "!" or event.style not in (None, ""):
@@ -202,7 +225,7 @@ class _Builder:
             if cached is not None:
                 tag = cached
             else:
-                tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+                tag = _resolve(self.resolver, event.value, event.implicit)
                 self.plain_cache[(event.value, event.implicit)] = tag
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
@@ -211,7 +234,7 @@ class _Builder:
             self._problem(line, path, f"cannot read {event.value[:40]!r} as {tag}: {_reason(err)}")
             return None
 
-    def _open(self, event: Any, line: int, path: tuple, is_key: bool) -> None:
+    def _open(self, event: Any, line: int, path: tuple[Any, ...], is_key: bool) -> None:
         mapping = isinstance(event, yaml.MappingStartEvent)
         if event.tag not in (_MAP_TAGS if mapping else _SEQ_TAGS):
             self._problem(line, path, f"tag {event.tag} is not supported in step files", fatal=True)
@@ -231,9 +254,9 @@ class _Builder:
             value = self._merged(frame)
         self._place(value, frame.line, frame.anchor, frame.size, frame.text)
 
-    def _merged(self, frame: _Frame) -> dict:
+    def _merged(self, frame: _Frame) -> dict[str, Any]:
         """Apply `<<` merge keys with PyYAML's precedence: own keys, then earlier merges."""
-        merged: dict = {}
+        merged: dict[str, Any] = {}
         for value, line in reversed(frame.merges):
             sources = value if isinstance(value, list) else [value]
             if not all(isinstance(source, dict) for source in sources):

@@ -17,11 +17,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import jsonschema_rs
 
-_schema: dict[str, dict] = {}
+_schema: dict[str, dict[str, Any]] = {}
 _validators: dict[str, Any] = {}
 
 
@@ -32,14 +32,14 @@ def schema_path() -> str:
     return os.path.join(list(spec.submodule_search_locations)[0], "schema.json")
 
 
-def schema() -> dict:
+def schema() -> dict[str, Any]:
     if not _schema:
         with open(schema_path(), encoding="utf-8") as fh:
             _schema.update(json.load(fh))
     return _schema
 
 
-def problems(pipeline: dict, limit: int = 10) -> list[str]:
+def problems(pipeline: dict[str, Any], limit: int = 10) -> list[str]:
     """Empty when `pipeline` is valid; otherwise up to `limit` messages."""
     whole = _validator("")
     if whole.is_valid(pipeline):
@@ -59,7 +59,7 @@ def problems(pipeline: dict, limit: int = 10) -> list[str]:
     return out[:limit]
 
 
-def _steps(pipeline: Any):
+def _steps(pipeline: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     steps = pipeline.get("steps") if isinstance(pipeline, dict) else None
     for i, step in enumerate(steps if isinstance(steps, list) else ()):
         if isinstance(step, dict):
@@ -74,7 +74,10 @@ def _validator(definition: str) -> Any:
     """The validator of the whole schema (""), or of one of its definitions."""
     if definition not in _validators:
         full = schema()
-        document = full if not definition else {
-            "$schema": full["$schema"], "$ref": f"#/definitions/{definition}", "definitions": full["definitions"]}
+        document = (
+            full
+            if not definition
+            else {"$schema": full["$schema"], "$ref": f"#/definitions/{definition}", "definitions": full["definitions"]}
+        )
         _validators[definition] = jsonschema_rs.Draft7Validator(document, validate_formats=False)
     return _validators[definition]

@@ -12,15 +12,14 @@ from __future__ import annotations
 import shlex
 from typing import Any, Mapping, Optional
 
-from constructs_lib.queues.model import Queue, QueuesFile
-
 from constructs_lib.bootstrap import checkout_paths, interpolation, runners
-from constructs_lib.bootstrap.steps import checkout_artifacts
 from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, UNROUTABLE, Image, Job
-from constructs_lib.bootstrap.registry_login import registry_login
 from constructs_lib.bootstrap.plan import Plan
+from constructs_lib.bootstrap.registry_login import registry_login
 from constructs_lib.bootstrap.routing import Route
 from constructs_lib.bootstrap.selection import Decision
+from constructs_lib.bootstrap.steps import checkout_artifacts
+from constructs_lib.queues.model import Queue, QueuesFile
 
 DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
 # Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not. Exit status -1 is also
@@ -34,9 +33,13 @@ LOST_AGENT_RETRIES = (
 
 
 def render(
-    plan: Plan, image: Image, model: QueuesFile, priority: Optional[int] = None, build: Optional[Mapping[str, str]] = None,
+    plan: Plan,
+    image: Image,
+    model: QueuesFile,
+    priority: Optional[int] = None,
+    build: Optional[Mapping[str, str]] = None,
     trusted: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     """The pipeline as a JSON-ready dict, fields in the order a person reads them.
 
     `build` holds the values of interpolation.BUILD_VARIABLES for this build;
@@ -104,8 +107,15 @@ def hf_token_allowed(queue: Queue, model: QueuesFile, trusted: bool) -> bool:
 
 
 def _steps(
-    job: Job, decision: Decision, route: Route, image: Image, model: QueuesFile, variables: dict, priority: Optional[int], trusted: bool
-) -> list[dict]:
+    job: Job,
+    decision: Decision,
+    route: Route,
+    image: Image,
+    model: QueuesFile,
+    variables: dict[str, Any],
+    priority: Optional[int],
+    trusted: bool,
+) -> list[dict[str, Any]]:
     step = job.step
     label = interpolation.resolve(step.label, variables)
     agents = {"queue": route.queue, **(step.agent_tags or {})}
@@ -233,7 +243,13 @@ def _multi_node(job: Job) -> str:
     nodes = [" && ".join(interpolation.shell_text(c) for c in node) for node in step.node_commands or ()]
     if job.multi_node_script is None:
         return checkout_paths.Resolved("multi-node", None).missing_command()
-    words = [f"./{job.multi_node_script}", step.working_dir or DEFAULT_WORKING_DIR, str(step.nodes), str(step.count or 1), '"$IMAGE_TAG"']
+    words = [
+        f"./{job.multi_node_script}",
+        step.working_dir or DEFAULT_WORKING_DIR,
+        str(step.nodes),
+        str(step.count or 1),
+        '"$IMAGE_TAG"',
+    ]
     return " ".join(words + [shlex.quote(node) for node in nodes])
 
 
@@ -244,7 +260,7 @@ def _wrapped(job: Job, commands: list[str]) -> str:
     return f"{wrapper} {shlex.quote(script)}"
 
 
-def _not_refused(rule: dict) -> dict:
+def _not_refused(rule: dict[str, Any]) -> dict[str, Any]:
     """A step's own rule that would retry exit status -1 retries it only without a signal reason (never a refused job)."""
     status = rule.get("exit_status")
     covers = status in (-1, "*") or (isinstance(status, list) and -1 in status)
@@ -253,7 +269,7 @@ def _not_refused(rule: dict) -> dict:
     return rule
 
 
-def _retry(given: Optional[dict]) -> dict:
+def _retry(given: Optional[dict[str, Any]]) -> dict[str, Any]:
     retry = dict(given or {})
     automatic = retry.get("automatic")
     if automatic is True:

@@ -81,7 +81,9 @@ def device_name(name: str) -> Optional[DeviceName]:
     if found is None:
         return None
     count = found.group("count")
-    return DeviceName(found.group("family"), int(count) if count else None, found.group("partition"), found.group("variant"))
+    return DeviceName(
+        found.group("family"), int(count) if count else None, found.group("partition"), found.group("variant")
+    )
 
 
 def build_architecture(label: str, key: Optional[str] = None) -> str:
@@ -124,7 +126,9 @@ def _route(needs: Needs, serving: Candidates) -> Union[Route, Unroutable]:
             return _general(dataclasses.replace(needs, accelerator=None, count=0, device=None), serving)
         found = _by_description(needs, serving)
         if found is not None or needs.hardware is None:
-            return found or Unroutable(f"no queue offers device {needs.device!r} (queues.yaml: accelerator.type or family)")
+            return found or Unroutable(
+                f"no queue offers device {needs.device!r} (queues.yaml: accelerator.type or family)"
+            )
     if needs.hardware is not None:
         for name, queue in serving:
             if needs.hardware in queue.routing.hardware:
@@ -149,7 +153,9 @@ def _by_description(needs: Needs, serving: Candidates) -> Optional[Union[Route, 
         for name, queue in family:
             if queue.accelerator and queue.accelerator.partition == described.partition:
                 return Route(name, f"device {needs.device}: {described.family} partition {described.partition}")
-        return Unroutable(f"device {needs.device!r}: no queue offers {described.family} with partition {described.partition}")
+        return Unroutable(
+            f"device {needs.device!r}: no queue offers {described.family} with partition {described.partition}"
+        )
     # A variant the family offers decides; otherwise any queue of the family that takes
     # whatever fits (routing.general), so that `cpu-large` never lands on the bootstrap queue.
     variant = [(name, q) for name, q in family if described.variant is not None and q.variant == described.variant]
@@ -187,7 +193,9 @@ def _fewest(needs: Needs, offering: Candidates, family: str, wanted: int, rule: 
 
 def _fits(name: str, queue: Queue, needs: Needs, rule: str) -> Union[Route, Unroutable]:
     if queue.accelerator is not None and needs.count > queue.accelerator.count:
-        return Unroutable(f"{rule} sends it to {name}, which offers {queue.accelerator.count} per agent; it needs {needs.count}")
+        return Unroutable(
+            f"{rule} sends it to {name}, which offers {queue.accelerator.count} per agent; it needs {needs.count}"
+        )
     return Route(name, rule)
 
 
@@ -201,8 +209,11 @@ def _general(needs: Needs, serving: Candidates) -> Union[Route, Unroutable]:
             if queue.accelerator is None and queue.family is None:
                 return Route(name, "CPU only")
         return Unroutable("no general queue without accelerators runs CPU-only steps")
-    offering = [(name, q.accelerator.count) for name, q in general
-                if q.accelerator and q.accelerator.type == needs.accelerator and q.accelerator.partition is None]
+    offering = [
+        (name, q.accelerator.count)
+        for name, q in general
+        if q.accelerator and q.accelerator.type == needs.accelerator and q.accelerator.partition is None
+    ]
     fitting = [(name, count) for name, count in offering if count >= needs.count]
     if fitting:
         # min() keeps the first of equals: ties go to the first declared queue.
@@ -210,5 +221,7 @@ def _general(needs: Needs, serving: Candidates) -> Union[Route, Unroutable]:
         return Route(name, f"{needs.count} x {needs.accelerator}: fewest per agent that fit")
     if offering:
         largest = max(count for _, count in offering)
-        return Unroutable(f"needs {needs.count} x {needs.accelerator} on one host; general queues offer at most {largest}")
+        return Unroutable(
+            f"needs {needs.count} x {needs.accelerator} on one host; general queues offer at most {largest}"
+        )
     return Unroutable(f"no general queue offers accelerator {needs.accelerator!r}")

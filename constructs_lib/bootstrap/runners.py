@@ -27,12 +27,24 @@ CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0"}
 # it (propagate-environment would hand every agent and job variable to the
 # tested code). A step's own `env` names are added, and HF_TOKEN where allowed.
 JOB_VARIABLES = (
-    "BUILDKITE_BRANCH", "BUILDKITE_BUILD_NUMBER", "BUILDKITE_COMMIT", "BUILDKITE_JOB_ID", "BUILDKITE_LABEL",
-    "BUILDKITE_PARALLEL_JOB", "BUILDKITE_PARALLEL_JOB_COUNT", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_PULL_REQUEST",
+    "BUILDKITE_BRANCH",
+    "BUILDKITE_BUILD_NUMBER",
+    "BUILDKITE_COMMIT",
+    "BUILDKITE_JOB_ID",
+    "BUILDKITE_LABEL",
+    "BUILDKITE_PARALLEL_JOB",
+    "BUILDKITE_PARALLEL_JOB_COUNT",
+    "BUILDKITE_PIPELINE_SLUG",
+    "BUILDKITE_PULL_REQUEST",
     "BUILDKITE_STEP_KEY",
     # The build's identity, which test collectors (buildkite-test-collector) and tracing read: none is a secret.
-    "BUILDKITE", "BUILDKITE_BUILD_ID", "BUILDKITE_BUILD_URL", "BUILDKITE_MESSAGE", "BUILDKITE_ORGANIZATION_SLUG",
-    "BUILDKITE_RETRY_COUNT", "BUILDKITE_STEP_ID",
+    "BUILDKITE",
+    "BUILDKITE_BUILD_ID",
+    "BUILDKITE_BUILD_URL",
+    "BUILDKITE_MESSAGE",
+    "BUILDKITE_ORGANIZATION_SLUG",
+    "BUILDKITE_RETRY_COUNT",
+    "BUILDKITE_STEP_ID",
 )
 # A MIG slice: the agent is started with its slice in these variables, and
 # the container needs the control device besides (vLLM's h200_18gb runner).
@@ -43,7 +55,9 @@ SHM = "/dev/shm"
 # The runners of queues that declare none: docker with the HF cache in the
 # container's home, or pods with the same cache on the node.
 # Constants of ours, not input: constructed without building a validator at start-up.
-DEFAULT_DOCKER = Runner.model_construct(plugin="docker", hf_home=HF_HOME, volumes=[f"{SHM}:{SHM}", f"{HF_HOME}:{HF_HOME}"])
+DEFAULT_DOCKER = Runner.model_construct(
+    plugin="docker", hf_home=HF_HOME, volumes=[f"{SHM}:{SHM}", f"{HF_HOME}:{HF_HOME}"]
+)
 DEFAULT_KUBERNETES = Runner.model_construct(plugin="kubernetes", hf_home=HF_HOME, volumes=[f"{HF_HOME}:{HF_HOME}"])
 UNTRUSTED_HF_HOME = "/tmp/huggingface"
 
@@ -105,7 +119,7 @@ def _set_values(runner: Runner) -> dict[str, str]:
     return values
 
 
-def _docker(runner: Runner, exposure: str, container: Container) -> dict:
+def _docker(runner: Runner, exposure: str, container: Container) -> dict[str, Any]:
     own = {name for name, _ in container.values} if container.trusted else set()  # untrusted: by value below
     by_name = set(JOB_VARIABLES) | own | set(runner.pass_environment)
     if runner.hf_home is None:
@@ -155,7 +169,9 @@ def _reaches_runtime(path: str) -> bool:
     if path.endswith(".sock"):
         return True
     inside = path.rstrip("/") + "/"
-    return any(path == folder or path.startswith(folder + "/") or folder.startswith(inside) for folder in _RUNTIME_FOLDERS)
+    return any(
+        path == folder or path.startswith(folder + "/") or folder.startswith(inside) for folder in _RUNTIME_FOLDERS
+    )
 
 
 def host_mounts(runner: Runner, trusted: bool) -> list[tuple[str, str, bool]]:
@@ -176,7 +192,10 @@ def host_mounts(runner: Runner, trusted: bool) -> list[tuple[str, str, bool]]:
 
 
 def _volumes(runner: Runner, trusted: bool) -> list[str]:
-    return [f"{host}:{inside}:ro" if read_only else f"{host}:{inside}" for host, inside, read_only in host_mounts(runner, trusted)]
+    return [
+        f"{host}:{inside}:ro" if read_only else f"{host}:{inside}"
+        for host, inside, read_only in host_mounts(runner, trusted)
+    ]
 
 
 # An untrusted container's HF_HOME: its own, inside the container, made a tree
@@ -204,7 +223,9 @@ def _volume_name(host: str, inside: str, runner: Runner) -> str:
     return base[:63] or "host"
 
 
-def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selector: Optional[dict]) -> dict:
+def _kubernetes(
+    runner: Runner, exposure: str, container: Container, gke_selector: Optional[dict[str, Any]]
+) -> dict[str, Any]:
     pod_fields = runner.pod
     set_values = _set_values(runner)
     if not container.trusted:
@@ -262,10 +283,10 @@ def _kubernetes(runner: Runner, exposure: str, container: Container, gke_selecto
     return {"podSpec": pod}
 
 
-def _gke_selector(queue_name: str, model: QueuesFile) -> Optional[dict]:
+def _gke_selector(queue_name: str, model: QueuesFile) -> Optional[dict[str, Any]]:
     """The GKE node pool's accelerator, when a pool of the optional cluster serves the queue."""
     gke = model.gcp.gke if model.gcp else None
-    for pool in (gke.node_pools.values() if gke else ()):
+    for pool in gke.node_pools.values() if gke else ():
         if pool.queue == queue_name and pool.accelerator_type:
             return {"cloud.google.com/gke-accelerator": pool.accelerator_type}
     return None

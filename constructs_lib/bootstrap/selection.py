@@ -18,9 +18,8 @@ import dataclasses
 import re
 from typing import Iterable, Optional, Sequence
 
-from constructs_lib.bootstrap.markdown import code_span
-
 from constructs_lib.bootstrap.jobs import BUILD, UNROUTABLE, Job
+from constructs_lib.bootstrap.markdown import code_span
 
 DOCS_PREFIXES = ("docs/",)
 DOCS_SUFFIXES = (".md",)
@@ -119,7 +118,9 @@ def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, 
     return decisions
 
 
-def _decide(job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], docs_only: bool, request: Request) -> Decision:
+def _decide(
+    job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], docs_only: bool, request: Request
+) -> Decision:
     step = job.step
     if job.role == UNROUTABLE:
         return Decision(True, "no declared queue can run it: it fails, saying why")

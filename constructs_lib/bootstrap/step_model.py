@@ -19,7 +19,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from constructs_lib.bootstrap import steps as read
 
-
 # Field types: what each reader of `steps` validates and normalizes.
 Text = Optional[Annotated[Any, AfterValidator(read.text)]]
 Key = Optional[Annotated[Any, AfterValidator(read.key)]]

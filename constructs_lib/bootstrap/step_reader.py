@@ -14,15 +14,22 @@ from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
 
+from constructs_lib.bootstrap import steps as fields
+from constructs_lib.bootstrap.step_model import MirrorFields, StepFields, _Fields
+from constructs_lib.bootstrap.steps import (
+    IGNORED_MIRRORS,
+    MIRROR_LINE_FAMILIES,
+    NAME_PATTERN,
+    PASSTHROUGH,
+    FieldError,
+    Mirror,
+    Origin,
+    TestStep,
+    never_matches,
+)
 from constructs_lib.queues.problems import Problem, kind_of
 from constructs_lib.queues.strict_yaml import Document
 from constructs_lib.queues.translate import translate
-
-from constructs_lib.bootstrap.step_model import MirrorFields, StepFields, _Fields
-from constructs_lib.bootstrap import steps as fields
-from constructs_lib.bootstrap.steps import (
-    FieldError, IGNORED_MIRRORS, MIRROR_LINE_FAMILIES, NAME_PATTERN, PASSTHROUGH, Mirror, Origin, TestStep, never_matches,
-)
 
 
 @functools.lru_cache(maxsize=None)
@@ -40,13 +47,13 @@ class StepReader:
         self.warnings: list[Problem] = []
         self._unknown: dict[str, list[int]] = {}
 
-    def problem(self, path: tuple, message: str) -> None:
+    def problem(self, path: tuple[Any, ...], message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
 
-    def warn(self, path: tuple, message: str) -> None:
+    def warn(self, path: tuple[Any, ...], message: str) -> None:
         self.warnings.append(self.doc.problem(path, message))
 
-    def unknown(self, path: tuple, field: Any) -> None:
+    def unknown(self, path: tuple[Any, ...], field: Any) -> None:
         # One warning per unknown field and file: a whole file may carry it on every step.
         self._unknown.setdefault(str(field), []).append(self.doc.line_of(path + (str(field),)))
 
@@ -54,11 +61,15 @@ class StepReader:
         for field, lines in self._unknown.items():
             where = f"{len(lines)} steps, first" if len(lines) > 1 else "step"
             self.warnings.append(
-                Problem(self.doc.file, lines[0], "", f"unknown step field {field!r} ({where} at line {lines[0]}); ignored")
+                Problem(
+                    self.doc.file, lines[0], "", f"unknown step field {field!r} ({where} at line {lines[0]}); ignored"
+                )
             )
         self._unknown = {}
 
-    def read(self, raw: Any, path: tuple, group: Optional[str] = None, extra_dependencies: tuple[str, ...] = ()) -> Optional[TestStep]:
+    def read(
+        self, raw: Any, path: tuple[Any, ...], group: Optional[str] = None, extra_dependencies: tuple[str, ...] = ()
+    ) -> Optional[TestStep]:
         """The step; a step whose problems are its own comes back broken (it fails alone), its problems not in `problems`."""
         before = len(self.problems)
         step = self._read(raw, path, group, extra_dependencies)
@@ -68,7 +79,9 @@ class StepReader:
         del self.problems[before:]
         return self._broken(raw, path, group, broken)
 
-    def _read(self, raw: Any, path: tuple, group: Optional[str], extra_dependencies: tuple[str, ...]) -> Optional[TestStep]:
+    def _read(
+        self, raw: Any, path: tuple[Any, ...], group: Optional[str], extra_dependencies: tuple[str, ...]
+    ) -> Optional[TestStep]:
         if not isinstance(raw, dict):
             self.problem(path, f"a step must be a mapping, not {kind_of(raw)}")
             return None
@@ -78,7 +91,7 @@ class StepReader:
             return None
         return self._build(values, path, group, extra_dependencies) if ok else None
 
-    def _broken(self, raw: Any, path: tuple, group: Optional[str], problems: tuple[Problem, ...]) -> TestStep:
+    def _broken(self, raw: Any, path: tuple[Any, ...], group: Optional[str], problems: tuple[Problem, ...]) -> TestStep:
         """A stand-in for a step the bootstrap cannot honour: its label and key where they are readable."""
         origin = Origin(self.doc.file, self.doc.line_of(path), path)
         given = raw if isinstance(raw, dict) else {}
@@ -92,7 +105,13 @@ class StepReader:
             pass
         return TestStep(origin, label, key=key, group=group, broken=problems)
 
-    def _fields(self, raw: dict, model: type[_Fields], path: tuple, unknown: Callable[[tuple, Any], None]) -> tuple[dict, bool]:
+    def _fields(
+        self,
+        raw: dict[str, Any],
+        model: type[_Fields],
+        path: tuple[Any, ...],
+        unknown: Callable[[tuple[Any, ...], Any], None],
+    ) -> tuple[dict[str, Any], bool]:
         """The known fields read into normal form; (values, whether all were valid)."""
         known = _known(model)
         for field in raw:
@@ -105,7 +124,9 @@ class StepReader:
             return {}, False
         return fields.given(), True
 
-    def _build(self, values: dict, path: tuple, group: Optional[str], extra: tuple[str, ...]) -> Optional[TestStep]:
+    def _build(
+        self, values: dict[str, Any], path: tuple[Any, ...], group: Optional[str], extra: tuple[str, ...]
+    ) -> Optional[TestStep]:
         origin = Origin(self.doc.file, self.doc.line_of(path), path)
         ok = True
         if "command" in values and "commands" in values:
@@ -125,7 +146,9 @@ class StepReader:
                 self.problem(path + (field,), "lists of command lists are for num_nodes of 2 or more")
                 ok = False
             elif len(given) != nodes:
-                self.problem(path + (field,), f"num_nodes is {nodes}: give one command list per node (got {len(given)})")
+                self.problem(
+                    path + (field,), f"num_nodes is {nodes}: give one command list per node (got {len(given)})"
+                )
                 ok = False
             node_commands = given
             flat = tuple(command for node in given for command in node)
@@ -147,7 +170,9 @@ class StepReader:
         for index, entry in enumerate(dependencies or ()):
             why = never_matches(entry)
             if why:
-                self.warn(path + ("source_file_dependencies", index), f"{entry!r} can never match a changed file: {why}")
+                self.warn(
+                    path + ("source_file_dependencies", index), f"{entry!r} can never match a changed file: {why}"
+                )
         if extra:
             dependencies = (dependencies or ()) + extra
         mirrors = self._mirrors(values, path)
@@ -184,28 +209,33 @@ class StepReader:
             passthrough={f: values[f] for f in PASSTHROUGH if f in values} or None,
         )
 
-    def _agent_tags(self, values: dict, path: tuple) -> Optional[dict]:
+    def _agent_tags(self, values: dict[str, Any], path: tuple[Any, ...]) -> Optional[dict[str, Any]]:
         """`agents:` (Buildkite's name) and `agent_tags:` (the current layout's), minus the queue the generator chooses."""
-        tags: dict = {}
+        tags: dict[str, Any] = {}
         for field in ("agents", "agent_tags"):
             given = dict(values.get(field) or {})
             if "queue" in given:
-                self.warn(path + (field, "queue"), f"ignored: the generator routes the step to a queue of queues.yaml (not {given['queue']!r})")
+                self.warn(
+                    path + (field, "queue"),
+                    f"ignored: the generator routes the step to a queue of queues.yaml (not {given['queue']!r})",
+                )
                 del given["queue"]
             tags.update(given)
         return tags or None
 
     @staticmethod
-    def _has_torch_nightly_mirror(values: dict) -> bool:
+    def _has_torch_nightly_mirror(values: dict[str, Any]) -> bool:
         block = values.get("mirror")
         return isinstance(block, dict) and "torch_nightly" in block
 
-    def _mirrors(self, values: dict, path: tuple) -> Optional[tuple[Mirror, ...]]:
+    def _mirrors(self, values: dict[str, Any], path: tuple[Any, ...]) -> Optional[tuple[Mirror, ...]]:
         mirrors: dict[str, Mirror] = {}
         for line in values.get("mirror_hardwares", ()):
             family = MIRROR_LINE_FAMILIES.get(line, line)
             if family not in mirrors:
-                mirrors[family] = Mirror(family=family, hardware=line, count=values.get("amd_gpus") if family == "amd" else None)
+                mirrors[family] = Mirror(
+                    family=family, hardware=line, count=values.get("amd_gpus") if family == "amd" else None
+                )
         block = values.get("mirror")
         if block is None:
             return tuple(mirrors.values())
@@ -228,13 +258,18 @@ class StepReader:
                 mirrors[family] = mirror
         return tuple(mirrors.values()) if ok else None
 
-    def _mirror(self, family: str, settings: Any, where: tuple) -> Optional[Mirror]:
+    def _mirror(self, family: str, settings: Any, where: tuple[Any, ...]) -> Optional[Mirror]:
         if settings is None:
             settings = {}
         if not isinstance(settings, dict):
             self.problem(where, f"must be a mapping, not {kind_of(settings)}")
             return None
-        values, ok = self._fields(settings, MirrorFields, where, lambda at, field: self.warn(at + (str(field),), "unknown mirror field; ignored"))
+        values, ok = self._fields(
+            settings,
+            MirrorFields,
+            where,
+            lambda at, field: self.warn(at + (str(field),), "unknown mirror field; ignored"),
+        )
         given = values.get("commands", values.get("command"))
         if given is not None and given and isinstance(given[0], tuple):
             self.problem(where + ("commands",), "a mirror takes a list of commands")

@@ -15,7 +15,6 @@ from typing import Any, Callable, Optional
 
 from constructs_lib.queues.problems import Problem, format_path, kind_of
 
-
 # Buildkite's key rule without `$`, `{` and `}`: `pipeline upload` would interpolate them.
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.,]+$")
 # Room for the prefixes the generator adds (`block-`, `amd-`) within Buildkite's 100.
@@ -36,7 +35,7 @@ class Origin:
 
     file: str
     line: int
-    path: tuple
+    path: tuple[Any, ...]
 
     def problem(self, message: str, *field: Any) -> Problem:
         return Problem(self.file, self.line, format_path(self.path + field), message)
@@ -60,7 +59,7 @@ class Mirror:
     timeout: Optional[int] = None
     dependencies: Optional[tuple[str, ...]] = None  # added to the step's own
     optional: Optional[bool] = None
-    env: Optional[dict] = None
+    env: Optional[dict[str, Any]] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,14 +86,14 @@ class TestStep:
     count: Optional[int] = None  # accelerators per node; None: 1
     nodes: int = 1
     mirrors: tuple[Mirror, ...] = ()
-    env: Optional[dict] = None
-    retry: Optional[dict] = None
+    env: Optional[dict[str, Any]] = None
+    retry: Optional[dict[str, Any]] = None
     depends_on: Optional[tuple[str, ...]] = None
     no_plugin: bool = False
     group: Optional[str] = None
     torch_nightly: bool = False  # also runs against torch nightly (TORCH_NIGHTLY=1 builds)
-    agent_tags: Optional[dict] = None  # agent tags beyond the queue the generator routes to
-    passthrough: Optional[dict] = None  # Buildkite fields written to the step as given (PASSTHROUGH)
+    agent_tags: Optional[dict[str, Any]] = None  # agent tags beyond the queue the generator routes to
+    passthrough: Optional[dict[str, Any]] = None  # Buildkite fields written to the step as given (PASSTHROUGH)
     # Problems confined to this step: it becomes a step that fails with them, and the rest of the build runs.
     broken: tuple[Problem, ...] = ()
 
@@ -109,10 +108,10 @@ def string(value: Any) -> str:
 
 
 def text(value: Any) -> str:
-    value = string(value)
-    if not value.strip():
+    given = string(value)
+    if not given.strip():
         raise FieldError("must not be empty")
-    return value
+    return given
 
 
 def flag(value: Any) -> bool:
@@ -133,10 +132,10 @@ def at_most(limit: int, what: str) -> Callable[[Any], int]:
     """A reader of counts from 1 to `limit`; `what` says whose limit it is."""
 
     def read(value: Any) -> int:
-        value = count(value)
-        if value > limit:
-            raise FieldError(f"must be at most {limit} ({what}; got {value})")
-        return value
+        given = count(value)
+        if given > limit:
+            raise FieldError(f"must be at most {limit} ({what}; got {given})")
+        return given
 
     return read
 
@@ -154,14 +153,14 @@ accelerators = at_most(MAX_ACCELERATORS, "accelerators per node")
 nodes = at_most(MAX_NODES, "nodes of one step")
 
 
-def _matching(pattern: re.Pattern, what: str) -> Callable[[Any], str]:
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
     """A reader of strings that `pattern` matches; `what` names them in the problem."""
 
     def read(value: Any) -> str:
-        value = string(value)
-        if not pattern.match(value):
-            raise FieldError(f"{value!r} is not {what}")
-        return value
+        given = string(value)
+        if not pattern.match(given):
+            raise FieldError(f"{given!r} is not {what}")
+        return given
 
     return read
 
@@ -173,10 +172,10 @@ _key_text = _matching(KEY_PATTERN, "a valid step key (letters, digits and _-:.,)
 
 
 def key(value: Any) -> str:
-    value = _key_text(value)
-    if len(value) > MAX_KEY_LENGTH:
-        raise FieldError(f"takes at most {MAX_KEY_LENGTH} characters (got {len(value)})")
-    return value
+    given = _key_text(value)
+    if len(given) > MAX_KEY_LENGTH:
+        raise FieldError(f"takes at most {MAX_KEY_LENGTH} characters (got {len(given)})")
+    return given
 
 
 def strings(value: Any) -> tuple[str, ...]:
@@ -189,19 +188,21 @@ def strings(value: Any) -> tuple[str, ...]:
 
 
 def prefixes(value: Any) -> tuple[str, ...]:
-    value = strings(value)
-    for i, item in enumerate(value):
+    given = strings(value)
+    for i, item in enumerate(given):
         if not item:
             raise FieldError(f"item {i} is empty; an empty prefix would match every file")
-    return value
+    return given
 
 
-def commands(value: Any) -> tuple:
+def commands(value: Any) -> tuple[Any, ...]:
     """A string, a list of strings, or (multi-node) a list of lists of strings."""
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, list) or not value:
-        raise FieldError(f"must be a string or a non-empty list, not {kind_of(value) if value != [] else 'an empty list'}")
+        raise FieldError(
+            f"must be a string or a non-empty list, not {kind_of(value) if value != [] else 'an empty list'}"
+        )
     if all(isinstance(item, list) for item in value):
         return tuple(strings(item) for item in value)
     return strings(value)
@@ -216,10 +217,10 @@ def depends_on(value: Any) -> tuple[str, ...]:
     return items
 
 
-def _mapping_of(name_pattern: re.Pattern, what: str, names: str) -> Callable[[Any], dict]:
+def _mapping_of(name_pattern: re.Pattern[str], what: str, names: str) -> Callable[[Any], dict[str, Any]]:
     """A reader of `name: value` mappings whose values are strings or numbers, written as strings."""
 
-    def read(value: Any) -> dict:
+    def read(value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise FieldError(f"must be a mapping of {what}, not {kind_of(value)}")
         out = {}
@@ -240,8 +241,15 @@ agent_tags = _mapping_of(NAME_PATTERN, "agent tags", "agent tag name")
 
 
 _SIGNAL_REASONS = {
-    "*", "none", "agent_incompatible", "agent_refused", "agent_stop", "cancel",
-    "process_run_error", "signature_rejected", "stack_error",
+    "*",
+    "none",
+    "agent_incompatible",
+    "agent_refused",
+    "agent_stop",
+    "cancel",
+    "process_run_error",
+    "signature_rejected",
+    "stack_error",
 }
 
 
@@ -254,10 +262,12 @@ def _exit_status(value: Any) -> None:
         return
     if isinstance(value, list) and value and all(_is_status(v) for v in value):
         return
-    raise FieldError(f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS}, a list of them, or '*'")
+    raise FieldError(
+        f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS}, a list of them, or '*'"
+    )
 
 
-def _retry_rule(rule: Any) -> dict:
+def _retry_rule(rule: Any) -> dict[str, Any]:
     if not isinstance(rule, dict):
         raise FieldError(f"automatic rules must be mappings, not {kind_of(rule)}")
     for field, value in rule.items():
@@ -276,10 +286,10 @@ def _retry_rule(rule: Any) -> dict:
     return dict(rule)
 
 
-def retry(value: Any) -> dict:
+def retry(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FieldError(f"must be a mapping (automatic, manual), not {kind_of(value)}")
-    out: dict = {}
+    out: dict[str, Any] = {}
     for field, item in value.items():
         if field == "automatic":
             if isinstance(item, bool):
@@ -309,7 +319,9 @@ def soft_fail(value: Any) -> Any:
                 raise FieldError("must be true, false or a list of {exit_status: N}")
             status = rule["exit_status"]
             if status != "*" and not _is_status(status):
-                raise FieldError(f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS} or '*'")
+                raise FieldError(
+                    f"exit_status must be a whole number from -{MAX_EXIT_STATUS} to {MAX_EXIT_STATUS} or '*'"
+                )
         return [dict(rule) for rule in value]
     raise FieldError(f"must be true, false or a list of {{exit_status: N}}, not {kind_of(value)}")
 

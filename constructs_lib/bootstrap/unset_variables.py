@@ -23,11 +23,40 @@ from constructs_lib.queues.model import HF_TOKEN, QueuesFile
 from constructs_lib.queues.problems import Problem
 
 # Set by the shell, the system or the container runtime.
-SHELL = frozenset({
-    "HOME", "PATH", "PWD", "OLDPWD", "USER", "SHELL", "HOSTNAME", "RANDOM", "UID", "EUID", "PPID", "OSTYPE", "LINENO",
-    "SECONDS", "IFS", "TMPDIR", "TERM", "LANG", "BASHPID", "BASH_SOURCE", "BASH_VERSION", "FUNCNAME", "PIPESTATUS",
-    "REPLY", "OPTARG", "OPTIND", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "HF_HOME", HF_TOKEN,
-})
+SHELL = frozenset(
+    {
+        "HOME",
+        "PATH",
+        "PWD",
+        "OLDPWD",
+        "USER",
+        "SHELL",
+        "HOSTNAME",
+        "RANDOM",
+        "UID",
+        "EUID",
+        "PPID",
+        "OSTYPE",
+        "LINENO",
+        "SECONDS",
+        "IFS",
+        "TMPDIR",
+        "TERM",
+        "LANG",
+        "BASHPID",
+        "BASH_SOURCE",
+        "BASH_VERSION",
+        "FUNCNAME",
+        "PIPESTATUS",
+        "REPLY",
+        "OPTARG",
+        "OPTIND",
+        "CUDA_VISIBLE_DEVICES",
+        "NVIDIA_VISIBLE_DEVICES",
+        "HF_HOME",
+        HF_TOKEN,
+    }
+)
 
 
 def _assigned(name: str, text: str) -> bool:
@@ -49,11 +78,17 @@ def warnings(jobs: Iterable[Job], model: QueuesFile, queues: dict[str, str], ima
             continue  # broken, or the toolkit's own (image builds, hardware tests: no place in a step file)
         text = "\n".join(step.commands)
         runner = model.runner_of(queues[job.key]) if job.key in queues else None
-        given = set(step.env or {}) | set((runner.environment if runner else {})) | set((runner.pass_environment if runner else []))
+        given = (
+            set(step.env or {})
+            | set((runner.environment if runner else {}))
+            | set((runner.pass_environment if runner else []))
+        )
         given |= generator | (caches if job.needs.builder and job.role != UNROUTABLE else set())
         shell = interpolation.shell_text(text)
         # Only plain reads: `${NAME:-default}` and its kin say themselves what an unset NAME means.
-        plain = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", shell)) | set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", shell))
+        plain = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", shell)) | set(
+            re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", shell)
+        )
         for name in sorted(interpolation.references(text) & plain):
             if name.startswith("BUILDKITE") or name in SHELL or name in given:
                 continue
@@ -61,13 +96,18 @@ def warnings(jobs: Iterable[Job], model: QueuesFile, queues: dict[str, str], ima
                 continue
             where = (step.origin.file, name)
             counts[where] = counts.get(where, 0) + 1
-            first.setdefault(where, step.origin.problem(
-                f"the commands read ${name}, which neither the step, its runner, the generator nor Buildkite sets: "
-                "it is empty when the job runs (set it in the step's env)"
-            ))
+            first.setdefault(
+                where,
+                step.origin.problem(
+                    f"the commands read ${name}, which neither the step, its runner, the generator nor Buildkite sets: "
+                    "it is empty when the job runs (set it in the step's env)"
+                ),
+            )
     out = []
     for where, problem in first.items():
         if counts[where] > 1:
-            problem = Problem(problem.file, problem.line, problem.path, f"{problem.message}; {counts[where]} steps read it")
+            problem = Problem(
+                problem.file, problem.line, problem.path, f"{problem.message}; {counts[where]} steps read it"
+            )
         out.append(problem)
     return tuple(out)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Callable, cast
 
 import yaml
 
@@ -29,7 +29,7 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _resolver = yaml.resolver.Resolver()
 
 
-class _PipelineDumper(_Dumper):
+class _PipelineDumper(_Dumper):  # type: ignore[misc]  # libyaml's dumper when present, chosen at import
     """The SafeDumper with the string styles above.
 
     libyaml's serializer asks the (Python) resolver twice about every scalar,
@@ -40,14 +40,14 @@ class _PipelineDumper(_Dumper):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._resolved: dict[tuple, str] = {}
+        self._resolved: dict[tuple[Any, ...], str] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+            return cast(str, super().resolve(kind, value, implicit))
         tag = self._resolved.get((value, implicit))
         if tag is None:
-            tag = self._resolved[(value, implicit)] = super().resolve(kind, value, implicit)
+            tag = self._resolved[(value, implicit)] = cast(str, super().resolve(kind, value, implicit))
         return tag
 
 
@@ -58,17 +58,25 @@ def _plain(text: str) -> bool:
         and not text.endswith((" ", ":"))
         and ": " not in text
         and " #" not in text
-        and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+        and _resolve(text) == _STR_TAG
     )
+
+
+def _resolve(text: str) -> str:
+    """The tag a plain scalar resolves to (types-PyYAML leaves Resolver.resolve unannotated)."""
+    resolve: Callable[..., str] = _resolver.resolve
+    return resolve(yaml.ScalarNode, text, (True, False))
 
 
 def _represent_str(dumper: Any, text: str) -> yaml.ScalarNode:
     style = "|" if "\n" in text else None if _plain(text) else "'"
-    return dumper.represent_scalar(_STR_TAG, text, style=style)
+    return cast(yaml.ScalarNode, dumper.represent_scalar(_STR_TAG, text, style=style))
 
 
 _PipelineDumper.add_representer(str, _represent_str)
 
 
 def dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_PipelineDumper, sort_keys=False, allow_unicode=True, width=2**31 - 1, default_flow_style=False)
+    return yaml.dump(
+        data, Dumper=_PipelineDumper, sort_keys=False, allow_unicode=True, width=2**31 - 1, default_flow_style=False
+    )

@@ -7,16 +7,16 @@ import of its provider binding.
 
 from __future__ import annotations
 
-import os
 import errno
+import os
 import pathlib
 import re
 from typing import Callable
 
 from cdktf import App
 
-from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.infra import output_folder
+from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import stack_ids
 from constructs_lib.queues.model import AwsQueue, QueuesFile
 
@@ -74,7 +74,7 @@ def build(model: QueuesFile, outdir: str) -> App:
     return app
 
 
-def synth(model: QueuesFile, outdir: str | os.PathLike) -> None:
+def synth(model: QueuesFile, outdir: str | os.PathLike[str]) -> None:
     """Synthesize into a locked folder beside `outdir`, then swap it in.
 
     The caller has checked with `output_folder.check` that `outdir` may be
@@ -85,7 +85,7 @@ def synth(model: QueuesFile, outdir: str | os.PathLike) -> None:
         try:
             build(model, str(staging)).synth()
         except RuntimeError as err:
-            raise node_os_error(err) or err
+            raise (node_os_error(err) or err) from None
         output_folder.commit(staging, target)
 
 

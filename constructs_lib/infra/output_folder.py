@@ -63,7 +63,12 @@ def refusal(target: pathlib.Path, protected: Iterable[pathlib.Path]) -> Optional
         return f"{target} cannot be read: {err.strerror}"
     if not entries:
         return None
-    if entries <= CDKTF_ENTRIES and "manifest.json" in entries and _is_manifest(target / "manifest.json") and (target / "stacks").is_dir():
+    if (
+        entries <= CDKTF_ENTRIES
+        and "manifest.json" in entries
+        and _is_manifest(target / "manifest.json")
+        and (target / "stacks").is_dir()
+    ):
         return None
     shown = ", ".join(sorted(entries)[:3]) + (", ..." if len(entries) > 3 else "")
     return f"{target} is not an earlier synth output (it holds {shown}); it is left as it is"
@@ -150,11 +155,17 @@ def _leftovers(target: pathlib.Path, kind: str) -> list[pathlib.Path]:
         return []
     folders = [target.parent / n for n in names]
     # Only the toolkit's own: a folder of that name without the marker is someone else's.
-    return [f for f in folders if f.is_dir() and not f.is_symlink() and (f / MARKER).is_file() and not (f / MARKER).is_symlink()]
+    return [
+        f
+        for f in folders
+        if f.is_dir() and not f.is_symlink() and (f / MARKER).is_file() and not (f / MARKER).is_symlink()
+    ]
 
 
 def _mark(folder: pathlib.Path) -> None:
-    (folder / MARKER).write_text("made by buildkite-ci-toolkit (python main.py); removed by its next run\n", encoding="utf-8")
+    (folder / MARKER).write_text(
+        "made by buildkite-ci-toolkit (python main.py); removed by its next run\n", encoding="utf-8"
+    )
 
 
 def _unused(folder: pathlib.Path) -> bool:

@@ -19,10 +19,10 @@ def subnet_prefix(block: ipaddress.IPv4Network | ipaddress.IPv6Network) -> int:
 
 def subnet_count(block: ipaddress.IPv4Network | ipaddress.IPv6Network) -> int:
     """How many zone subnets the VPC holds."""
-    return 2 ** (subnet_prefix(block) - block.prefixlen)
+    return int(2 ** (subnet_prefix(block) - block.prefixlen))
 
 
 def subnets(cidr: str, zones: int) -> list[str]:
     """The subnet of each zone, in zone order (the loader has checked they fit)."""
     block = ipaddress.ip_network(cidr)
-    return [str(net) for _, net in zip(range(zones), block.subnets(new_prefix=subnet_prefix(block)))]
+    return [str(net) for _, net in zip(range(zones), block.subnets(new_prefix=subnet_prefix(block)), strict=False)]

@@ -45,8 +45,13 @@ OPTION_PARAMETERS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "scheduled_scaling": ("EnableScheduledScaling", lambda given: "true"),
 }
 # The parameters a scheduled_scaling block writes besides EnableScheduledScaling.
-SCHEDULE_PARAMETERS = {"up": "ScaleUpSchedule", "up_min_size": "ScaleUpMinSize", "down": "ScaleDownSchedule",
-                       "down_min_size": "ScaleDownMinSize", "timezone": "ScheduleTimezone"}
+SCHEDULE_PARAMETERS = {
+    "up": "ScaleUpSchedule",
+    "up_min_size": "ScaleUpMinSize",
+    "down": "ScaleDownSchedule",
+    "down_min_size": "ScaleDownMinSize",
+    "timezone": "ScheduleTimezone",
+}
 # The agent tag that tells the HF-token hook of the toolkit's AMIs which secret to read.
 HF_TOKEN_TAG = "hf-token-secret"
 
@@ -163,7 +168,11 @@ def signing_parameters(model: QueuesFile, queue_name: str) -> dict[str, str]:
 def signing_key_paths(model: QueuesFile, queue_name: str) -> tuple[str, ...]:
     """The SSM paths of the JWKS a queue's agents read: the public key, then the private one on the bootstrap queue."""
     params = signing_parameters(model, queue_name)
-    return tuple(params[p] for p in ("BuildkiteAgentVerificationKeySSMParameter", "BuildkiteAgentSigningKeySSMParameter") if p in params)
+    return tuple(
+        params[p]
+        for p in ("BuildkiteAgentVerificationKeySSMParameter", "BuildkiteAgentSigningKeySSMParameter")
+        if p in params
+    )
 
 
 def overrides(model: QueuesFile, queue: AwsQueue) -> dict[str, tuple[tuple[str, ...], Any]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-Finding = tuple[tuple, str]
+Finding = tuple[tuple[Any, ...], str]
 
 _TEMPLATE = re.compile(r"[$%]\{")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -26,7 +26,7 @@ def check(data: Any) -> list[Finding]:
     return list(_walk(data, ()))
 
 
-def _walk(value: Any, path: tuple) -> Iterator[Finding]:
+def _walk(value: Any, path: tuple[Any, ...]) -> Iterator[Finding]:
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(key, str):
@@ -39,10 +39,13 @@ def _walk(value: Any, path: tuple) -> Iterator[Finding]:
         yield from _string(value, path, prose=bool(path) and path[-1] in PROSE_KEYS)
 
 
-def _string(text: str, path: tuple, prose: bool) -> Iterator[Finding]:
+def _string(text: str, path: tuple[Any, ...], prose: bool) -> Iterator[Finding]:
     found = _TEMPLATE.search(text)
     if found:
-        yield path, f"'{found.group(0)}' would be read by Terraform as an expression or directive; queues.yaml takes literal values"
+        yield (
+            path,
+            f"'{found.group(0)}' would be read by Terraform as an expression or directive; queues.yaml takes literal values",
+        )
     control = (_CONTROL_IN_PROSE if prose else _CONTROL).search(text)
     if control:
         yield path, f"holds a control character ({control.group(0)!r}); write it on one line without it"

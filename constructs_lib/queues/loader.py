@@ -19,7 +19,7 @@ from constructs_lib.queues.problems import LoadError, Problem, kind_of
 from constructs_lib.queues.translate import translate
 
 
-def load_queues(path: str | os.PathLike, display: str | None = None) -> QueuesFile:
+def load_queues(path: str | os.PathLike[str], display: str | None = None) -> QueuesFile:
     display = display or os.fspath(path)
     return parse_queues(strict_yaml.read_file(os.fspath(path), display), display)
 

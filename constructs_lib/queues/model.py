@@ -24,8 +24,12 @@ def _named(regex: str, what: str) -> StringConstraints:
 
 
 # A Buildkite queue tag value; also the seed of stack and resource names.
-QueueName = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "queue name (letters, digits, '_', '.', '-'; at most 63)")]
-InstanceType = Annotated[str, _named(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z]+[0-9]*[a-z]*$", "EC2 instance type like g6.4xlarge")]
+QueueName = Annotated[
+    str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "queue name (letters, digits, '_', '.', '-'; at most 63)")
+]
+InstanceType = Annotated[
+    str, _named(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z]+[0-9]*[a-z]*$", "EC2 instance type like g6.4xlarge")
+]
 StackVersion = Annotated[str, _named(r"^v[0-9]+\.[0-9]+\.[0-9]+$", "stack version like v6.71.1")]
 AwsRegion = Annotated[str, _named(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", "AWS region like us-west-2")]
 SSM_MAX_LEVELS = 15
@@ -46,7 +50,9 @@ def _ssm_path(value: str) -> str:
 
 
 SsmPath = Annotated[
-    str, StringConstraints(max_length=1011), _named(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token"),
+    str,
+    StringConstraints(max_length=1011),
+    _named(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token"),
     AfterValidator(_ssm_path),
 ]
 AmiId = Annotated[str, _named(r"^ami-[0-9a-f]{8,17}$", "AMI id like ami-0123456789abcdef0")]
@@ -97,28 +103,55 @@ DynamoTable = Annotated[str, _named(r"^[A-Za-z0-9_.-]{3,255}$", "DynamoDB table 
 SecretName = Annotated[str, _named(r"^[A-Za-z0-9/_+=.@-]{1,512}$", "Secrets Manager secret name")]
 # ECR's own pattern: parts of lower-case letters and digits joined by one of . _ -, separated by /.
 EcrRepository = Annotated[
-    str, StringConstraints(min_length=2, max_length=256),
+    str,
+    StringConstraints(min_length=2, max_length=256),
     _named(r"^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$", "ECR repository name"),
 ]
-GcsBucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name"), AfterValidator(_gcs_bucket)]
+GcsBucket = Annotated[
+    str, _named(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name"), AfterValidator(_gcs_bucket)
+]
 GcsLocation = Annotated[str, _named(r"^[A-Za-z0-9-]+$", "GCS location like US")]
 GcpProject = Annotated[str, _named(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")]
 # GKE's Google Groups for RBAC: the umbrella group must have exactly this name, in the Workspace or Cloud Identity domain.
-GkeSecurityGroup = Annotated[str, _named(
-    r"^gke-security-groups@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
-    "Google Group gke-security-groups@<your domain> (GKE requires that name)",
-)]
-GceImage = Annotated[str, _named(r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$", "GCE image like debian-cloud/debian-12 (project/image or project/family)")]
+GkeSecurityGroup = Annotated[
+    str,
+    _named(
+        r"^gke-security-groups@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+        "Google Group gke-security-groups@<your domain> (GKE requires that name)",
+    ),
+]
+GceImage = Annotated[
+    str,
+    _named(
+        r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$",
+        "GCE image like debian-cloud/debian-12 (project/image or project/family)",
+    ),
+]
 Partition = Annotated[str, _named(r"^[1-9][0-9]{0,3}gb$", "GPU partition by memory like 18gb")]
 EnvName = Annotated[str, _named(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "environment variable name")]
 EnvValue = Annotated[str, StringConstraints(max_length=4096)]
 ContainerPath = Annotated[str, _named(r"^/[A-Za-z0-9._/-]{0,254}$", "absolute path like /fsx/hf_cache")]
-Volume = Annotated[str, _named(r"^/[A-Za-z0-9._/-]{0,254}:/[A-Za-z0-9._/-]{0,254}$", "volume like /dev/shm:/dev/shm (host path:container path)")]
+Volume = Annotated[
+    str,
+    _named(
+        r"^/[A-Za-z0-9._/-]{0,254}:/[A-Za-z0-9._/-]{0,254}$", "volume like /dev/shm:/dev/shm (host path:container path)"
+    ),
+]
 # An image registry with an optional path: `public.ecr.aws/q9t5s3a7`, `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`.
-Registry = Annotated[str, _named(r"^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)*$", "image registry like public.ecr.aws/q9t5s3a7")]
+Registry = Annotated[
+    str, _named(r"^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)*$", "image registry like public.ecr.aws/q9t5s3a7")
+]
 # Kubernetes object names (RFC 1123 subdomains) and label keys/values.
-KubeName = Annotated[str, _named(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", "Kubernetes name (lower-case letters, digits, '.', '-')")]
-LabelKey = Annotated[str, _named(r"^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$", "Kubernetes label key like nvidia.com/gpu.product")]
+KubeName = Annotated[
+    str, _named(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", "Kubernetes name (lower-case letters, digits, '.', '-')")
+]
+LabelKey = Annotated[
+    str,
+    _named(
+        r"^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
+        "Kubernetes label key like nvidia.com/gpu.product",
+    ),
+]
 LabelValue = Annotated[str, _named(r"^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$", "Kubernetes label value")]
 Capability = Annotated[str, _named(r"^[A-Z][A-Z_]{1,31}$", "Linux capability like IPC_LOCK")]
 ParameterValue = Union[str, int, bool]
@@ -138,12 +171,11 @@ class _Strict(BaseModel):
 class Accelerator(_Strict):
     """Accelerators each agent of a queue offers."""
 
-    type: Token = Field(
-        description="Accelerator kind as steps name it: l4, a100, h100, h200, b200, mi325, tpu, ..."
-    )
+    type: Token = Field(description="Accelerator kind as steps name it: l4, a100, h100, h200, b200, mi325, tpu, ...")
     count: int = Field(ge=1, le=16, description="Accelerators per agent.")
     partition: Optional[Partition] = Field(
-        None, description="A GPU partition (MIG slice) each job gets, by its memory: 18gb, 35gb, ... Absent: whole GPUs."
+        None,
+        description="A GPU partition (MIG slice) each job gets, by its memory: 18gb, 35gb, ... Absent: whole GPUs.",
     )
 
 
@@ -158,21 +190,26 @@ class SecretKeyRef(_Strict):
 class PodFields(_Strict):
     """Pod settings of a kubernetes runner (agent-stack-k8s podSpec)."""
 
-    node_selector: dict[LabelKey, LabelValue] = Field(default_factory=dict, description="Node labels the pod must land on.")
+    node_selector: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="Node labels the pod must land on."
+    )
     runtime_class: Optional[KubeName] = Field(None, description="runtimeClassName, e.g. nvidia.")
     host_network: bool = Field(False, description="Share the node's network (DNS policy ClusterFirstWithHostNet).")
     image_pull_secrets: list[KubeName] = Field([], description="Secrets to pull the CI image with.")
     priority_class: Optional[KubeName] = Field(None, description="priorityClassName.")
     capabilities: list[Capability] = Field([], description="Linux capabilities added to the container, e.g. IPC_LOCK.")
     secrets: dict[EnvName, SecretKeyRef] = Field(
-        default_factory=dict, description="Variables from Kubernetes secrets; trusted builds only (HF_TOKEN is governed by needs_hf_token)."
+        default_factory=dict,
+        description="Variables from Kubernetes secrets; trusted builds only (HF_TOKEN is governed by needs_hf_token).",
     )
 
 
 class Runner(_Strict):
     """How the jobs of a queue run in the CI image: the plugin and what the container gets."""
 
-    plugin: Literal["docker", "kubernetes"] = Field(description="docker#v5 on the agent's host, or agent-stack-k8s pods.")
+    plugin: Literal["docker", "kubernetes"] = Field(
+        description="docker#v5 on the agent's host, or agent-stack-k8s pods."
+    )
     gpus: Optional[Literal["all", "count", "partition", "none"]] = Field(
         None,
         description="How GPUs reach the container: all (docker --gpus all), count (kubernetes nvidia.com/gpu: the job's count), "
@@ -180,23 +217,33 @@ class Runner(_Strict):
         "Absent: partition or all (docker) and count (kubernetes) on queues with accelerators, else none.",
     )
     pull_through_cache: Optional[Registry] = Field(
-        None, description="Pull the CI image through this registry prefix (an ECR pull-through cache): <prefix>/<path after the registry host>."
+        None,
+        description="Pull the CI image through this registry prefix (an ECR pull-through cache): <prefix>/<path after the registry host>.",
     )
     hf_home: Optional[ContainerPath] = Field(
-        None, description="HF_HOME in the container. Absent: the agent's HF_HOME is passed by name (docker) or not set (kubernetes)."
+        None,
+        description="HF_HOME in the container. Absent: the agent's HF_HOME is passed by name (docker) or not set (kubernetes).",
     )
     environment: dict[EnvName, EnvValue] = Field(default_factory=dict, description="Variables set in the container.")
     pass_environment: list[EnvName] = Field([], description="The job's variables passed to the container by name.")
-    secrets: list[EnvName] = Field([], description="docker: the agent's secret variables passed by name, in trusted builds only.")
-    volumes: list[Volume] = Field([], description="Host paths mounted into the container (kubernetes: hostPath volumes).")
-    mount_buildkite_agent: bool = Field(False, description="docker: mount the agent binary (artifact uploads from inside).")
+    secrets: list[EnvName] = Field(
+        [], description="docker: the agent's secret variables passed by name, in trusted builds only."
+    )
+    volumes: list[Volume] = Field(
+        [], description="Host paths mounted into the container (kubernetes: hostPath volumes)."
+    )
+    mount_buildkite_agent: bool = Field(
+        False, description="docker: mount the agent binary (artifact uploads from inside)."
+    )
     pod: Optional[PodFields] = Field(None, description="kubernetes only: pod settings.")
 
 
 class QueueRouting(_Strict):
     """How the bootstrap places test steps on this queue."""
 
-    general: bool = Field(True, description="Take any step whose needs fit. False: only pinned labels, named devices and hardware lines.")
+    general: bool = Field(
+        True, description="Take any step whose needs fit. False: only pinned labels, named devices and hardware lines."
+    )
     labels: list[str] = Field([], description="Step labels always sent to this queue.")
     devices: list[DeviceName] = Field(
         [], description="Device names of the tested repository's step files (`device:`) served by this queue."
@@ -207,8 +254,13 @@ class QueueRouting(_Strict):
 
 
 # The Elastic CI Stack's cron form for scheduled scaling (its AllowedPattern): five fields.
-Cron = Annotated[str, _named(r"^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+$", "cron schedule like '0 8 * * MON-FRI'")]
-TimeZone = Annotated[str, _named(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "IANA time zone like UTC or America/Los_Angeles")]
+Cron = Annotated[
+    str,
+    _named(r"^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+$", "cron schedule like '0 8 * * MON-FRI'"),
+]
+TimeZone = Annotated[
+    str, _named(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "IANA time zone like UTC or America/Los_Angeles")
+]
 
 
 class ScheduledScaling(_Strict):
@@ -217,7 +269,9 @@ class ScheduledScaling(_Strict):
     up: Cron = Field(description="When the working day starts (cron, in `timezone`).")
     up_min_size: int = Field(ge=0, le=MAX_AGENT_INSTANCES, description="Instances kept running from `up` until `down`.")
     down: Cron = Field(description="When it ends.")
-    down_min_size: int = Field(0, ge=0, le=MAX_AGENT_INSTANCES, description="Instances kept running from `down` until `up`.")
+    down_min_size: int = Field(
+        0, ge=0, le=MAX_AGENT_INSTANCES, description="Instances kept running from `down` until `up`."
+    )
     timezone: TimeZone = "UTC"
 
 
@@ -226,7 +280,9 @@ class AwsQueueOptions(_Strict):
 
     root_volume_size: Optional[int] = Field(None, ge=10, le=16384, description="Root volume size in GB.")
     ecr_plugin: Optional[bool] = Field(None, description="Enable the Elastic CI Stack's ECR plugin.")
-    docker_userns_remap: Optional[bool] = Field(None, description="Docker user-namespace remap; off for docker-in-docker.")
+    docker_userns_remap: Optional[bool] = Field(
+        None, description="Docker user-namespace remap; off for docker-in-docker."
+    )
     terminate_after_job: Optional[bool] = Field(None, description="Terminate each instance after one job.")
     imdsv2_required: Optional[bool] = Field(None, description="Require IMDSv2 tokens (safe default: true).")
     root_volume_encrypted: Optional[bool] = Field(None, description="Encrypt the root volume (safe default: true).")
@@ -235,18 +291,25 @@ class AwsQueueOptions(_Strict):
     )
     # The scale settings vLLM's fleet tuned under load (ci-infra#425, #426, #479).
     scale_in_idle_period: Optional[int] = Field(
-        None, ge=60, le=86400,
+        None,
+        ge=60,
+        le=86400,
         description="Seconds an idle instance waits before scale-in (stack default 600; vLLM's GPU queues 1200).",
     )
-    on_demand_percentage: Optional[int] = Field(None, ge=0, le=100, description="Share of on-demand instances; the rest spot.")
+    on_demand_percentage: Optional[int] = Field(
+        None, ge=0, le=100, description="Share of on-demand instances; the rest spot."
+    )
     scheduled_scaling: Optional[ScheduledScaling] = Field(
-        None, description="Warm capacity by the clock (Elastic CI Stack v6.x: EnableScheduledScaling); min_size is the minimum kept warm always."
+        None,
+        description="Warm capacity by the clock (Elastic CI Stack v6.x: EnableScheduledScaling); min_size is the minimum kept warm always.",
     )
     docker_prune_until: Optional[Annotated[str, _named(r"^([0-9]+[smhd])+$", "duration like 4h or 1d12h")]] = Field(
-        None, description="Docker's scheduled prune removes what is older than this (v6.71.1: DockerPruneUntil, default 4h)."
+        None,
+        description="Docker's scheduled prune removes what is older than this (v6.71.1: DockerPruneUntil, default 4h).",
     )
     parameters: dict[str, ParameterValue] = Field(
-        default_factory=dict, description="Further Elastic CI Stack parameters, checked against the pinned version's catalog."
+        default_factory=dict,
+        description="Further Elastic CI Stack parameters, checked against the pinned version's catalog.",
     )
 
 
@@ -266,10 +329,12 @@ class AwsQueue(AwsQueueOptions):
         "(the Elastic CI Stack's own). Absent: gpu for x86_64 queues with accelerators, cpu for x86_64 queues that need the HF token, else stack.",
     )
     builder: bool = Field(
-        False, description="Takes the image builds of its builds and may push: to the repositories and build-cache prefix of the builds it serves, nowhere else."
+        False,
+        description="Takes the image builds of its builds and may push: to the repositories and build-cache prefix of the builds it serves, nowhere else.",
     )
     pushes: Optional[bool] = Field(
-        None, description="May push to the repositories and build-cache prefix of the builds it serves without taking image builds (e.g. manifests). Absent: as builder."
+        None,
+        description="May push to the repositories and build-cache prefix of the builds it serves without taking image builds (e.g. manifests). Absent: as builder.",
     )
     needs_hf_token: bool = Field(False, description="May read the HF token secret.")
 
@@ -288,16 +353,19 @@ class TpuFleet(_Strict):
         description="node: the TPU Node's TensorFlow/PyTorch version (e.g. pytorch-2.0); vm: the TPU VM runtime (e.g. v2-alpha-tpuv5-lite)."
     )
     architecture: Literal["node", "vm"] = Field(
-        "node", description="node: google_tpu_node plus an agent host VM each; vm: TPU VMs (v5e, v6e, v7x) running the agent."
+        "node",
+        description="node: google_tpu_node plus an agent host VM each; vm: TPU VMs (v5e, v6e, v7x) running the agent.",
     )
     host_machine_type: GcpMachineType = Field("e2-standard-4", description="Agent host VM (architecture node).")
     host_image: GceImage = Field("debian-cloud/debian-12", description="Agent host boot image (architecture node).")
     data_disk_gb: int = Field(500, ge=10, le=65536, description="Persistent SSD used as Docker's data root.")
     data_disk_type: Optional[Literal["pd-ssd", "pd-balanced", "hyperdisk-balanced"]] = Field(
-        None, description="Data disk type; default pd-ssd, hyperdisk-balanced for v6e and v7x (which support only Hyperdisk)."
+        None,
+        description="Data disk type; default pd-ssd, hyperdisk-balanced for v6e and v7x (which support only Hyperdisk).",
     )
     cidr_block: Optional[Cidr] = Field(
-        None, description="Architecture node: a block holding one /29 per TPU (a /26 for 8), outside the region's subnet."
+        None,
+        description="Architecture node: a block holding one /29 per TPU (a /26 for 8), outside the region's subnet.",
     )
     preemptible: bool = False
 
@@ -305,7 +373,9 @@ class TpuFleet(_Strict):
 class KubernetesQueue(_Strict):
     """A queue whose jobs run as pods (Buildkite agent-stack-k8s)."""
 
-    cluster: Optional[str] = Field(None, description="Cluster the agent stack runs in; the optional GKE cluster when absent.")
+    cluster: Optional[str] = Field(
+        None, description="Cluster the agent stack runs in; the optional GKE cluster when absent."
+    )
 
     def runs_on(self, cluster: str) -> bool:
         """Whether the agent stack runs in `cluster` (the GKE cluster's name)."""
@@ -326,13 +396,18 @@ ClusterName = Annotated[str, _named(r"^[A-Za-z0-9]{1,64}$", "Buildkite cluster n
 class QueueInBuildkite(_Strict):
     """The queue's side in Buildkite: its cluster queue (buildkite stack) and its agents' verification of signed jobs."""
 
-    cluster: Optional[ClusterName] = Field(None, description="The cluster it belongs to (buildkite.clusters). Absent: the first cluster.")
-    dispatch_paused: bool = Field(False, description="Pause dispatch: jobs wait in the queue while its agents finish what they run (drain).")
+    cluster: Optional[ClusterName] = Field(
+        None, description="The cluster it belongs to (buildkite.clusters). Absent: the first cluster."
+    )
+    dispatch_paused: bool = Field(
+        False, description="Pause dispatch: jobs wait in the queue while its agents finish what they run (drain)."
+    )
     retry_agent_affinity: Optional[Literal["prefer-warmest", "prefer-different"]] = Field(
         None, description="Which agent a retried job prefers: prefer-warmest (Buildkite's default) or prefer-different."
     )
     verification_failure: Optional[VerificationFailure] = Field(
-        None, description="What its agents do with a job whose signature is missing or wrong: warn (run it, log a warning) or block "
+        None,
+        description="What its agents do with a job whose signature is missing or wrong: warn (run it, log a warning) or block "
         "(refuse it). Absent: buildkite.signing.verification_failure.",
     )
 
@@ -353,19 +428,27 @@ class Queue(_Strict):
         "A queue with accelerators is of their type's family.",
     )
     variant: Optional[Token] = Field(
-        None, description="The variant step files name after a dash: `cpu-small` is variant small of a CPU queue, `b200-k8s` variant k8s of a b200 queue."
+        None,
+        description="The variant step files name after a dash: `cpu-small` is variant small of a CPU queue, `b200-k8s` variant k8s of a b200 queue.",
     )
-    architecture: Architecture = Field("x86_64", description="CPU architecture of the agents; image builds run on a builder of their own.")
+    architecture: Architecture = Field(
+        "x86_64", description="CPU architecture of the agents; image builds run on a builder of their own."
+    )
     builds: list[BuildKind] = Field(
-        list(BUILD_KINDS), min_length=1,
+        list(BUILD_KINDS),
+        min_length=1,
         description="Builds it serves: premerge (trusted PR and feature-branch builds), postmerge (the default branch), release, "
         "untrusted (PRs from forks or unknown repositories). A queue that pushes serves untrusted builds alone or not at all.",
     )
     timeout_in_minutes: Optional[int] = Field(
-        None, ge=1, le=10080, description="Timeout of its jobs that set none (a mirror's own, else this, else its parent step's)."
+        None,
+        ge=1,
+        le=10080,
+        description="Timeout of its jobs that set none (a mirror's own, else this, else its parent step's).",
     )
     runner: Optional[Union[Name, Runner]] = Field(
-        None, description="How its jobs run in the CI image: a runner of the top-level runners, or one written here. Absent: the plugin of its hosting with the toolkit's defaults."
+        None,
+        description="How its jobs run in the CI image: a runner of the top-level runners, or one written here. Absent: the plugin of its hosting with the toolkit's defaults.",
     )
     routing: QueueRouting = Field(default_factory=QueueRouting)
     aws: Optional[AwsQueue] = Field(None, description="Hosted by an Elastic CI Stack on AWS.")
@@ -373,7 +456,8 @@ class Queue(_Strict):
     kubernetes: Optional[KubernetesQueue] = Field(None, description="Hosted on Kubernetes.")
     external: Optional[ExternalQueue] = Field(None, description="Hosted elsewhere.")
     buildkite: QueueInBuildkite = Field(
-        default_factory=QueueInBuildkite, description="Where the queue lives in Buildkite and how Buildkite dispatches to it."
+        default_factory=QueueInBuildkite,
+        description="Where the queue lives in Buildkite and how Buildkite dispatches to it.",
     )
 
     @property
@@ -433,16 +517,20 @@ class EcrPublic(_Strict):
         description="The registry alias: images are public.ecr.aws/<alias>/<repository>."
     )
     repositories: RepositoriesField = Field(
-        min_length=1, description="Repositories of that registry, each with the builds whose builders push to it (premerge, postmerge, release, untrusted)."
+        min_length=1,
+        description="Repositories of that registry, each with the builds whose builders push to it (premerge, postmerge, release, untrusted).",
     )
 
 
 class EcrPrivate(_Strict):
     repositories: RepositoriesField = Field(
-        min_length=1, description="Repositories the toolkit creates in the main region, each with the builds whose builders push to it."
+        min_length=1,
+        description="Repositories the toolkit creates in the main region, each with the builds whose builders push to it.",
     )
     untagged_days: int = Field(7, ge=1, le=3650, description="Untagged images are removed after this many days.")
-    keep_images: int = Field(1000, ge=1, le=10000, description="At most this many images per repository; the oldest go first.")
+    keep_images: int = Field(
+        1000, ge=1, le=10000, description="At most this many images per repository; the oldest go first."
+    )
 
 
 # How far each kind of build is trusted: a build reads what its own kind and more trusted ones wrote
@@ -459,8 +547,12 @@ def readable_kinds(serves: Sequence[BuildKind]) -> tuple[BuildKind, ...]:
 class LayerCaches(_Strict):
     """BuildKit layer caches of the image builds: private ECR repositories, never public (intermediate layers stay private)."""
 
-    region: Optional[AwsRegion] = Field(None, description="Where the toolkit creates them: the image builders' region. Absent: aws.region.")
-    expire_days: int = Field(14, ge=1, le=3650, description="Cache entries are removed this many days after they were pushed.")
+    region: Optional[AwsRegion] = Field(
+        None, description="Where the toolkit creates them: the image builders' region. Absent: aws.region."
+    )
+    expire_days: int = Field(
+        14, ge=1, le=3650, description="Cache entries are removed this many days after they were pushed."
+    )
     repositories: RepositoriesField = Field(
         min_length=1,
         description="Cache repositories, each with the builds that write it. A build reads its own and those of more trusted builds "
@@ -473,7 +565,11 @@ class LayerCaches(_Strict):
     def read_by(self, kinds: Sequence[BuildKind]) -> tuple[str, ...]:
         """The repositories builds of these kinds may read: their own and more trusted ones, most trusted last."""
         readable = set(readable_kinds(kinds))
-        ranked = [(max(TRUST_RANK[k] for k in served), name) for name, served in self.repositories.items() if readable & set(served)]
+        ranked = [
+            (max(TRUST_RANK[k] for k in served), name)
+            for name, served in self.repositories.items()
+            if readable & set(served)
+        ]
         return tuple(name for _, name in sorted(ranked, key=lambda item: item[0]))
 
 
@@ -482,7 +578,9 @@ class CiRegistry(_Strict):
 
     ecr_public: Optional[EcrPublic] = None
     ecr_private: Optional[EcrPrivate] = None
-    caches: Optional[LayerCaches] = Field(None, description="BuildKit layer caches of the image builds, per kind of build.")
+    caches: Optional[LayerCaches] = Field(
+        None, description="BuildKit layer caches of the image builds, per kind of build."
+    )
 
     @property
     def image_registry(self) -> Optional[str]:
@@ -501,13 +599,19 @@ class CiRegistry(_Strict):
         if given is None:
             return ()
         return tuple(name for name, served in given.repositories.items() if set(served) & set(kinds))
-    pull_through_cache: Optional[Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]{1,29}$", "ECR repository prefix")]] = Field(
-        None, description="A pull-through cache of public.ecr.aws in the main region under this repository prefix; every queue may pull through it."
+
+    pull_through_cache: Optional[Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]{1,29}$", "ECR repository prefix")]] = (
+        Field(
+            None,
+            description="A pull-through cache of public.ecr.aws in the main region under this repository prefix; every queue may pull through it.",
+        )
     )
 
 
 class CiImages(_Strict):
-    gpu: Optional[SsmPath] = Field(None, description="SSM parameter holding the GPU AMI's id, per region (make ami KIND=gpu writes it).")
+    gpu: Optional[SsmPath] = Field(
+        None, description="SSM parameter holding the GPU AMI's id, per region (make ami KIND=gpu writes it)."
+    )
     cpu: Optional[SsmPath] = Field(None, description="SSM parameter holding the CPU AMI's id (make ami KIND=cpu).")
 
 
@@ -521,7 +625,8 @@ class ModelCache(_Strict):
     """A model cache every GPU host shares: an EFS file system per region, mounted on the hosts where the queue's runner keeps HF_HOME."""
 
     throughput: Literal["elastic", "bursting"] = Field(
-        "elastic", description="EFS throughput mode: elastic (pay per GB read and written, up to GiB/s) or bursting (credits by size)."
+        "elastic",
+        description="EFS throughput mode: elastic (pay per GB read and written, up to GiB/s) or bursting (credits by size).",
     )
 
 
@@ -529,14 +634,20 @@ class Aws(_Strict):
     region: AwsRegion
     stack_version: StackVersion = "v6.71.1"
     agent_token_path: Optional[SsmPath] = Field(
-        None, description="SSM SecureString of the agent token, without a buildkite section (with one, each cluster names its own)."
+        None,
+        description="SSM SecureString of the agent token, without a buildkite section (with one, each cluster names its own).",
     )
     hf_token_secret: SecretName
-    registry: Optional[CiRegistry] = Field(None, description="Where the CI images are: every queue pulls, builders push.")
-    images: Optional[CiImages] = Field(None, description="The toolkit's AMIs (make ami), by the SSM parameters that hold their ids.")
+    registry: Optional[CiRegistry] = Field(
+        None, description="Where the CI images are: every queue pulls, builders push."
+    )
+    images: Optional[CiImages] = Field(
+        None, description="The toolkit's AMIs (make ami), by the SSM parameters that hold their ids."
+    )
     build_cache_bucket: Optional[S3Bucket] = None
     model_cache: Optional[ModelCache] = Field(
-        None, description="A shared model cache (EFS) in each region whose queues' runners keep HF_HOME on a host volume; absent: none."
+        None,
+        description="A shared model cache (EFS) in each region whose queues' runners keep HF_HOME on a host volume; absent: none.",
     )
     state: AwsState
     networks: dict[AwsRegion, AwsRegionNetwork] = Field(description="Shared network per region used by a queue.")
@@ -564,7 +675,8 @@ class Gke(_Strict):
     pods_cidr: Cidr = Field("10.64.0.0/14", description="Secondary range for pods.")
     services_cidr: Cidr = Field("10.50.16.0/20", description="Secondary range for services.")
     authorized_networks: list[Cidr] = Field(
-        [], description="CIDRs that may reach the control plane's public endpoint (operators running helm/kubectl); none by default."
+        [],
+        description="CIDRs that may reach the control plane's public endpoint (operators running helm/kubectl); none by default.",
     )
     rbac_security_group: Optional[GkeSecurityGroup] = Field(
         None,
@@ -576,7 +688,8 @@ class Gke(_Strict):
 
 class GcpSecrets(_Strict):
     agent_token: Optional[Name] = Field(
-        None, description="Secret Manager secret holding the agent token, without a buildkite section (with one, each cluster names its own)."
+        None,
+        description="Secret Manager secret holding the agent token, without a buildkite section (with one, each cluster names its own).",
     )
     hf_token: Name = Field(description="Secret Manager secret holding the HF token.")
 
@@ -605,11 +718,10 @@ class Gcp(_Strict):
 
 
 class Routing(_Strict):
-    default_gpu: Token = Field(
-        description="Accelerator a step gets when it asks for GPUs without naming a type."
-    )
+    default_gpu: Token = Field(description="Accelerator a step gets when it asks for GPUs without naming a type.")
     hf_token_for_fork_prs: bool = Field(
-        False, description="Refused when true: untrusted builds (PRs from forks or unknown repositories) never get HF_TOKEN. Kept so that old files say why."
+        False,
+        description="Refused when true: untrusted builds (PRs from forks or unknown repositories) never get HF_TOKEN. Kept so that old files say why.",
     )
     bootstrap_queue: Optional[QueueName] = Field(
         None,
@@ -618,16 +730,20 @@ class Routing(_Strict):
     )
 
 
-
 # -- Buildkite itself: the organization's clusters, pipelines and signing keys -------------
 
 OrgSlug = Annotated[str, _named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite organization slug")]
-PipelineSlug = Annotated[str, _named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite pipeline slug (lower-case letters, digits, '-')")]
+PipelineSlug = Annotated[
+    str, _named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite pipeline slug (lower-case letters, digits, '-')")
+]
 # A repository a pipeline builds or the toolkit is cloned from: https or git@ URLs; a shell word, never code.
-RepositoryUrl = Annotated[str, _named(
-    r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)$",
-    "repository URL like https://github.com/vllm-project/vllm.git",
-)]
+RepositoryUrl = Annotated[
+    str,
+    _named(
+        r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)$",
+        "repository URL like https://github.com/vllm-project/vllm.git",
+    ),
+]
 GitRef = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$", "git branch or tag")]
 HexColor = Annotated[str, _named(r"^#[0-9A-Fa-f]{6}$", "colour like #BADA55")]
 KeyId = Annotated[str, _named(r"^[A-Za-z0-9._-]{1,128}$", "JWKS key id (letters, digits, '.', '_', '-')")]
@@ -641,7 +757,8 @@ class Cluster(_Strict):
     emoji: Optional[Annotated[str, _named(r"^:[a-z0-9_+-]+:$", "emoji like :rocket:")]] = None
     color: Optional[HexColor] = None
     agent_token_path: Optional[SsmPath] = Field(
-        None, description="SSM SecureString holding the cluster's agent token, in every region with AWS queues of the cluster."
+        None,
+        description="SSM SecureString holding the cluster's agent token, in every region with AWS queues of the cluster.",
     )
     agent_token_secret: Optional[Name] = Field(
         None, description="Secret Manager secret holding the cluster's agent token, for its TPU and Kubernetes queues."
@@ -656,10 +773,12 @@ class ProviderSettings(_Strict):
     build_tags: Optional[bool] = None
     build_pull_requests: Optional[bool] = None
     build_pull_request_forks: Optional[bool] = Field(
-        None, description="Build PRs from forks: their builds are untrusted (constructs_lib.queues.trust) and run on untrusted queues."
+        None,
+        description="Build PRs from forks: their builds are untrusted (constructs_lib.queues.trust) and run on untrusted queues.",
     )
     prefix_pull_request_fork_branch_names: Optional[bool] = Field(
-        None, description="A fork's main becomes <owner>:main, so that branch conditions never take a fork's branch for the pipeline's."
+        None,
+        description="A fork's main becomes <owner>:main, so that branch conditions never take a fork's branch for the pipeline's.",
     )
     build_pull_request_ready_for_review: Optional[bool] = None
     build_pull_request_labels_changed: Optional[bool] = None
@@ -678,10 +797,17 @@ class ProviderSettings(_Strict):
 class Schedule(_Strict):
     """A scheduled build of the pipeline."""
 
-    cron: Annotated[str, _named(r"^(@[a-z]+|[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,/-]+( [A-Za-z_/+-]+)?)$",
-                                "cron line like '0 9 * * *' or '0 9 * * * America/Los_Angeles'")]
+    cron: Annotated[
+        str,
+        _named(
+            r"^(@[a-z]+|[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,/-]+( [A-Za-z_/+-]+)?)$",
+            "cron line like '0 9 * * *' or '0 9 * * * America/Los_Angeles'",
+        ),
+    ]
     branch: Optional[GitRef] = Field(None, description="Absent: the pipeline's default branch.")
-    environment: dict[EnvName, EnvValue] = Field(default_factory=dict, description="Variables of the scheduled builds, e.g. NIGHTLY: '1'.")
+    environment: dict[EnvName, EnvValue] = Field(
+        default_factory=dict, description="Variables of the scheduled builds, e.g. NIGHTLY: '1'."
+    )
     message: Optional[str] = Field(None, max_length=200)
     enabled: bool = True
 
@@ -691,12 +817,15 @@ class Pipeline(_Strict):
 
     name: str = Field(min_length=1, max_length=100)
     repository: RepositoryUrl
-    cluster: Optional[ClusterName] = Field(None, description="Its cluster: it runs jobs on that cluster's queues only. Absent: the first cluster.")
+    cluster: Optional[ClusterName] = Field(
+        None, description="Its cluster: it runs jobs on that cluster's queues only. Absent: the first cluster."
+    )
     default_branch: GitRef = "main"
     description: Optional[str] = Field(None, max_length=500)
     visibility: Literal["PUBLIC", "PRIVATE"] = "PRIVATE"
     default_team_id: Optional[Annotated[str, _named(r"^[A-Za-z0-9=+/_-]{1,200}$", "GraphQL id")]] = Field(
-        None, description="GraphQL id of the team given the pipeline at creation: Buildkite requires one in organizations with teams."
+        None,
+        description="GraphQL id of the team given the pipeline at creation: Buildkite requires one in organizations with teams.",
     )
     skip_intermediate_builds: bool = False
     skip_intermediate_builds_branch_filter: Optional[BranchFilter] = None
@@ -706,7 +835,8 @@ class Pipeline(_Strict):
     maximum_timeout_in_minutes: Optional[int] = Field(None, ge=1, le=10080)
     provider_settings: ProviderSettings = Field(default_factory=ProviderSettings)
     bootstrap_environment: dict[EnvName, EnvValue] = Field(
-        default_factory=dict, description="Settings of the bootstrap step (PIPELINE_FILE, QUEUES_FILE, ...): README, Calling it."
+        default_factory=dict,
+        description="Settings of the bootstrap step (PIPELINE_FILE, QUEUES_FILE, ...): README, Calling it.",
     )
     schedules: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], Schedule] = Field(
         default_factory=dict, description="Scheduled builds by label."
@@ -728,9 +858,12 @@ class Signing(_Strict):
         description="SSM SecureString of the private JWKS, in the bootstrap queue's region; only the bootstrap queue reads it."
     )
     public_key_path: SsmPath = Field(description="SSM parameter of the public JWKS, in every region with AWS queues.")
-    public_key_secret: Optional[Name] = Field(None, description="Secret Manager secret of the public JWKS: TPU hosts and Kubernetes agents.")
+    public_key_secret: Optional[Name] = Field(
+        None, description="Secret Manager secret of the public JWKS: TPU hosts and Kubernetes agents."
+    )
     verification_failure: VerificationFailure = Field(
-        "block", description="What agents do with a job without a valid signature, unless the queue says: warn (while rolling out) or block."
+        "block",
+        description="What agents do with a job without a valid signature, unless the queue says: warn (while rolling out) or block.",
     )
 
 
@@ -739,7 +872,9 @@ class BuildkiteOrg(_Strict):
 
     organization: OrgSlug
     clusters: dict[ClusterName, Cluster] = Field(min_length=1)
-    toolkit: Optional[Toolkit] = Field(None, description="Where the pipelines' bootstrap step clones the toolkit from; needed with pipelines.")
+    toolkit: Optional[Toolkit] = Field(
+        None, description="Where the pipelines' bootstrap step clones the toolkit from; needed with pipelines."
+    )
     pipelines: dict[PipelineSlug, Pipeline] = Field(default_factory=dict)
     signing: Optional[Signing] = None
 
@@ -752,7 +887,9 @@ class QueuesFile(_Strict):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="queues.yaml", defer_build=True)
 
-    buildkite: Optional[BuildkiteOrg] = Field(None, description="Buildkite itself: clusters, cluster queues, pipelines, signing.")
+    buildkite: Optional[BuildkiteOrg] = Field(
+        None, description="Buildkite itself: clusters, cluster queues, pipelines, signing."
+    )
     aws: Optional[Aws] = None
     gcp: Optional[Gcp] = None
     routing: Routing

@@ -12,6 +12,7 @@ never imported), and the generator runs from a virtualenv of its own. Pure.
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
 import yaml
 
@@ -35,13 +36,18 @@ def bootstrap_command(toolkit: Toolkit) -> str:
     )
 
 
-def bootstrap_step(model: QueuesFile, slug: str) -> dict:
+def bootstrap_step(model: QueuesFile, slug: str) -> dict[str, Any]:
     """The bootstrap step of pipeline `slug` as a pipeline step."""
     bk = model.buildkite
     if bk is None or bk.toolkit is None:
         raise ValueError("queues.yaml has no buildkite.toolkit")
     pipeline = bk.pipelines[slug]
-    step: dict = {"label": LABEL, "key": "bootstrap", "agents": {"queue": model.bootstrap_queue()}, "command": bootstrap_command(bk.toolkit)}
+    step: dict[str, Any] = {
+        "label": LABEL,
+        "key": "bootstrap",
+        "agents": {"queue": model.bootstrap_queue()},
+        "command": bootstrap_command(bk.toolkit),
+    }
     if pipeline.bootstrap_environment:
         step["env"] = dict(sorted(pipeline.bootstrap_environment.items()))
     return step
@@ -60,4 +66,6 @@ _Dumper.add_representer(str, _string)
 
 def stored_steps(model: QueuesFile, slug: str) -> str:
     """The YAML Buildkite stores as the pipeline's steps (before signing)."""
-    return yaml.dump({"steps": [bootstrap_step(model, slug)]}, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000)
+    return yaml.dump(
+        {"steps": [bootstrap_step(model, slug)]}, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000
+    )

@@ -10,9 +10,8 @@ import ipaddress
 import re
 from typing import Any, Iterator, Optional, Sequence
 
+from constructs_lib.queues import aws_network, gcp_names, model_cache, places, stack_catalog
 from constructs_lib.queues import elastic_ci_parameters as ecp
-from constructs_lib.queues import gcp_names
-from constructs_lib.queues import aws_network, model_cache, places, stack_catalog
 from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, UNTRUSTED, Queue, QueueInBuildkite, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 
@@ -23,9 +22,31 @@ Finding = tuple[Path, str]
 def check(model: QueuesFile) -> list[Finding]:
     findings: list[Finding] = []
     for rule in (
-        _hosting, _sizes, _stack_names, _aws, _aws_places, _catalog, _networks, _tpu, _tpu_names,
-        _gcp_places, _gcp_cidrs, _gcp_names, _gke, _helm_releases, _routing, _offers, _runners, _images, _registry,
-        _push_rights, _repository_kinds, _model_cache_mounts, _agent_tokens, _pipelines, _signing,
+        _hosting,
+        _sizes,
+        _stack_names,
+        _aws,
+        _aws_places,
+        _catalog,
+        _networks,
+        _tpu,
+        _tpu_names,
+        _gcp_places,
+        _gcp_cidrs,
+        _gcp_names,
+        _gke,
+        _helm_releases,
+        _routing,
+        _offers,
+        _runners,
+        _images,
+        _registry,
+        _push_rights,
+        _repository_kinds,
+        _model_cache_mounts,
+        _agent_tokens,
+        _pipelines,
+        _signing,
     ):
         findings.extend(rule(model))
     return findings
@@ -39,7 +60,7 @@ def _hosting(model: QueuesFile) -> Iterator[Finding]:
             yield ("queues", name), f"needs exactly one of {', '.join(HOSTINGS)} to say how it is hosted (got {what})"
 
 
-def _min_max(path: tuple, low: int, high: int, low_key: str, high_key: str) -> Iterator[Finding]:
+def _min_max(path: tuple[Any, ...], low: int, high: int, low_key: str, high_key: str) -> Iterator[Finding]:
     if low > high:
         yield path + (high_key,), f"must be >= {low_key} ({high} < {low})"
 
@@ -49,13 +70,24 @@ def _sizes(model: QueuesFile) -> Iterator[Finding]:
         yield from _min_max(("queues", name, "aws"), aws.min_size, aws.max_size, "min_size", "max_size")
         schedule = ecp.option(model, aws, "scheduled_scaling")
         if schedule is not None:
-            path: Path = ("queues", name, "aws", "scheduled_scaling") if aws.scheduled_scaling else ("aws", "queue_defaults", "scheduled_scaling")
-            sizes = [("min_size", aws.min_size), ("down_min_size", schedule.down_min_size), ("up_min_size", schedule.up_min_size),
-                     ("max_size", aws.max_size)]
-            for (low_key, low), (high_key, high) in zip(sizes, sizes[1:]):
+            path: Path = (
+                ("queues", name, "aws", "scheduled_scaling")
+                if aws.scheduled_scaling
+                else ("aws", "queue_defaults", "scheduled_scaling")
+            )
+            sizes = [
+                ("min_size", aws.min_size),
+                ("down_min_size", schedule.down_min_size),
+                ("up_min_size", schedule.up_min_size),
+                ("max_size", aws.max_size),
+            ]
+            for (low_key, low), (high_key, high) in zip(sizes, sizes[1:], strict=False):
                 if low > high:
-                    yield path + ((high_key,) if high_key != "max_size" else (low_key,)), (
-                        f"{high_key} ({high}) is below {low_key} ({low}); keep min_size <= down_min_size <= up_min_size <= max_size"
+                    yield (
+                        path + ((high_key,) if high_key != "max_size" else (low_key,)),
+                        (
+                            f"{high_key} ({high}) is below {low_key} ({low}); keep min_size <= down_min_size <= up_min_size <= max_size"
+                        ),
                     )
     if model.gcp and model.gcp.gke:
         for pool_name, pool in model.gcp.gke.node_pools.items():
@@ -70,12 +102,18 @@ def _stack_names(model: QueuesFile) -> Iterator[Finding]:
         stack = ecp.stack_name(name)
         role = ecp.instance_role_name(name)
         if len(role) > ecp.MAX_IAM_ROLE_NAME:
-            yield ("queues", name), (
-                f"gives the Elastic CI Stack's instance role the name {role} ({len(role)} characters; IAM's limit is "
-                f"{ecp.MAX_IAM_ROLE_NAME}); shorten the queue name to at most {ecp.MAX_IAM_ROLE_NAME - len(role) + len(name)}"
+            yield (
+                ("queues", name),
+                (
+                    f"gives the Elastic CI Stack's instance role the name {role} ({len(role)} characters; IAM's limit is "
+                    f"{ecp.MAX_IAM_ROLE_NAME}); shorten the queue name to at most {ecp.MAX_IAM_ROLE_NAME - len(role) + len(name)}"
+                ),
             )
         if stack.lower() in seen:
-            yield ("queues", name), f"gives the stack name {stack}, as queue {seen[stack.lower()]} does (IAM names ignore case); rename one"
+            yield (
+                ("queues", name),
+                f"gives the stack name {stack}, as queue {seen[stack.lower()]} does (IAM names ignore case); rename one",
+            )
         else:
             seen[stack.lower()] = name
 
@@ -87,7 +125,9 @@ def _aws_places(model: QueuesFile) -> Iterator[Finding]:
     if model.aws.state.region:
         regions.append((("aws", "state", "region"), model.aws.state.region))
     regions += [(("aws", "networks", region), region) for region in model.aws.networks]
-    regions += [(("queues", name, "aws", "region"), aws.region) for name, aws in model.aws_queues().items() if aws.region]
+    regions += [
+        (("queues", name, "aws", "region"), aws.region) for name, aws in model.aws_queues().items() if aws.region
+    ]
     for path, region in regions:
         problem = places.aws_region_problem(region)
         if problem:
@@ -103,7 +143,10 @@ def _gcp_places(model: QueuesFile) -> Iterator[Finding]:
         if gke is not None:
             found.append((("gcp", "gke", "region"), places.gcp_region_problem(gke.region)))
             for pool_name, pool in gke.node_pools.items():
-                found += [(("gcp", "gke", "node_pools", pool_name, "zones", i), places.gcp_zone_problem(z)) for i, z in enumerate(pool.zones)]
+                found += [
+                    (("gcp", "gke", "node_pools", pool_name, "zones", i), places.gcp_zone_problem(z))
+                    for i, z in enumerate(pool.zones)
+                ]
     for name, fleet in model.tpu_fleets().items():
         found.append((("queues", name, "tpu", "zone"), places.gcp_zone_problem(fleet.zone)))
     for path, problem in found:
@@ -121,17 +164,26 @@ def _helm_releases(model: QueuesFile) -> Iterator[Finding]:
             continue
         release = gcp_names.helm_release(name)
         if len(release) > gcp_names.MAX_HELM_RELEASE:
-            yield ("queues", name), f"gives the helm release name {release} ({len(release)} characters; helm's limit is {gcp_names.MAX_HELM_RELEASE})"
+            yield (
+                ("queues", name),
+                f"gives the helm release name {release} ({len(release)} characters; helm's limit is {gcp_names.MAX_HELM_RELEASE})",
+            )
         other = owners.setdefault(release, name)
         if other != name:
-            yield ("queues", name), f"gives the helm release name {release}, as queue {other} does (names are lower-cased, '_' made '-'); rename one"
+            yield (
+                ("queues", name),
+                f"gives the helm release name {release}, as queue {other} does (names are lower-cased, '_' made '-'); rename one",
+            )
 
 
 def _aws(model: QueuesFile) -> Iterator[Finding]:
     aws_queues = model.aws_queues()
     if aws_queues and model.aws is None:
         first = next(iter(aws_queues))
-        yield ("queues", first, "aws"), "AWS queues need the top-level aws section (region, state, networks, token path)"
+        yield (
+            ("queues", first, "aws"),
+            "AWS queues need the top-level aws section (region, state, networks, token path)",
+        )
         return
     for name, aws in aws_queues.items():
         region = ecp.region(model, aws)
@@ -144,14 +196,17 @@ def _catalog(model: QueuesFile) -> Iterator[Finding]:
     if model.aws is None:
         return
     known = stack_catalog.versions()
-    reported: set = set()
+    reported: set[Any] = set()
     for name, aws in model.aws_queues().items():
         version = ecp.version(model, aws)
         catalog = stack_catalog.load(version)
         base: Path = ("queues", name, "aws")
         if catalog is None:
             path: Path = base + ("stack_version",) if aws.stack_version else ("aws", "stack_version")
-            yield path, f"no parameter catalog for Elastic CI Stack {version} (have {', '.join(known)}); add it with scripts/make_stack_catalog.py"
+            yield (
+                path,
+                f"no parameter catalog for Elastic CI Stack {version} (have {', '.join(known)}); add it with scripts/make_stack_catalog.py",
+            )
             continue
         overrides = ecp.overrides(model, aws)
         for parameter, (where, value) in overrides.items():
@@ -178,7 +233,7 @@ def _catalog(model: QueuesFile) -> Iterator[Finding]:
                         yield base + ("scheduled_scaling", key), message
 
 
-def _cidr(path: tuple, text: str | None) -> Iterator[Finding]:
+def _cidr(path: tuple[Any, ...], text: str | None) -> Iterator[Finding]:
     if text is None:
         return
     try:
@@ -187,7 +242,7 @@ def _cidr(path: tuple, text: str | None) -> Iterator[Finding]:
         yield path, f"invalid CIDR {text!r}: {err}"
 
 
-def _ipv4(path: tuple, text: str | None, low: int, high: int, what: str) -> Iterator[Finding]:
+def _ipv4(path: tuple[Any, ...], text: str | None, low: int, high: int, what: str) -> Iterator[Finding]:
     """An IPv4 block from /low to /high (invalid text is reported by _cidr)."""
     net = _parse_cidr(text)
     if net is None:
@@ -206,15 +261,26 @@ def _networks(model: QueuesFile) -> Iterator[Finding]:
         if (network.vpc_cidr is None) == (network.existing_vpc is None):
             yield path, "needs exactly one of vpc_cidr (a new VPC) or existing_vpc"
         yield from _cidr(path + ("vpc_cidr",), network.vpc_cidr)
-        vpc = list(_ipv4(path + ("vpc_cidr",), network.vpc_cidr, aws_network.MIN_VPC_PREFIX, aws_network.MAX_VPC_PREFIX, "an AWS VPC"))
+        vpc = list(
+            _ipv4(
+                path + ("vpc_cidr",),
+                network.vpc_cidr,
+                aws_network.MIN_VPC_PREFIX,
+                aws_network.MAX_VPC_PREFIX,
+                "an AWS VPC",
+            )
+        )
         yield from vpc
         block = _parse_cidr(network.vpc_cidr)
         if not vpc and block is not None:
             room = aws_network.subnet_count(block)
             if room < network.zones:
-                yield path + ("zones",), (
-                    f"{block} holds {room} subnet(s) of /{aws_network.subnet_prefix(block)}, fewer than the {network.zones} zones; "
-                    f"use a /{aws_network.MAX_VPC_PREFIX - (network.zones - 1).bit_length()} or larger, or fewer zones"
+                yield (
+                    path + ("zones",),
+                    (
+                        f"{block} holds {room} subnet(s) of /{aws_network.subnet_prefix(block)}, fewer than the {network.zones} zones; "
+                        f"use a /{aws_network.MAX_VPC_PREFIX - (network.zones - 1).bit_length()} or larger, or fewer zones"
+                    ),
                 )
 
 
@@ -227,7 +293,7 @@ def _parse_cidr(text: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Netwo
 
 def _overlaps(ranges: Sequence[tuple[Path, Optional[str]]]) -> Iterator[Finding]:
     """Each range that overlaps one declared before it (invalid ones are reported by _cidr)."""
-    seen: list[tuple[tuple, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    seen: list[tuple[tuple[Any, ...], ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for path, text in ranges:
         net = _parse_cidr(text)
         if net is None:
@@ -242,7 +308,10 @@ def _overlaps(ranges: Sequence[tuple[Path, Optional[str]]]) -> Iterator[Finding]
 def _tpu(model: QueuesFile) -> Iterator[Finding]:
     tpu_fleets = model.tpu_fleets()
     if tpu_fleets and model.gcp is None:
-        yield ("queues", next(iter(tpu_fleets)), "tpu"), "TPU queues need the top-level gcp section (project, region, state, secrets)"
+        yield (
+            ("queues", next(iter(tpu_fleets)), "tpu"),
+            "TPU queues need the top-level gcp section (project, region, state, secrets)",
+        )
     for name, fleet in tpu_fleets.items():
         path: Path = ("queues", name, "tpu")
         if fleet.count < 1:
@@ -255,15 +324,24 @@ def _tpu(model: QueuesFile) -> Iterator[Finding]:
             if fleet.cidr_block:
                 yield path + ("cidr_block",), "applies to architecture node only"
             if not runtime:
-                yield path + ("software_version",), (
-                    f"{fleet.software_version!r} is not a TPU VM runtime; architecture vm takes one such as v2-alpha-tpuv5-lite or tpu-ubuntu2204-base"
+                yield (
+                    path + ("software_version",),
+                    (
+                        f"{fleet.software_version!r} is not a TPU VM runtime; architecture vm takes one such as v2-alpha-tpuv5-lite or tpu-ubuntu2204-base"
+                    ),
                 )
         else:
             if generation not in gcp_names.NODE_GENERATIONS:
-                yield path + ("accelerator_type",), f"{fleet.accelerator_type} exists only as a TPU VM; set architecture: vm"
+                yield (
+                    path + ("accelerator_type",),
+                    f"{fleet.accelerator_type} exists only as a TPU VM; set architecture: vm",
+                )
             if runtime:
-                yield path + ("software_version",), (
-                    f"{fleet.software_version!r} is a TPU VM runtime; a TPU Node takes a TensorFlow or PyTorch version such as 2.12.0 or pytorch-2.0 (or set architecture: vm)"
+                yield (
+                    path + ("software_version",),
+                    (
+                        f"{fleet.software_version!r} is a TPU VM runtime; a TPU Node takes a TensorFlow or PyTorch version such as 2.12.0 or pytorch-2.0 (or set architecture: vm)"
+                    ),
                 )
             if fleet.cidr_block is None:
                 yield path, "architecture node needs cidr_block: a block with one /29 per TPU (a /26 for 8)"
@@ -271,7 +349,10 @@ def _tpu(model: QueuesFile) -> Iterator[Finding]:
                 block = _parse_cidr(fleet.cidr_block)
                 need = gcp_names.node_blocks_needed(max(fleet.count, 1))
                 if block is not None and block.prefixlen > need:
-                    yield path + ("cidr_block",), f"holds {2 ** max(gcp_names.SUBNET_PREFIX - block.prefixlen, 0)} /29 block(s) but the fleet has {fleet.count} TPU Nodes; use a /{need}"
+                    yield (
+                        path + ("cidr_block",),
+                        f"holds {2 ** max(gcp_names.SUBNET_PREFIX - block.prefixlen, 0)} /29 block(s) but the fleet has {fleet.count} TPU Nodes; use a /{need}",
+                    )
         if gcp_names.data_disk_type(fleet).startswith("pd-") and generation in gcp_names.HYPERDISK_ONLY:
             yield path + ("data_disk_type",), f"{fleet.accelerator_type} supports only hyperdisk-balanced data disks"
         if model.gcp is not None:
@@ -285,7 +366,10 @@ def _tpu_names(model: QueuesFile) -> Iterator[Finding]:
     for name, fleet in model.tpu_fleets().items():
         for resource in gcp_names.fleet_names(name, fleet):
             if len(resource) > gcp_names.MAX_NAME:
-                yield ("queues", name), f"gives the GCP resource name {resource} ({len(resource)} characters; the limit is 63); shorten the queue name"
+                yield (
+                    ("queues", name),
+                    f"gives the GCP resource name {resource} ({len(resource)} characters; the limit is 63); shorten the queue name",
+                )
                 break
             other = owners.setdefault(resource, name)
             if other != name:
@@ -297,7 +381,9 @@ def _gcp_cidrs(model: QueuesFile) -> Iterator[Finding]:
     """Subnets and TPU Node blocks of the agent network: valid, and disjoint."""
     if model.gcp is None:
         return
-    ranges: list[tuple[Path, Optional[str]]] = [(("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()]
+    ranges: list[tuple[Path, Optional[str]]] = [
+        (("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()
+    ]
     for path, cidr in ranges:
         yield from _cidr(path, cidr)
         yield from _ipv4(path, cidr, 8, 29, "a GCP subnet")
@@ -312,10 +398,15 @@ def _gcp_names(model: QueuesFile) -> Iterator[Finding]:
     if model.gcp is None:
         return
     network = model.gcp.network.name
-    derived = [gcp_names.deny_ingress_name(network)] + [gcp_names.subnet_name(network, r) for r in model.gcp.network.subnets]
+    derived = [gcp_names.deny_ingress_name(network)] + [
+        gcp_names.subnet_name(network, r) for r in model.gcp.network.subnets
+    ]
     longest = max(derived, key=len)
     if len(longest) > gcp_names.MAX_NAME:
-        yield ("gcp", "network", "name"), f"gives the resource name {longest} ({len(longest)} characters; the limit is 63)"
+        yield (
+            ("gcp", "network", "name"),
+            f"gives the resource name {longest} ({len(longest)} characters; the limit is 63)",
+        )
     gke = model.gcp.gke
     if gke is None:
         return
@@ -327,7 +418,10 @@ def _gcp_names(model: QueuesFile) -> Iterator[Finding]:
             yield ("gcp", "gke", "name"), f"gives the subnet name {subnet} ({len(subnet)} characters; the limit is 63)"
     for pool_name in gke.node_pools:
         if len(pool_name) > gcp_names.MAX_CLUSTER_NAME:
-            yield ("gcp", "gke", "node_pools", pool_name), f"a node pool name takes at most {gcp_names.MAX_CLUSTER_NAME} characters (got {len(pool_name)})"
+            yield (
+                ("gcp", "gke", "node_pools", pool_name),
+                f"a node pool name takes at most {gcp_names.MAX_CLUSTER_NAME} characters (got {len(pool_name)})",
+            )
 
 
 def _gke(model: QueuesFile) -> Iterator[Finding]:
@@ -335,7 +429,9 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
         return
     gke = model.gcp.gke
     base: Path = ("gcp", "gke")
-    ranges = [(base + (key,), getattr(gke, key)) for key in ("master_cidr", "subnet_cidr", "pods_cidr", "services_cidr")]
+    ranges = [
+        (base + (key,), getattr(gke, key)) for key in ("master_cidr", "subnet_cidr", "pods_cidr", "services_cidr")
+    ]
     path: Path
     for path, cidr in ranges:
         yield from _cidr(path, cidr)
@@ -348,9 +444,12 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
         yield from _cidr(base + ("authorized_networks", i), cidr)
         net = _parse_cidr(cidr)
         if net is not None and net.prefixlen < (8 if net.version == 4 else 32):
-            yield base + ("authorized_networks", i), (
-                f"{net} would open the control plane to {'the whole internet' if net.prefixlen == 0 else 'a large part of the internet'}; "
-                "list the operators' own ranges"
+            yield (
+                base + ("authorized_networks", i),
+                (
+                    f"{net} would open the control plane to {'the whole internet' if net.prefixlen == 0 else 'a large part of the internet'}; "
+                    "list the operators' own ranges"
+                ),
             )
     for pool_name, pool in gke.node_pools.items():
         path = base + ("node_pools", pool_name)
@@ -360,13 +459,22 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
         elif queue.kubernetes is None:
             yield path + ("queue",), f"queue {pool.queue!r} is not Kubernetes-backed (it is hosted by {queue.platform})"
         elif not queue.kubernetes.runs_on(gke.name):
-            yield path + ("queue",), f"queue {pool.queue!r} runs on cluster {queue.kubernetes.cluster!r}, not on {gke.name!r}"
+            yield (
+                path + ("queue",),
+                f"queue {pool.queue!r} runs on cluster {queue.kubernetes.cluster!r}, not on {gke.name!r}",
+            )
         elif queue.accelerator is not None and pool.accelerator_type is not None:
             wanted = queue.accelerator
             if wanted.type not in pool.accelerator_type.split("-"):
-                yield path + ("accelerator_type",), f"{pool.accelerator_type} does not match queue {pool.queue}'s accelerator {wanted.type}"
+                yield (
+                    path + ("accelerator_type",),
+                    f"{pool.accelerator_type} does not match queue {pool.queue}'s accelerator {wanted.type}",
+                )
             elif pool.accelerator_count < wanted.count:
-                yield path + ("accelerator_count",), f"queue {pool.queue} runs jobs with {wanted.count} {wanted.type} but the pool's nodes have {pool.accelerator_count}"
+                yield (
+                    path + ("accelerator_count",),
+                    f"queue {pool.queue} runs jobs with {wanted.count} {wanted.type} but the pool's nodes have {pool.accelerator_count}",
+                )
         if (pool.accelerator_type is None) != (pool.accelerator_count == 0):
             yield path, "accelerator_type and accelerator_count go together"
         for i, zone in enumerate(pool.zones):
@@ -389,10 +497,16 @@ def _routing(model: QueuesFile) -> Iterator[Finding]:
                 seen.add(value)
                 others = {owners.setdefault((kind, value, build), name) for build in queue.builds} - {name}
                 if others:
-                    yield ("queues", name, "routing", kind, i), f"{value!r} is already routed to queue {sorted(others)[0]}"
+                    yield (
+                        ("queues", name, "routing", kind, i),
+                        f"{value!r} is already routed to queue {sorted(others)[0]}",
+                    )
     if model.routing.hf_token_for_fork_prs:
         # The trust boundary has no exceptions: a fork's code runs in the containers.
-        yield ("routing", "hf_token_for_fork_prs"), "untrusted builds (PRs from forks or unknown repositories) never get HF_TOKEN; remove this key"
+        yield (
+            ("routing", "hf_token_for_fork_prs"),
+            "untrusted builds (PRs from forks or unknown repositories) never get HF_TOKEN; remove this key",
+        )
     if model.routing.bootstrap_queue is not None and model.routing.bootstrap_queue not in model.queues:
         yield ("routing", "bootstrap_queue"), f"no queue named {model.routing.bootstrap_queue!r} is declared"
     offered = {q.accelerator.type for q in model.queues.values() if q.accelerator}
@@ -413,13 +527,17 @@ def instance_architecture(instance_type: str) -> str:
 def _offers(model: QueuesFile) -> Iterator[Finding]:
     for name, queue in model.queues.items():
         if queue.family is not None and queue.accelerator is not None:
-            yield ("queues", name, "family"), f"a queue with accelerators is of their type's family ({queue.accelerator.type}); drop family"
+            yield (
+                ("queues", name, "family"),
+                f"a queue with accelerators is of their type's family ({queue.accelerator.type}); drop family",
+            )
         if queue.aws is not None:
             for i, instance_type in enumerate(queue.aws.instance_types):
                 arch = instance_architecture(instance_type)
                 if arch != queue.architecture:
-                    yield ("queues", name, "aws", "instance_types", i), (
-                        f"{instance_type} is {arch}; the queue declares architecture {queue.architecture}"
+                    yield (
+                        ("queues", name, "aws", "instance_types", i),
+                        (f"{instance_type} is {arch}; the queue declares architecture {queue.architecture}"),
                     )
         if len(set(queue.builds)) != len(queue.builds):
             yield ("queues", name, "builds"), "lists a build kind twice"
@@ -470,12 +588,19 @@ def _runner(runner: Runner, queue: Queue) -> Iterator[Finding]:
             yield ("gpus",), "partition needs accelerator.partition (the MIG slice each agent is given)"
     # HF_TOKEN reaches containers by one rule (needs_hf_token, and never fork PRs
     # unless routing says so); a runner that names it would go around that rule.
-    named = {"pass_environment": runner.pass_environment, "secrets": runner.secrets, "environment": list(runner.environment)}
+    named = {
+        "pass_environment": runner.pass_environment,
+        "secrets": runner.secrets,
+        "environment": list(runner.environment),
+    }
     if runner.pod is not None:
         named["pod.secrets"] = list(runner.pod.secrets)
     for field, names in named.items():
         if HF_TOKEN in names:
-            yield tuple(field.split(".")), f"{HF_TOKEN} is given by the toolkit where allowed (aws.needs_hf_token, trusted builds only); drop it here"
+            yield (
+                tuple(field.split(".")),
+                f"{HF_TOKEN} is given by the toolkit where allowed (aws.needs_hf_token, trusted builds only); drop it here",
+            )
     for i, volume in enumerate(runner.volumes):
         host, _, inside = volume.partition(":")
         if ".." in host.split("/") or ".." in inside.split("/"):
@@ -485,9 +610,15 @@ def _runner(runner: Runner, queue: Queue) -> Iterator[Finding]:
 def _images(model: QueuesFile) -> Iterator[Finding]:
     for name, aws in model.aws_queues().items():
         if aws.image in ("gpu", "cpu") and ecp.image_parameter(model, aws.image) is None:
-            yield ("queues", name, "aws", "image"), f"boots the toolkit's {aws.image} image: declare aws.images.{aws.image} (the SSM parameter make ami writes)"
+            yield (
+                ("queues", name, "aws", "image"),
+                f"boots the toolkit's {aws.image} image: declare aws.images.{aws.image} (the SSM parameter make ami writes)",
+            )
         if aws.image in ("gpu", "cpu") and model.queues[name].architecture != "x86_64":
-            yield ("queues", name, "aws", "image"), f"the toolkit's {aws.image} image is x86_64; the queue is {model.queues[name].architecture}"
+            yield (
+                ("queues", name, "aws", "image"),
+                f"the toolkit's {aws.image} image is x86_64; the queue is {model.queues[name].architecture}",
+            )
 
 
 def _registry(model: QueuesFile) -> Iterator[Finding]:
@@ -510,19 +641,32 @@ def _push_rights(model: QueuesFile) -> Iterator[Finding]:
         builds = model.queues[name].builds
         path: Path = ("queues", name, "builds")
         if aws.may_push and UNTRUSTED in builds and len(set(builds)) > 1:
-            yield path, (
-                "a queue that pushes (aws.builder or aws.pushes) serves untrusted builds alone: a fork's build on it could "
-                "push where trusted builds read; give untrusted builds a builder queue of their own"
+            yield (
+                path,
+                (
+                    "a queue that pushes (aws.builder or aws.pushes) serves untrusted builds alone: a fork's build on it could "
+                    "push where trusted builds read; give untrusted builds a builder queue of their own"
+                ),
             )
         if UNTRUSTED in builds and ecp.parameters(model, name, aws).get("ECRAccessPolicy") in _ACCOUNT_WIDE_PUSH:
-            where = ("queues", name, "aws", "parameters", "ECRAccessPolicy") if "ECRAccessPolicy" in aws.parameters else ("queues", name, "aws", "ecr_access")
-            yield where, "serves untrusted builds: an ECR policy that pushes to every repository of the account is refused (the toolkit's scoped push rights follow aws.builder)"
+            where = (
+                ("queues", name, "aws", "parameters", "ECRAccessPolicy")
+                if "ECRAccessPolicy" in aws.parameters
+                else ("queues", name, "aws", "ecr_access")
+            )
+            yield (
+                where,
+                "serves untrusted builds: an ECR policy that pushes to every repository of the account is refused (the toolkit's scoped push rights follow aws.builder)",
+            )
         if aws.may_push and registry is not None:
             missing = [kind for kind in dict.fromkeys(builds) if not registry.repositories_for([kind])]
             if missing:
-                yield ("queues", name, "aws", "builder" if aws.builder else "pushes"), (
-                    f"pushes for {', '.join(missing)} builds, which have no repository in aws.registry to push to; "
-                    "list one with those builds"
+                yield (
+                    ("queues", name, "aws", "builder" if aws.builder else "pushes"),
+                    (
+                        f"pushes for {', '.join(missing)} builds, which have no repository in aws.registry to push to; "
+                        "list one with those builds"
+                    ),
                 )
 
 
@@ -542,21 +686,28 @@ def _repository_kinds(model: QueuesFile) -> Iterator[Finding]:
             if len(set(builds)) != len(builds):
                 yield path, "lists a build kind twice"
             if UNTRUSTED in builds and len(set(builds)) > 1:
-                yield path, "untrusted builds push to a repository of their own: trusted builds would run what a fork pushed"
+                yield (
+                    path,
+                    "untrusted builds push to a repository of their own: trusted builds would run what a fork pushed",
+                )
     caches = registry.caches
     if caches is not None:
         seen: dict[str, str] = {}
         for repository, builds in caches.repositories.items():
             for build in builds:
                 if build in seen and seen[build] != repository:
-                    yield ("aws", "registry", "caches", "repositories", repository), (
-                        f"{build} builds already write {seen[build]}; each kind of build writes one cache"
+                    yield (
+                        ("aws", "registry", "caches", "repositories", repository),
+                        (f"{build} builds already write {seen[build]}; each kind of build writes one cache"),
                     )
                 seen.setdefault(build, repository)
         region = caches.region or (model.aws.region if model.aws else None)
         if region not in {ecp.region(model, q) for q in model.aws_queues().values()}:
             path = ("aws", "registry", "caches", "region") if caches.region else ("aws", "registry", "caches")
-            yield path, f"no AWS queue is in {region}; the caches are created with the queues of a region (put them with the image builders)"
+            yield (
+                path,
+                f"no AWS queue is in {region}; the caches are created with the queues of a region (put them with the image builders)",
+            )
 
 
 # Host folders a network file system must not cover: the system's own.
@@ -567,8 +718,13 @@ def _model_cache_mounts(model: QueuesFile) -> Iterator[Finding]:
     for name, point in model_cache.mounting_queues(model).items():
         if point == "/" or any(point == f or point.startswith(f + "/") for f in _SYSTEM_FOLDERS):
             given = model.queues[name].runner
-            path: Path = ("runners", given, "volumes") if isinstance(given, str) else ("queues", name, "runner", "volumes")
-            yield path, f"the model cache would be mounted on {point}, a folder of the host's system; keep HF_HOME's volume elsewhere (/fsx/hf_cache)"
+            path: Path = (
+                ("runners", given, "volumes") if isinstance(given, str) else ("queues", name, "runner", "volumes")
+            )
+            yield (
+                path,
+                f"the model cache would be mounted on {point}, a folder of the host's system; keep HF_HOME's volume elsewhere (/fsx/hf_cache)",
+            )
 
 
 # The kinds of build the bootstrap generates: a pipeline's jobs of these kinds may be routed to any queue serving them.
@@ -582,8 +738,11 @@ def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
     """Every agent reads a token of its queue's cluster; where that token lives is said once."""
     bk = model.buildkite
     gke_name = model.gcp.gke.name if model.gcp is not None and model.gcp.gke is not None else None
-    gcp_readers = [name for name, q in model.queues.items()
-                   if q.tpu is not None or (q.kubernetes is not None and gke_name is not None and q.kubernetes.runs_on(gke_name))]
+    gcp_readers = [
+        name
+        for name, q in model.queues.items()
+        if q.tpu is not None or (q.kubernetes is not None and gke_name is not None and q.kubernetes.runs_on(gke_name))
+    ]
     if bk is None:
         for name, queue in model.queues.items():
             if queue.buildkite != QueueInBuildkite():
@@ -591,35 +750,59 @@ def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
         if model.aws is not None and model.aws.agent_token_path is None:
             pathless = [n for n, a in model.aws_queues().items() if a.agent_token_path is None]
             if pathless:
-                yield ("aws",), f"needs agent_token_path (queue {pathless[0]} reads its agent token there), or a buildkite section whose clusters name theirs"
+                yield (
+                    ("aws",),
+                    f"needs agent_token_path (queue {pathless[0]} reads its agent token there), or a buildkite section whose clusters name theirs",
+                )
         if model.gcp is not None and model.gcp.secrets.agent_token is None and gcp_readers:
-            yield ("gcp", "secrets"), f"needs agent_token (queue {gcp_readers[0]} reads its agent token there), or a buildkite section whose clusters name theirs"
+            yield (
+                ("gcp", "secrets"),
+                f"needs agent_token (queue {gcp_readers[0]} reads its agent token there), or a buildkite section whose clusters name theirs",
+            )
         return
     if model.aws is not None and model.aws.agent_token_path is not None:
-        yield ("aws", "agent_token_path"), "with a buildkite section each cluster names its token: move it to buildkite.clusters.<name>.agent_token_path"
+        yield (
+            ("aws", "agent_token_path"),
+            "with a buildkite section each cluster names its token: move it to buildkite.clusters.<name>.agent_token_path",
+        )
     if model.gcp is not None and model.gcp.secrets.agent_token is not None:
-        yield ("gcp", "secrets", "agent_token"), "with a buildkite section each cluster names its token: move it to buildkite.clusters.<name>.agent_token_secret"
+        yield (
+            ("gcp", "secrets", "agent_token"),
+            "with a buildkite section each cluster names its token: move it to buildkite.clusters.<name>.agent_token_secret",
+        )
     for kind in ("agent_token_path", "agent_token_secret"):
         owners: dict[str, str] = {}
         for cluster_name, cluster in bk.clusters.items():
             value = getattr(cluster, kind)
             if value is not None and owners.setdefault(value, cluster_name) != cluster_name:
-                yield ("buildkite", "clusters", cluster_name, kind), f"is cluster {owners[value]}'s too; each cluster has a token of its own"
+                yield (
+                    ("buildkite", "clusters", cluster_name, kind),
+                    f"is cluster {owners[value]}'s too; each cluster has a token of its own",
+                )
     paths = {c.agent_token_path: n for n, c in bk.clusters.items() if c.agent_token_path}
     missing: dict[tuple[str, str], list[str]] = {}  # (cluster, key) -> the queues that need it
     for name, queue in model.queues.items():
         cluster_name = queue.buildkite.cluster or bk.first_cluster()
         if cluster_name not in bk.clusters:
-            yield ("queues", name, "buildkite", "cluster"), f"no cluster named {cluster_name!r} under buildkite.clusters ({', '.join(bk.clusters)})"
+            yield (
+                ("queues", name, "buildkite", "cluster"),
+                f"no cluster named {cluster_name!r} under buildkite.clusters ({', '.join(bk.clusters)})",
+            )
             continue
         if not CLUSTER_QUEUE_KEY.match(name):
-            yield ("queues", name), "a Buildkite cluster queue's key has letters, digits, '-' and '_' only; rename the queue"
+            yield (
+                ("queues", name),
+                "a Buildkite cluster queue's key has letters, digits, '-' and '_' only; rename the queue",
+            )
         cluster = bk.clusters[cluster_name]
         if queue.aws is not None:
             own = queue.aws.agent_token_path
             if own is not None and paths.get(own, cluster_name) != cluster_name:
-                yield ("queues", name, "aws", "agent_token_path"), (
-                    f"is cluster {paths[own]}'s token path, but the queue is in cluster {cluster_name}: its agents could not connect"
+                yield (
+                    ("queues", name, "aws", "agent_token_path"),
+                    (
+                        f"is cluster {paths[own]}'s token path, but the queue is in cluster {cluster_name}: its agents could not connect"
+                    ),
                 )
             if own is None and cluster.agent_token_path is None:
                 missing.setdefault((cluster_name, "agent_token_path"), []).append(name)
@@ -627,8 +810,11 @@ def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
             missing.setdefault((cluster_name, "agent_token_secret"), []).append(name)
     for (cluster_name, key), needing in missing.items():
         where = "AWS" if key == "agent_token_path" else "GCP"
-        yield ("buildkite", "clusters", cluster_name), (
-            f"needs {key}: its queue{'s' if len(needing) > 1 else ''} {', '.join(needing)} run{'' if len(needing) > 1 else 's'} on {where}"
+        yield (
+            ("buildkite", "clusters", cluster_name),
+            (
+                f"needs {key}: its queue{'s' if len(needing) > 1 else ''} {', '.join(needing)} run{'' if len(needing) > 1 else 's'} on {where}"
+            ),
         )
 
 
@@ -638,7 +824,10 @@ def _pipelines(model: QueuesFile) -> Iterator[Finding]:
     if bk is None:
         return
     if bk.pipelines and bk.toolkit is None:
-        yield ("buildkite",), "needs toolkit (repository, ref): the pipelines' bootstrap step clones the toolkit from there"
+        yield (
+            ("buildkite",),
+            "needs toolkit (repository, ref): the pipelines' bootstrap step clones the toolkit from there",
+        )
     bootstrap = model.bootstrap_queue()
     for slug, pipeline in bk.pipelines.items():
         cluster = pipeline.cluster or bk.first_cluster()
@@ -652,9 +841,12 @@ def _pipelines(model: QueuesFile) -> Iterator[Finding]:
             own = queue.buildkite.cluster or bk.first_cluster()
             if own != cluster:
                 why = "runs its bootstrap" if name == bootstrap else f"takes its {', '.join(reached)} builds' jobs"
-                yield ("queues", name, "buildkite", "cluster"), (
-                    f"is in cluster {own}, but pipeline {slug} (cluster {cluster}) {why} there: a pipeline's jobs run on its own cluster's "
-                    f"queues only (narrow the queue's builds, or move it)"
+                yield (
+                    ("queues", name, "buildkite", "cluster"),
+                    (
+                        f"is in cluster {own}, but pipeline {slug} (cluster {cluster}) {why} there: a pipeline's jobs run on its own cluster's "
+                        f"queues only (narrow the queue's builds, or move it)"
+                    ),
                 )
 
 
@@ -664,24 +856,39 @@ def _signing(model: QueuesFile) -> Iterator[Finding]:
     if signing is None:
         for name, queue in model.queues.items():
             if queue.buildkite.verification_failure is not None:
-                yield ("queues", name, "buildkite", "verification_failure"), "nothing is signed without buildkite.signing"
+                yield (
+                    ("queues", name, "buildkite", "verification_failure"),
+                    "nothing is signed without buildkite.signing",
+                )
         return
     bootstrap = model.bootstrap_queue()
     signer = model.queues[bootstrap] if bootstrap in model.queues else None
     if signer is not None:
         if signer.aws is None:
-            yield ("buildkite", "signing"), f"the bootstrap queue {bootstrap} signs with a key from SSM: it must be hosted on AWS ({signer.platform})"
+            yield (
+                ("buildkite", "signing"),
+                f"the bootstrap queue {bootstrap} signs with a key from SSM: it must be hosted on AWS ({signer.platform})",
+            )
         routed = signer.routing
         if routed.general or routed.labels or routed.devices or routed.hardware:
-            yield ("queues", bootstrap, "routing"), (
-                "the bootstrap queue signs what it uploads, and any job on it could read the signing key: "
-                "set general: false and route no labels, devices or hardware to it"
+            yield (
+                ("queues", bootstrap, "routing"),
+                (
+                    "the bootstrap queue signs what it uploads, and any job on it could read the signing key: "
+                    "set general: false and route no labels, devices or hardware to it"
+                ),
             )
     for name, aws in model.aws_queues().items():
         catalog = stack_catalog.load(ecp.version(model, aws))
         if catalog is not None and not all(p in catalog.parameters for p in SIGNING_PARAMETERS):
             path: Path = ("queues", name, "aws", "stack_version") if aws.stack_version else ("aws", "stack_version")
-            yield path, f"Elastic CI Stack {catalog.version} cannot verify signed jobs (no {SIGNING_PARAMETERS[0]}); pin v6.71.1 or later"
+            yield (
+                path,
+                f"Elastic CI Stack {catalog.version} cannot verify signed jobs (no {SIGNING_PARAMETERS[0]}); pin v6.71.1 or later",
+            )
     gcp_queue = next((n for n, q in model.queues.items() if q.tpu is not None or q.kubernetes is not None), None)
     if gcp_queue is not None and signing.public_key_secret is None:
-        yield ("buildkite", "signing"), f"needs public_key_secret: queue {gcp_queue} ({model.queues[gcp_queue].platform}) verifies with it"
+        yield (
+            ("buildkite", "signing"),
+            f"needs public_key_secret: queue {gcp_queue} ({model.queues[gcp_queue].platform}) verifies with it",
+        )

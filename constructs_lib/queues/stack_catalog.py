@@ -14,7 +14,7 @@ import functools
 import json
 import pathlib
 import re
-from typing import Union
+from typing import Any, Union
 
 CATALOG_DIR = pathlib.Path(__file__).resolve().parent / "catalogs"
 
@@ -43,8 +43,12 @@ RESERVED_WHY = {
     "BootstrapScriptUrl": "set by the toolkit: every instance runs its boot script (containers reach no metadata service)",
     **{
         name: "set by the toolkit from buildkite.signing (the bootstrap queue signs, every queue verifies)"
-        for name in ("BuildkiteAgentSigningKeySSMParameter", "BuildkiteAgentSigningKeyID", "BuildkiteAgentVerificationKeySSMParameter",
-                     "PipelineSigningVerificationFailureBehavior")
+        for name in (
+            "BuildkiteAgentSigningKeySSMParameter",
+            "BuildkiteAgentSigningKeyID",
+            "BuildkiteAgentVerificationKeySSMParameter",
+            "PipelineSigningVerificationFailureBehavior",
+        )
     },
 }
 # Agent tags the toolkit sets: the queue (from the queue's name) and the HF-token hook's secret (aws.needs_hf_token).
@@ -66,9 +70,11 @@ def _python_pattern(pattern: str) -> "re.Pattern[str]":
 @dataclasses.dataclass(frozen=True)
 class Catalog:
     version: str
-    parameters: dict
-    outputs: tuple
-    amis: dict = dataclasses.field(default_factory=dict)  # region -> {linuxamd64: ami-...}, from a published template
+    parameters: dict[str, Any]
+    outputs: tuple[Any, ...]
+    amis: dict[str, Any] = dataclasses.field(
+        default_factory=dict
+    )  # region -> {linuxamd64: ami-...}, from a published template
 
     def check(self, name: str, value: Union[str, int, bool]) -> list[str]:
         """Problems with setting parameter `name` to `value`; empty when fine."""
@@ -78,7 +84,9 @@ class Catalog:
             tags = [tag.split("=", 1)[0].strip() for tag in render(value).split(",")]
             taken = [tag for tag in RESERVED_TAGS if tag in tags]
             if taken:
-                return [f"sets the agent tag {taken[0]!r}, which the toolkit sets (the queue from its name; hf-token-secret from aws.needs_hf_token)"]
+                return [
+                    f"sets the agent tag {taken[0]!r}, which the toolkit sets (the queue from its name; hf-token-secret from aws.needs_hf_token)"
+                ]
         spec = self.parameters.get(name)
         if spec is None:
             close = difflib.get_close_matches(name, list(self.parameters), n=1)
@@ -104,7 +112,9 @@ class Catalog:
 
 
 def versions() -> list[str]:
-    return sorted(p.name[len("elastic-ci-stack-") : -len(".json")] for p in CATALOG_DIR.glob("elastic-ci-stack-v*.json"))
+    return sorted(
+        p.name[len("elastic-ci-stack-") : -len(".json")] for p in CATALOG_DIR.glob("elastic-ci-stack-v*.json")
+    )
 
 
 @functools.lru_cache(maxsize=None)

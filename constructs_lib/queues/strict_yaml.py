@@ -23,10 +23,14 @@ import yaml
 
 from constructs_lib.queues.problems import LoadError, PathPart, Problem, format_path
 
-try:  # libyaml's parser when present: the bootstrap reads large files on small agents.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader
+# libyaml's parser when present: the bootstrap reads large files on small agents.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def line_of(event: yaml.Event) -> int:
+    """The 1-based line an event starts on (PyYAML's parser always marks it)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
 
 MAX_BYTES = 1024 * 1024
 # The largest whole number a JavaScript double (cdktf's jsii kernel, Terraform's
@@ -74,7 +78,9 @@ def decode(data: bytes, file: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise LoadError([Problem(file, line, "", f"not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})")]) from None
+        raise LoadError(
+            [Problem(file, line, "", f"not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})")]
+        ) from None
 
 
 def read_file(path: str, display: str | None = None) -> bytes:
@@ -106,7 +112,7 @@ def run_parser(text: str, file: str, builder: Any) -> bool:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
             if len(builder.stack) > MAX_DEPTH:
-                line = event.start_mark.line + 1
+                line = line_of(event)
                 builder.problems.append(Problem(file, line, "", f"nested deeper than {MAX_DEPTH} levels"))
                 return True
             if builder.fatal:
@@ -201,7 +207,9 @@ class _Builder:
             frame[2] = _SKIP
             return
         if event.style in (None, "") and self._not_a_string(key):
-            self._problem(line, path + (key,), f"the key '{key}' is read as {self._not_a_string(key)} by YAML 1.1 tools; quote it")
+            self._problem(
+                line, path + (key,), f"the key '{key}' is read as {self._not_a_string(key)} by YAML 1.1 tools; quote it"
+            )
         if key in first_lines:
             self._problem(line, path + (key,), f"duplicate key (first defined at line {first_lines[key]})")
             frame[2] = _SKIP
@@ -214,7 +222,7 @@ class _Builder:
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents == 2:
-                self._problem(event.start_mark.line + 1, (), "several YAML documents in one file; keep one")
+                self._problem(line_of(event), (), "several YAML documents in one file; keep one")
             return
         if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
             return
@@ -280,10 +288,14 @@ class _Builder:
                 return text
             return int(text)
         if _LEADING_ZERO.fullmatch(text):
-            self._problem(line, path, f"'{text}' has a leading zero (YAML 1.1 reads it as octal); write it without, or quote it")
+            self._problem(
+                line, path, f"'{text}' has a leading zero (YAML 1.1 reads it as octal); write it without, or quote it"
+            )
             return text
         if _YAML11_INT.fullmatch(text):
-            self._problem(line, path, f"'{text}' is read differently by YAML 1.1 tools; write a plain decimal, or quote it")
+            self._problem(
+                line, path, f"'{text}' is read differently by YAML 1.1 tools; write a plain decimal, or quote it"
+            )
             return text
         if _FLOAT.fullmatch(text):
             return float(text)

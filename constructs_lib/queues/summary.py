@@ -23,7 +23,11 @@ def _aws_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
 def _tpu_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
     t = queue.tpu
     assert t is not None
-    machines = f"{t.accelerator_type} node + {t.host_machine_type} host" if t.architecture == "node" else f"{t.accelerator_type} TPU VM"
+    machines = (
+        f"{t.accelerator_type} node + {t.host_machine_type} host"
+        if t.architecture == "node"
+        else f"{t.accelerator_type} TPU VM"
+    )
     return (name, f"gcp {t.zone}", stack_ids.GCP_TPU, machines, f"{t.count}/{t.count}")
 
 
@@ -55,7 +59,7 @@ def rows(model: QueuesFile) -> list[tuple[str, ...]]:
 def table(model: QueuesFile) -> str:
     body = [HEADER, *rows(model)]
     widths = [max(len(r[i]) for r in body) for i in range(len(HEADER))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in body]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in body]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -35,7 +35,7 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _model_at(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel] | None:
     """The model class that holds the keys at `loc`, if any."""
     current: Any = root
     for part in loc:
@@ -53,7 +53,7 @@ def _model_at(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _message(error: Any, doc: Document, loc: tuple, root: type[BaseModel]) -> str:
+def _message(error: Any, doc: Document, loc: tuple[Any, ...], root: type[BaseModel]) -> str:
     kind = error["type"]
     value = error.get("input")
     raw = doc.raw.get(loc)
@@ -90,13 +90,15 @@ def _message(error: Any, doc: Document, loc: tuple, root: type[BaseModel]) -> st
         return f"must be a mapping, not {kind_of(value)}"
     if kind in ("list_type", "tuple_type"):
         return f"must be a list, not {kind_of(value)}"
-    return error["msg"]
+    return str(error["msg"])
 
 
-def translate(err: ValidationError, doc: Document, root: type[BaseModel], prefix: tuple = ()) -> list[Problem]:
+def translate(
+    err: ValidationError, doc: Document, root: type[BaseModel], prefix: tuple[Any, ...] = ()
+) -> list[Problem]:
     """One `file:line: key.path: message` per problem of `err`, `root` validated at `prefix` of `doc`."""
     problems = []
-    seen_union: set = set()
+    seen_union: set[Any] = set()
     for error in err.errors(include_url=False):
         loc = tuple(error["loc"])
         if "[key]" in loc:
@@ -107,7 +109,11 @@ def translate(err: ValidationError, doc: Document, root: type[BaseModel], prefix
             continue
         if len(loc) >= 1 and loc[-1] in ("str", "int", "bool"):
             seen_union.add(loc[:-1])
-            problems.append(doc.problem(prefix + loc[:-1], f"must be a string, number or boolean, not {kind_of(error.get('input'))}"))
+            problems.append(
+                doc.problem(
+                    prefix + loc[:-1], f"must be a string, number or boolean, not {kind_of(error.get('input'))}"
+                )
+            )
             continue
         problems.append(doc.problem(prefix + loc, _message(error, doc, prefix + loc, root)))
     return problems

@@ -71,12 +71,19 @@ def test_through_a_symbolic_link_the_target_is_replaced_and_the_link_stays(tmp_p
     assert link.is_symlink() and real.read_text() == "new"
 
 
-@pytest.mark.parametrize("setup, error", [
-    (lambda p: p.mkdir(), NotAFile),
-    (lambda p: None, FileNotFoundError),
-])
+@pytest.mark.parametrize(
+    "setup, error",
+    [
+        (lambda p: p.mkdir(), NotAFile),
+        (lambda p: None, FileNotFoundError),
+    ],
+)
 def test_a_folder_or_a_missing_folder_is_refused_before_anything_is_written(tmp_path, setup, error):
-    target = tmp_path / "out" if setup(tmp_path / "out") is None and (tmp_path / "out").exists() else tmp_path / "missing" / "out"
+    target = (
+        tmp_path / "out"
+        if setup(tmp_path / "out") is None and (tmp_path / "out").exists()
+        else tmp_path / "missing" / "out"
+    )
     with pytest.raises(error):
         check_writable(target)
     with pytest.raises(error):

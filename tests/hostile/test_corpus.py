@@ -34,7 +34,7 @@ def expectations(path: pathlib.Path) -> list[tuple[str, str]]:
         line = raw.decode("utf-8", "replace")
         if not line.startswith("# expect "):
             break
-        kind, _, text = line[len("# expect "):].partition(":")
+        kind, _, text = line[len("# expect ") :].partition(":")
         out.append((kind.strip(), text.strip()))
     assert out, f"{path.name} says nothing of what it expects"
     return out
@@ -43,7 +43,10 @@ def expectations(path: pathlib.Path) -> list[tuple[str, str]]:
 def run_corpus(kind: str, files: list[pathlib.Path], *extra: str) -> dict[str, dict]:
     done = subprocess.run(
         [sys.executable, "-m", "tests.hostile.driver", kind, *extra, *map(str, files)],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, done.stderr
     results = [json.loads(line) for line in done.stdout.splitlines()]
@@ -69,7 +72,7 @@ def check(path: pathlib.Path, result: dict) -> None:
     if refusals:
         assert status == 2, f"{path.name} was accepted"
         assert len(lines) == len(refusals), lines
-        for line, text in zip(lines, refusals):
+        for line, text in zip(lines, refusals, strict=True):
             assert text in line, (line, text)
             assert line.startswith(str(path)), line  # file, then line, key and message
         return
@@ -77,7 +80,7 @@ def check(path: pathlib.Path, result: dict) -> None:
     failing = [text for kind, text in expected if kind == "failing step"]
     errors = [line for line in lines if line.startswith("error: ")]
     assert len(errors) == len(failing), errors
-    for line, text in zip(errors, failing):
+    for line, text in zip(errors, failing, strict=True):
         assert text in line and line.startswith(f"error: {path}"), (line, text)
     if failing:
         return

@@ -18,9 +18,14 @@ def test_one_release_per_gke_queue_pinned_to_its_pool():
     lines = helm.commands(load_queues(ALL_FEATURES))
     text = "\n".join(lines)
     releases = [line.split()[3] for line in lines if line.startswith("helm upgrade --install")]
-    assert releases == ["agent-stack-k8s-a100-queue", "agent-stack-k8s-gke-l4-1", "agent-stack-k8s-gke-l4-4", "agent-stack-k8s-k8s-cpu"]
+    assert releases == [
+        "agent-stack-k8s-a100-queue",
+        "agent-stack-k8s-gke-l4-1",
+        "agent-stack-k8s-gke-l4-4",
+        "agent-stack-k8s-k8s-cpu",
+    ]
     assert "--set-json 'config.tags=[\"queue=gke-l4-4\"]'" in text
-    assert "--set-json 'config.pod-spec-patch={\"nodeSelector\":{\"buildkite-queue\":\"gke-l4-4\"}}'" in text
+    assert '--set-json \'config.pod-spec-patch={"nodeSelector":{"buildkite-queue":"gke-l4-4"}}\'' in text
     assert f"--version {helm.CHART_VERSION}" in text and "--set agentStackSecret=buildkite-agent-token" in text
     assert "gcloud container clusters get-credentials vllm-ci --region us-central1 --project vllm-ci-infra" in text
     # The token is piped from Secret Manager; no command line carries it.
@@ -61,7 +66,9 @@ def test_output_is_shellcheck_clean_and_holds_no_planted_secret(tmp_path, monkey
 
 
 def test_queues_of_other_clusters_are_left_out():
-    text = ALL_FEATURES.read_text().replace("  k8s-cpu:\n    kubernetes: {}\n", "  k8s-cpu:\n    kubernetes: {cluster: vllm-ci}\n")
+    text = ALL_FEATURES.read_text().replace(
+        "  k8s-cpu:\n    kubernetes: {}\n", "  k8s-cpu:\n    kubernetes: {cluster: vllm-ci}\n"
+    )
     text = text.replace("      cpu:\n        queue: k8s-cpu\n", "      cpu:\n        queue: gke-l4-1\n")
     text += "  elsewhere:\n    kubernetes: {cluster: on-prem}\n"
     model = parse_queues(text.encode(), "queues.yaml")
@@ -84,7 +91,6 @@ def test_bad_queues_file_exits_2(tmp_path, capsys):
     assert err and all(line.startswith(f"{bad}:") for line in err)
 
 
-
 def test_the_hf_token_secret_the_pods_reference_is_created_through_a_pipe():
     from constructs_lib.bootstrap.runners import HF_TOKEN_SECRET
 
@@ -103,25 +109,48 @@ def helm_lines(text: str) -> dict[str, str]:
 
 def test_each_cluster_gets_its_own_token_secret_and_every_agent_verifies():
     # Two clusters, the GKE queues split between them, signing on.
-    text = REPO.joinpath("queues.yaml").read_text().replace("  gke-l4-4:\n", "  gke-l4-4:\n    builds: [release]\n    buildkite: {cluster: release, verification_failure: block}\n", 1)
-    text = text.replace("      agent_token_path: /bk_agent_token_cluster_release\n",
-                        "      agent_token_path: /bk_agent_token_cluster_release\n      agent_token_secret: buildkite-agent-token-release\n", 1)
+    text = (
+        REPO.joinpath("queues.yaml")
+        .read_text()
+        .replace(
+            "  gke-l4-4:\n",
+            "  gke-l4-4:\n    builds: [release]\n    buildkite: {cluster: release, verification_failure: block}\n",
+            1,
+        )
+    )
+    text = text.replace(
+        "      agent_token_path: /bk_agent_token_cluster_release\n",
+        "      agent_token_path: /bk_agent_token_cluster_release\n      agent_token_secret: buildkite-agent-token-release\n",
+        1,
+    )
     model = parse_queues(text.encode(), "queues.yaml")
     out = "\n".join(helm.commands(model))
     releases = helm_lines(out)
     assert "--set agentStackSecret=buildkite-agent-token-ci " in releases["agent-stack-k8s-gke-l4-1"]
     assert "--set agentStackSecret=buildkite-agent-token-release " in releases["agent-stack-k8s-gke-l4-4"]
-    for secret, k8s in (("buildkite-agent-token", "buildkite-agent-token-ci"), ("buildkite-agent-token-release", "buildkite-agent-token-release")):
-        assert f"--secret={secret} --project=vllm-ci-infra \\\n  | kubectl -n buildkite create secret generic {k8s} " in out
+    for secret, k8s in (
+        ("buildkite-agent-token", "buildkite-agent-token-ci"),
+        ("buildkite-agent-token-release", "buildkite-agent-token-release"),
+    ):
+        assert (
+            f"--secret={secret} --project=vllm-ci-infra \\\n  | kubectl -n buildkite create secret generic {k8s} "
+            in out
+        )
     # The public key goes through a pipe into the secret the agents mount; each release verifies, warn or block from queues.yaml.
-    assert "--secret=buildkite-verification-jwks --project=vllm-ci-infra \\\n  | kubectl -n buildkite create secret generic buildkite-verification-jwks --from-file=key=/dev/stdin" in out
+    assert (
+        "--secret=buildkite-verification-jwks --project=vllm-ci-infra \\\n  | kubectl -n buildkite create secret generic buildkite-verification-jwks --from-file=key=/dev/stdin"
+        in out
+    )
     for release, behaviour in (("agent-stack-k8s-gke-l4-1", "warn"), ("agent-stack-k8s-gke-l4-4", "block")):
         config = json.loads(re.search(r"'config\.agent-config=(\{.*?\})'", releases[release]).group(1))
         assert config == {
             "no-local-hooks": True,
             "verification-jwks-file": "key",
             "verification-failure-behavior": behaviour,
-            "verificationJWKSVolume": {"name": "buildkite-verification-jwks", "secret": {"secretName": "buildkite-verification-jwks"}},
+            "verificationJWKSVolume": {
+                "name": "buildkite-verification-jwks",
+                "secret": {"secretName": "buildkite-verification-jwks"},
+            },
         }
 
 

@@ -32,7 +32,9 @@ def tool(name: str) -> str:
 
 def validate(**variables: str) -> subprocess.CompletedProcess:
     args = [tool("packer"), "validate"] + [f"-var={k}={v}" for k, v in variables.items()] + [TEMPLATE.name]
-    return subprocess.run(args, cwd=AMI_DIR, capture_output=True, text=True, env={**os.environ, "CHECKPOINT_DISABLE": "1"})
+    return subprocess.run(
+        args, cwd=AMI_DIR, capture_output=True, text=True, env={**os.environ, "CHECKPOINT_DISABLE": "1"}
+    )
 
 
 BASE = dict(region="us-west-2", source_ami="ami-0123456789abcdef0", stack_version="v6.71.1")
@@ -44,10 +46,13 @@ def test_the_packer_template_validates(kind, extra):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("variables, words", [
-    (dict(kind="tpu"), "kind value must be gpu or cpu"),
-    (dict(nvidia_driver_sha256="abc"), "64 lower-case hex digits"),
-])
+@pytest.mark.parametrize(
+    "variables, words",
+    [
+        (dict(kind="tpu"), "kind value must be gpu or cpu"),
+        (dict(nvidia_driver_sha256="abc"), "64 lower-case hex digits"),
+    ],
+)
 def test_the_packer_template_refuses_bad_variables(variables, words):
     result = validate(**BASE, **variables)
     assert result.returncode != 0 and words in result.stdout + result.stderr
@@ -67,12 +72,14 @@ def run_hook(tmp_path: pathlib.Path, env: dict[str, str], aws_exit: int = 0) -> 
     bin_dir.mkdir(exist_ok=True)
     calls = tmp_path / "calls"
     aws = bin_dir / "aws"
-    aws.write_text(textwrap.dedent(f"""\
+    aws.write_text(
+        textwrap.dedent(f"""\
         #!/usr/bin/env bash
         printf '%s\\n' "$*" >> {calls}
         [ {aws_exit} -eq 0 ] || exit {aws_exit}
         printf 'hf_standin_token\\n'
-        """))
+        """)
+    )
     aws.chmod(0o755)
     # Installed as the AMI installs it: the rule of trusted builds beside the hook.
     installed = tmp_path / "lib"
@@ -88,14 +95,19 @@ def run_hook(tmp_path: pathlib.Path, env: dict[str, str], aws_exit: int = 0) -> 
     return result.stdout, result.stderr, made
 
 
-ALLOWED = {"BUILDKITE_AGENT_META_DATA_HF_TOKEN_SECRET": "ci/hf-token", "AWS_REGION": "us-west-2",
-           "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git"}
+ALLOWED = {
+    "BUILDKITE_AGENT_META_DATA_HF_TOKEN_SECRET": "ci/hf-token",
+    "AWS_REGION": "us-west-2",
+    "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git",
+}
 
 
 def test_a_trusted_build_on_an_allowed_queue_gets_the_token(tmp_path):
     token, _, calls = run_hook(tmp_path, {**ALLOWED, "BUILDKITE_PULL_REQUEST": "false"})
     assert token == "hf_standin_token"
-    assert calls == ["secretsmanager get-secret-value --secret-id ci/hf-token --query SecretString --output text --region us-west-2"]
+    assert calls == [
+        "secretsmanager get-secret-value --secret-id ci/hf-token --query SecretString --output text --region us-west-2"
+    ]
 
 
 def test_a_pr_from_the_same_repository_spelled_otherwise_is_trusted(tmp_path):
@@ -143,7 +155,12 @@ def scripts() -> list[pathlib.Path]:
 def test_every_script_passes_shellcheck():
     found = scripts()
     names = {p.relative_to(REPO).as_posix() for p in found}
-    assert {"scripts/bootstrap.sh", "scripts/build_ami.sh", "scripts/ami/install-nvidia.sh", "scripts/ami/hooks/environment"} <= names
+    assert {
+        "scripts/bootstrap.sh",
+        "scripts/build_ami.sh",
+        "scripts/ami/install-nvidia.sh",
+        "scripts/ami/hooks/environment",
+    } <= names
     result = subprocess.run([tool("shellcheck"), "--shell=bash", *map(str, found)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
@@ -176,8 +193,16 @@ def test_a_source_template_says_its_mapping_is_not_filled_in():
 def test_the_helper_prints_what_build_ami_reads(tmp_path, capsys):
     template = tmp_path / "aws-stack.yml"
     template.write_text(TEMPLATE_WITH_AMIS)
-    assert stack_ami.main(["--queues", str(REPO / "queues.yaml"), "--region", "us-west-2", "--template", str(template)]) == 0
-    assert capsys.readouterr().out.split() == ["ami-0aaaaaaaaaaaaaaa1", "v6.71.1", "/buildkite-ci/ami/gpu-x86_64", "/buildkite-ci/ami/cpu-x86_64"]
+    assert (
+        stack_ami.main(["--queues", str(REPO / "queues.yaml"), "--region", "us-west-2", "--template", str(template)])
+        == 0
+    )
+    assert capsys.readouterr().out.split() == [
+        "ami-0aaaaaaaaaaaaaaa1",
+        "v6.71.1",
+        "/buildkite-ci/ami/gpu-x86_64",
+        "/buildkite-ci/ami/cpu-x86_64",
+    ]
 
 
 def test_a_published_templates_amis_are_recorded_in_its_catalog():
@@ -185,7 +210,13 @@ def test_a_published_templates_amis_are_recorded_in_its_catalog():
 
     published = "Parameters:\n  ImageId: {Type: String, Default: ''}\n" + TEMPLATE_WITH_AMIS
     recorded = make_stack_catalog.catalog(published, "v9.9.9")
-    assert recorded["amis"] == {"us-west-2": {"linuxamd64": "ami-0aaaaaaaaaaaaaaa1", "linuxarm64": "ami-0aaaaaaaaaaaaaaa2", "windows": "ami-0aaaaaaaaaaaaaaa3"}}
+    assert recorded["amis"] == {
+        "us-west-2": {
+            "linuxamd64": "ami-0aaaaaaaaaaaaaaa1",
+            "linuxarm64": "ami-0aaaaaaaaaaaaaaa2",
+            "windows": "ami-0aaaaaaaaaaaaaaa3",
+        }
+    }
     # A source template maps `!Ref ImageId`: nothing to record, and the catalog says nothing of AMIs.
     source = shared_path("elastic-ci-stack", "aws-stack-v6.71.1.yml").read_text(encoding="utf-8")
     assert "amis" not in make_stack_catalog.catalog(source, "v6.71.1")

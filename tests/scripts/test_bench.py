@@ -11,7 +11,9 @@ ROW = "| 2031-01-02 | 4 | 0.5 | 3 | 1.50 / 240 | 8.00 / 760 | 6.00 / 1170 | 26.0
 
 
 def test_table_from_a_row():
-    table = bench.readme_table(bench.last_row("# Benchmarks\n\n| date | CPUs |\n|---|---|\n| 2030-01-01 | 2 | x |\n" + ROW + "\n"))
+    table = bench.readme_table(
+        bench.last_row("# Benchmarks\n\n| date | CPUs |\n|---|---|\n| 2030-01-01 | 2 | x |\n" + ROW + "\n")
+    )
     assert table.splitlines() == [
         "| measure (2031-01-02, 4 CPUs, load 0.5) | this project | usual eager imports |",
         "|---|---|---|",

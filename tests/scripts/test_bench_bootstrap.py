@@ -9,7 +9,14 @@ from tests.conftest import shared_path
 def test_measure_reports_every_figure():
     figures = bench_bootstrap.measure(shared_path(), runs=1, sizes=(10, 20))
     assert figures["fixture"].endswith(".yaml") and figures["steps"] > 0
-    for key in ("generate_10_ms", "generate_20_ms", "ratio_largest_smallest", "process_ms", "imports_only_ms", "python_only_ms"):
+    for key in (
+        "generate_10_ms",
+        "generate_20_ms",
+        "ratio_largest_smallest",
+        "process_ms",
+        "imports_only_ms",
+        "python_only_ms",
+    ):
         assert figures[key] > 0, key
     text = bench_bootstrap.report(figures)
     assert "generation," in text and "ratio" in text and "whole process" in text

@@ -67,12 +67,21 @@ steps:
   command: pytest scratch
 """
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash")
+pytestmark = pytest.mark.skipif(
+    shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash"
+)
 
 
 def git(cwd, *args, check=True) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_SYSTEM": os.devnull,
+    }
     done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
     return done.stdout
 
@@ -93,7 +102,11 @@ def world(tmp_path):
     upstream.mkdir()
     bin_dir.mkdir()
     git(upstream, "init", "-q", "-b", "main")
-    commit(upstream, {".buildkite/test-pipeline.yaml": PIPELINE, "vllm/core/a.py": "a\n", "docs/index.md": "# x\n"}, "initial")
+    commit(
+        upstream,
+        {".buildkite/test-pipeline.yaml": PIPELINE, "vllm/core/a.py": "a\n", "docs/index.md": "# x\n"},
+        "initial",
+    )
     git(tmp_path, "clone", "-q", str(upstream), str(clone))
     agent = bin_dir / "buildkite-agent"
     agent.write_text(STAND_IN.format(python=sys.executable), encoding="utf-8")
@@ -117,8 +130,15 @@ def bootstrap(world, branch: str, **env) -> tuple[subprocess.CompletedProcess, l
         "GIT_CONFIG_GLOBAL": os.devnull,
         **env,
     }
-    done = subprocess.run(["bash", str(BOOTSTRAP)], cwd=world["clone"], env=environment, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=120)
+    done = subprocess.run(
+        ["bash", str(BOOTSTRAP)],
+        cwd=world["clone"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     calls = [json.loads(line) for line in world["log"].read_text().splitlines()] if world["log"].exists() else []
     return done, calls
 
@@ -139,7 +159,7 @@ def annotations(calls) -> list[tuple[str, str, str]]:
 
 
 def blocked(pipeline: dict) -> set[str]:
-    return {s["key"][len("block-"):] for s in pipeline["steps"] if "block" in s}
+    return {s["key"][len("block-") :] for s in pipeline["steps"] if "block" in s}
 
 
 def test_feature_branch_against_the_merge_base(world):
@@ -207,14 +227,23 @@ def test_a_step_file_that_does_not_parse_annotates_an_error_and_uploads_nothing(
 def test_a_bad_step_fails_alone_and_the_rest_is_uploaded(world):
     clone = world["clone"]
     git(clone, "checkout", "-q", "-b", "broken")
-    commit(clone, {".buildkite/test-pipeline.yaml": PIPELINE + "- label: Exotic\n  num_gpus: many\n  command: x\n",
-                   "vllm/core/a.py": "changed\n"}, "bad step")
+    commit(
+        clone,
+        {
+            ".buildkite/test-pipeline.yaml": PIPELINE + "- label: Exotic\n  num_gpus: many\n  command: x\n",
+            "vllm/core/a.py": "changed\n",
+        },
+        "bad step",
+    )
     done, calls = bootstrap(world, "broken")
     assert done.returncode == 0, done.stderr
     pipeline = uploaded(calls)
     exotic = next(s for s in pipeline["steps"] if s.get("key") == "exotic")
     assert exotic["commands"][-1] == "exit 1"
-    assert ".buildkite/test-pipeline.yaml:12: steps[3].num_gpus: must be a whole number, not a string" in exotic["env"]["CI_FAILURE_REASON"]
+    assert (
+        ".buildkite/test-pipeline.yaml:12: steps[3].num_gpus: must be a whole number, not a string"
+        in exotic["env"]["CI_FAILURE_REASON"]
+    )
     assert any(s.get("key") == "core" for s in pipeline["steps"])
     errors = [a for a in annotations(calls) if a[0] == "error"]
     assert len(errors) == 1 and "steps[3].num_gpus: must be a whole number" in errors[0][2]
@@ -281,7 +310,13 @@ def test_a_bootstrap_variable_never_reaches_the_uploaded_pipeline(world):
     assert leak["env"] == {"COPY": "${BOOTSTRAP_SECRET}"}
 
 
-HOSTILE_BRANCHES = ["feat$(touch${IFS}pwned)", "a'b$(touch${IFS}pwned)", 'x"`touch${IFS}pwned`"', "q';touch${IFS}pwned;'", 'd";touch${IFS}pwned;"']
+HOSTILE_BRANCHES = [
+    "feat$(touch${IFS}pwned)",
+    "a'b$(touch${IFS}pwned)",
+    'x"`touch${IFS}pwned`"',
+    "q';touch${IFS}pwned;'",
+    'd";touch${IFS}pwned;"',
+]
 
 
 @pytest.mark.parametrize("branch", HOSTILE_BRANCHES)
@@ -328,9 +363,14 @@ def test_a_pull_request_from_a_branch_named_main_is_not_a_default_branch_build(w
 def test_changed_file_names_with_quotes_tabs_newlines_and_backslashes_match_their_steps(world):
     clone = world["clone"]
     names = ['odd/"quoted".py', "odd/tab\there.py", "odd/new\nline.py", "odd/back\\slash.py", "odd/caf\u00e9.py"]
-    steps = "steps:\n" + "".join(
-        f"- label: Step {i}\n  source_file_dependencies: [{json.dumps(name)}]\n  command: echo {i}\n" for i, name in enumerate(names)
-    ) + "- label: Other\n  source_file_dependencies: [elsewhere/]\n  command: echo other\n"
+    steps = (
+        "steps:\n"
+        + "".join(
+            f"- label: Step {i}\n  source_file_dependencies: [{json.dumps(name)}]\n  command: echo {i}\n"
+            for i, name in enumerate(names)
+        )
+        + "- label: Other\n  source_file_dependencies: [elsewhere/]\n  command: echo other\n"
+    )
     commit(world["upstream"], {".buildkite/test-pipeline.yaml": steps}, "steps")
     git(clone, "pull", "-q", "--ff-only")
     git(clone, "checkout", "-q", "-b", "odd-change")
@@ -357,20 +397,27 @@ def test_a_step_on_an_undeclared_device_fails_alone_and_the_rest_is_uploaded(wor
     assert exotic["commands"][-1] == "exit 1" and "quantum_9000" in exotic["env"]["CI_FAILURE_REASON"]
     assert any(s.get("key") == "core" for s in pipeline["steps"])
     errors = [a for a in annotations(calls) if a[0] == "error"]
-    assert len(errors) == 1 and errors[0][1] == "bootstrap-errors" and "no declared queue can run 'Exotic'" in errors[0][2]
+    assert (
+        len(errors) == 1 and errors[0][1] == "bootstrap-errors" and "no declared queue can run 'Exotic'" in errors[0][2]
+    )
 
 
 def test_a_fork_pr_uploads_no_hf_token_and_no_propagated_environment(world):
     clone = world["clone"]
     git(clone, "checkout", "-q", "-b", "feature")
     commit(clone, {"vllm/core/a.py": "from a fork\n"}, "fork work")
-    fork = {"BUILDKITE_PULL_REQUEST": "77", "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/someone/vllm.git",
-            "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git"}
+    fork = {
+        "BUILDKITE_PULL_REQUEST": "77",
+        "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/someone/vllm.git",
+        "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git",
+    }
     done, calls = bootstrap(world, "someone:feature", **fork)
     assert done.returncode == 0, done.stderr
     text = received(calls)
     assert "HF_TOKEN" not in text and "propagate-environment" not in text
-    done, calls = bootstrap(world, "feature", **{**fork, "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/vllm-project/vllm"})
+    done, calls = bootstrap(
+        world, "feature", **{**fork, "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/vllm-project/vllm"}
+    )
     assert "HF_TOKEN" in received([c for c in calls if c["args"][:2] == ["pipeline", "upload"]][-1:])
 
 
@@ -380,8 +427,12 @@ def test_a_fork_pr_runs_host_steps_only_as_the_default_branch_defines_them(world
     commit(world["upstream"], {".buildkite/test-pipeline.yaml": host, ".buildkite/host.sh": "echo ok\n"}, "host step")
     git(clone, "pull", "-q", "--ff-only")
     git(clone, "checkout", "-q", "-b", "fork-work")
-    fork = {"BUILDKITE_PULL_REQUEST": "77", "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/someone/vllm.git",
-            "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git", "RUN_ALL": "1"}
+    fork = {
+        "BUILDKITE_PULL_REQUEST": "77",
+        "BUILDKITE_PULL_REQUEST_REPO": "https://github.com/someone/vllm.git",
+        "BUILDKITE_REPO": "https://github.com/vllm-project/vllm.git",
+        "RUN_ALL": "1",
+    }
     commit(clone, {"vllm/core/a.py": "from a fork\n"}, "fork work")
     done, calls = bootstrap(world, "someone:fork-work", **fork)
     assert done.returncode == 0, done.stderr

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from tests.constructs_lib.queues.minimal_queues import MINIMAL
-from tests.constructs_lib.infra.stacks.synth_helpers import resources, synth_stacks
-from tests.security.stack_json import by_path, ref, stacks_of, statements
 from constructs_lib.queues.loader import load_queues, parse_queues
-from tests.conftest import REPO
 from constructs_lib.queues.problems import LoadError
+from tests.conftest import REPO
+from tests.constructs_lib.infra.stacks.synth_helpers import resources, synth_stacks
+from tests.constructs_lib.queues.minimal_queues import MINIMAL
+from tests.security.stack_json import by_path, ref, stacks_of, statements
 
 # The default file's queues in its main region, and those of them that may read the HF token.
 _DEFAULT = load_queues(REPO / "queues.yaml")
@@ -37,7 +37,11 @@ def test_region_key_rotates_and_names_itself_in_its_policy(region):
     (policy,) = by_path(region, "resource", "aws_kms_key_policy").values()
     assert policy["key_id"] == ref(region, "aws_kms_key", "key/key", "key_id")
     by_sid = statements(region, policy["policy"])
-    assert sorted(by_sid) == ["AccountAdministersThroughIam", "CloudFormationPublishesStackEvents", "CloudWatchLogsEncryptsFlowLogs"]
+    assert sorted(by_sid) == [
+        "AccountAdministersThroughIam",
+        "CloudFormationPublishesStackEvents",
+        "CloudWatchLogsEncryptsFlowLogs",
+    ]
     for sid, statement in by_sid.items():
         assert statement["resources"] == [key_arn], sid
         if statement["principals"][0]["type"] == "Service":  # services only for one named resource
@@ -74,7 +78,11 @@ def test_only_hf_readers_may_decrypt_with_the_key_and_only_through_secrets_manag
             statement = by_sid["DecryptHfToken"]
             assert (statement["actions"], statement["resources"]) == (["kms:Decrypt"], [key_arn])
             assert statement["condition"] == [
-                {"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.us-west-2.amazonaws.com"]}
+                {
+                    "test": "StringEquals",
+                    "variable": "kms:ViaService",
+                    "values": ["secretsmanager.us-west-2.amazonaws.com"],
+                }
             ]
         assert ("DecryptHfToken" in by_sid) == ("ReadHfToken" in by_sid), path
     assert decrypters == HF_READERS
@@ -93,7 +101,9 @@ def test_new_vpc_logs_every_flow_to_an_encrypted_group_kept_a_year(region):
     role = by_path(region, "resource", "aws_iam_role")["network/flow-logs/role"]
     (trust,) = statements(region, role["assume_role_policy"]).values()
     assert trust["principals"] == [{"type": "Service", "identifiers": ["vpc-flow-logs.amazonaws.com"]}]
-    (write,) = statements(region, by_path(region, "resource", "aws_iam_role_policy")["network/flow-logs/write-policy"]["policy"]).values()
+    (write,) = statements(
+        region, by_path(region, "resource", "aws_iam_role_policy")["network/flow-logs/write-policy"]["policy"]
+    ).values()
     assert "*" not in write["resources"]
 
 
@@ -114,7 +124,10 @@ def test_state_is_encrypted_with_its_own_key_and_its_reads_are_logged(state):
     assert logs_default == {"sse_algorithm": "AES256"}
     logs_id = ref(state, "aws_s3_bucket", "state/access-logs/logs/bucket", "id")
     (logging,) = by_path(state, "resource", "aws_s3_bucket_logging").values()
-    assert (logging["bucket"], logging["target_bucket"]) == (ref(state, "aws_s3_bucket", "state/state/bucket", "id"), logs_id)
+    assert (logging["bucket"], logging["target_bucket"]) == (
+        ref(state, "aws_s3_bucket", "state/state/bucket", "id"),
+        logs_id,
+    )
     # S3 checks at PutBucketLogging that it may deliver: after the log bucket's policy (the moto test caught this).
     assert logging["depends_on"] == [f"aws_s3_bucket_policy.{next(iter(state['resource']['aws_s3_bucket_policy']))}"]
     (policy,) = by_path(state, "resource", "aws_s3_bucket_policy").values()
@@ -131,16 +144,30 @@ def test_every_bucket_tidies_itself_and_reports_its_events(default_synth):
     for stack_id in ("aws-state", "aws-us-west-2"):
         stack = stacks[stack_id]
         buckets = {path.rsplit("/", 1)[0] for path in by_path(stack, "resource", "aws_s3_bucket")}
-        lifecycles = {path.rsplit("/", 1)[0]: lc for path, lc in by_path(stack, "resource", "aws_s3_bucket_lifecycle_configuration").items()}
-        notifications = {path.rsplit("/", 1)[0]: n for path, n in by_path(stack, "resource", "aws_s3_bucket_notification").items()}
+        lifecycles = {
+            path.rsplit("/", 1)[0]: lc
+            for path, lc in by_path(stack, "resource", "aws_s3_bucket_lifecycle_configuration").items()
+        }
+        notifications = {
+            path.rsplit("/", 1)[0]: n for path, n in by_path(stack, "resource", "aws_s3_bucket_notification").items()
+        }
         assert buckets == set(lifecycles) == set(notifications), stack_id
         for name in buckets:
             assert notifications[name]["eventbridge"] is True
             rules = {rule["id"]: rule for rule in lifecycles[name]["rule"]}
-            assert rules["tidy-versions-and-uploads"]["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
-    cache_rules = {r["id"]: r for r in by_path(stacks["aws-us-west-2"], "resource", "aws_s3_bucket_lifecycle_configuration")["build-cache/lifecycle"]["rule"]}
+            assert rules["tidy-versions-and-uploads"]["abort_incomplete_multipart_upload"] == [
+                {"days_after_initiation": 7}
+            ]
+    cache_rules = {
+        r["id"]: r
+        for r in by_path(stacks["aws-us-west-2"], "resource", "aws_s3_bucket_lifecycle_configuration")[
+            "build-cache/lifecycle"
+        ]["rule"]
+    }
     assert cache_rules["expire-objects"]["expiration"] == [{"days": 30}]
-    state_rules = by_path(stacks["aws-state"], "resource", "aws_s3_bucket_lifecycle_configuration")["state/state/lifecycle"]["rule"]
+    state_rules = by_path(stacks["aws-state"], "resource", "aws_s3_bucket_lifecycle_configuration")[
+        "state/state/lifecycle"
+    ]["rule"]
     assert [r["id"] for r in state_rules] == ["tidy-versions-and-uploads"]  # state never expires
 
 
@@ -149,25 +176,33 @@ def test_an_existing_vpc_is_not_logged_by_the_toolkit(tmp_path):
         "      vpc_cidr: 10.0.0.0/16\n",
         "      vpc_cidr: 10.0.0.0/16\n    eu-west-1:\n      existing_vpc:\n        vpc_id: vpc-0123456789abcdef0\n"
         "        subnet_ids: [subnet-0123456789abcdef0]\n",
-    ).replace("      min_size: 1\n", "      min_size: 1\n      region: eu-west-1\n      agent_token_path: /buildkite/release/agent-token\n")
+    ).replace(
+        "      min_size: 1\n",
+        "      min_size: 1\n      region: eu-west-1\n      agent_token_path: /buildkite/release/agent-token\n",
+    )
     stacks = synth_stacks(text, tmp_path)
     eu, us = stacks["aws-eu-west-1"], stacks["aws-us-west-2"]
     assert not resources(eu, "aws_flow_log") and not resources(eu, "aws_vpc")
     assert len(resources(us, "aws_flow_log")) == 1
     (parameter,) = resources(eu, "aws_ssm_parameter").values()
     (alias_id,) = resources(eu, "aws_kms_alias")
-    assert (parameter["name"], parameter["key_id"]) == ("/buildkite/release/agent-token", f"${{aws_kms_alias.{alias_id}.name}}")
+    assert (parameter["name"], parameter["key_id"]) == (
+        "/buildkite/release/agent-token",
+        f"${{aws_kms_alias.{alias_id}.name}}",
+    )
 
 
 def test_the_token_key_parameter_is_the_toolkits_to_set():
-    text = MINIMAL.replace("      max_size: 4\n", "      max_size: 4\n      parameters:\n        BuildkiteAgentTokenParameterStoreKMSKey: abc\n")
+    text = MINIMAL.replace(
+        "      max_size: 4\n",
+        "      max_size: 4\n      parameters:\n        BuildkiteAgentTokenParameterStoreKMSKey: abc\n",
+    )
     with pytest.raises(LoadError) as err:
         parse_queues(text.encode(), "queues.yaml")
     assert str(err.value) == (
         "queues.yaml:21: queues.cpu_queue.aws.parameters.BuildkiteAgentTokenParameterStoreKMSKey: "
         "set by the toolkit from the queue model; use the queue's own keys instead"
     )
-
 
 
 POLICY_ATTRIBUTES = {"policy", "assume_role_policy"}
@@ -197,7 +232,11 @@ def test_private_ci_repositories_scan_on_push_are_encrypted_expire_and_pushes_fo
     region = stacks_of(all_features_synth)["aws-us-west-2"]
     key_arn = ref(region, "aws_kms_key", "key/key", "arn")
     repositories = by_path(region, "resource", "aws_ecr_repository")
-    assert sorted(r["name"] for r in repositories.values()) == ["vllm-ci-postmerge-repo", "vllm-ci-test-repo", "vllm-ci-untrusted-repo"]
+    assert sorted(r["name"] for r in repositories.values()) == [
+        "vllm-ci-postmerge-repo",
+        "vllm-ci-test-repo",
+        "vllm-ci-untrusted-repo",
+    ]
     for repository in repositories.values():
         assert repository["image_scanning_configuration"] == {"scan_on_push": True}
         assert repository["encryption_configuration"] == [{"encryption_type": "KMS", "kms_key": key_arn}]
@@ -211,7 +250,8 @@ def test_private_ci_repositories_scan_on_push_are_encrypted_expire_and_pushes_fo
         found = set()
         for resource in resources:
             matched = re.fullmatch(
-                r"arn:\$\{data\.aws_partition\.[^}]+\}:ecr:us-west-2:\$\{data\.aws_caller_identity\.[^}]+\}:repository/(vllm-ci-[a-z]+-repo)", resource
+                r"arn:\$\{data\.aws_partition\.[^}]+\}:ecr:us-west-2:\$\{data\.aws_caller_identity\.[^}]+\}:repository/(vllm-ci-[a-z]+-repo)",
+                resource,
             )
             assert matched, resource
             found.add(matched.group(1))
@@ -220,13 +260,20 @@ def test_private_ci_repositories_scan_on_push_are_encrypted_expire_and_pushes_fo
     pushes, pulls = {}, {}
     for path, policy in by_path(region, "resource", "aws_iam_policy").items():
         by_sid = statements(region, policy["policy"])
-        assert by_sid["PullCiImages"]["actions"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        assert by_sid["PullCiImages"]["actions"] == [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+        ]
         queue = path.split("/")[0].removeprefix("queue-")
         pulls[queue] = named(by_sid["PullCiImages"]["resources"])
         if "PushCiImages" in by_sid:
             pushes[queue] = named(by_sid["PushCiImages"]["resources"])
     # Premerge and postmerge builders push to theirs; the untrusted builder only to the untrusted repository.
-    assert pushes == {"cpu_queue": {"vllm-ci-test-repo", "vllm-ci-postmerge-repo"}, "cpu_queue_untrusted": {"vllm-ci-untrusted-repo"}}
+    assert pushes == {
+        "cpu_queue": {"vllm-ci-test-repo", "vllm-ci-postmerge-repo"},
+        "cpu_queue_untrusted": {"vllm-ci-untrusted-repo"},
+    }
     # Only queues that run untrusted builds may pull what they push.
     assert "vllm-ci-untrusted-repo" not in pulls["cpu_queue"]
     assert "vllm-ci-untrusted-repo" in pulls["gpu_1_queue"] and "vllm-ci-untrusted-repo" in pulls["cpu_queue_untrusted"]

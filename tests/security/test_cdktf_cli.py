@@ -33,7 +33,9 @@ def test_cdktf_synth_equals_make_synth(default_synth, tmp_path):
         # cdktf.json runs `python3 main.py`: the python3 of this environment.
         PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
-    result = subprocess.run([str(CLI), "synth", "--output", str(outdir)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [str(CLI), "synth", "--output", str(outdir)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     by_cli, by_make = files(outdir), files(default_synth)
     assert sorted(by_cli) == sorted(by_make)
@@ -52,7 +54,11 @@ def test_the_cli_is_pinned_by_a_lock_without_registry_addresses():
     assert lock["packages"]["node_modules/cdktf-cli"]["version"] == "0.21.0"
     assert all("resolved" not in entry for entry in lock["packages"].values())
     bundled = ("link", "inBundle")  # shipped inside another package: no tarball of their own
-    assert all("integrity" in entry for name, entry in lock["packages"].items() if name and not any(entry.get(k) for k in bundled))
+    assert all(
+        "integrity" in entry
+        for name, entry in lock["packages"].items()
+        if name and not any(entry.get(k) for k in bundled)
+    )
     assert not re.search(r"https?://[^\"/]*registry", lock_text)
     # Whoever re-locks here writes the lock the same way.
     assert "omit-lockfile-registry-resolved=true" in (CLI_DIR / ".npmrc").read_text().splitlines()

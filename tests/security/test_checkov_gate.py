@@ -30,7 +30,9 @@ def require_checkov() -> list[str]:
 def scan(default_synth, all_features_synth) -> gate.Scan:
     """One checkov run over every stack of the default and the all-features synth."""
     require_checkov()
-    scanned, _ = gate.split_unpoliced(gate.stack_files([(default_synth, "queues.yaml"), (all_features_synth, "all_features_queues.yaml")]))
+    scanned, _ = gate.split_unpoliced(
+        gate.stack_files([(default_synth, "queues.yaml"), (all_features_synth, "all_features_queues.yaml")])
+    )
     return gate.run_checkov(scanned)
 
 
@@ -53,7 +55,9 @@ def platform_entries(prefix: str) -> list[gate.Accepted]:
 
 @pytest.mark.slow
 def test_every_aws_stack_passes_the_gate(scan):
-    problems = gate.judge(platform_part(scan, "aws-"), platform_entries("aws-"), TODAY, "security/accepted-findings.yaml")
+    problems = gate.judge(
+        platform_part(scan, "aws-"), platform_entries("aws-"), TODAY, "security/accepted-findings.yaml"
+    )
     assert problems == [], "\n" + "\n".join(problems)
     print(gate.summary(scan, gate.load_accepted(gate.ACCEPTED_FILE)))
 
@@ -107,7 +111,10 @@ def test_a_weakened_stack_fails_the_gate(default_synth, tmp_path):
     problems = gate.judge(scan, gate.load_accepted(gate.ACCEPTED_FILE), TODAY, "accepted.yaml")
     unaccepted = sorted({line.split()[0] for line in problems if line.startswith("CKV")})
     assert unaccepted == ["CKV2_AWS_11", "CKV_AWS_124", "CKV_AWS_337"]
-    assert "CKV_AWS_337 aws_ssm_parameter.aws-us-west-2/secrets/agent-token-0: Ensure SSM parameters are using KMS CMK" in "\n".join(problems)
+    assert (
+        "CKV_AWS_337 aws_ssm_parameter.aws-us-west-2/secrets/agent-token-0: Ensure SSM parameters are using KMS CMK"
+        in "\n".join(problems)
+    )
 
 
 def test_the_accepted_findings_file_is_valid_today():
@@ -115,7 +122,9 @@ def test_the_accepted_findings_file_is_valid_today():
     assert 0 < len(entries) <= 10, "keep the accepted list short enough to read"
     for entry in entries:
         assert TODAY <= entry.expires <= TODAY + gate.MAX_AHEAD, entry
-        assert entry.resource.split(".", 1)[1].startswith(("aws-", "gcp-")), entry  # each entry belongs to one platform's stacks
+        assert entry.resource.split(".", 1)[1].startswith(("aws-", "gcp-")), (
+            entry
+        )  # each entry belongs to one platform's stacks
 
 
 # --- the gate's rules, on findings made by hand ---------------------------------------
@@ -127,8 +136,15 @@ def finding(check="CKV_AWS_18", resource="aws_s3_bucket.aws-us-west-2/build-cach
     return gate.Finding(check=check, resource=resource, title="Ensure something", source="queues.yaml")
 
 
-def entry(check="CKV_AWS_18", resource="aws_s3_bucket.aws-*/build-cache/bucket", expires=TODAY + datetime.timedelta(days=30), line=3):
-    return gate.Accepted(check=check, resource=resource, justification="a reason in enough words", expires=expires, line=line)
+def entry(
+    check="CKV_AWS_18",
+    resource="aws_s3_bucket.aws-*/build-cache/bucket",
+    expires=TODAY + datetime.timedelta(days=30),
+    line=3,
+):
+    return gate.Accepted(
+        check=check, resource=resource, justification="a reason in enough words", expires=expires, line=line
+    )
 
 
 def judge(findings, entries, evaluated=None):
@@ -138,7 +154,13 @@ def judge(findings, entries, evaluated=None):
 
 def test_accepted_findings_pass_and_globs_cross_folders():
     assert judge([finding(), finding(resource="aws_s3_bucket.aws-eu-west-1/build-cache/bucket")], [entry()]) == []
-    assert judge([finding(resource="aws_s3_bucket.aws-state/state/access-logs/logs/bucket")], [entry(resource="aws_s3_bucket.aws-state/*")]) == []
+    assert (
+        judge(
+            [finding(resource="aws_s3_bucket.aws-state/state/access-logs/logs/bucket")],
+            [entry(resource="aws_s3_bucket.aws-state/*")],
+        )
+        == []
+    )
 
 
 def test_an_unaccepted_finding_fails_with_one_line():
@@ -164,8 +186,13 @@ def test_an_entry_dated_more_than_a_year_ahead_fails():
 
 
 def test_an_entry_that_matches_nothing_fails():
-    (problem,) = judge([finding()], [entry(), entry(check="CKV2_AWS_57", resource="aws_secretsmanager_secret.*", line=9)])
-    assert problem == "accepted.yaml:9: CKV2_AWS_57 aws_secretsmanager_secret.*: matches no finding any more; remove the entry"
+    (problem,) = judge(
+        [finding()], [entry(), entry(check="CKV2_AWS_57", resource="aws_secretsmanager_secret.*", line=9)]
+    )
+    assert (
+        problem
+        == "accepted.yaml:9: CKV2_AWS_57 aws_secretsmanager_secret.*: matches no finding any more; remove the entry"
+    )
 
 
 def test_a_stack_checkov_evaluated_nothing_in_fails():
@@ -250,7 +277,14 @@ def run_gate(tmp_path, *args, checkov: str | None = None) -> subprocess.Complete
     env = {k: v for k, v in os.environ.items() if k != "CHECKOV"}
     if checkov:
         env["CHECKOV"] = checkov
-    return subprocess.run([sys.executable, "-m", "scripts.security_gate", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.security_gate", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -275,7 +309,10 @@ def test_cli_fails_on_an_unaccepted_finding(tmp_path, fake_out):
         f"CKV_AWS_18 aws_s3_bucket.aws-us-west-2/build-cache/bucket: Ensure the S3 bucket has access logging enabled "
         f"(from {out}; fix it, or accept it in {accepted})"
     ]
-    assert result.stdout.strip() == "checkov fake: 1 stack(s), 2 checks evaluated, 1 failed, 0 of those accepted by 0 entries"
+    assert (
+        result.stdout.strip()
+        == "checkov fake: 1 stack(s), 2 checks evaluated, 1 failed, 0 of those accepted by 0 entries"
+    )
 
 
 def test_cli_passes_when_every_finding_is_accepted(tmp_path, fake_out):
@@ -293,7 +330,15 @@ def test_cli_passes_when_every_finding_is_accepted(tmp_path, fake_out):
     result = run_gate(tmp_path, "--accepted", str(accepted), str(out), checkov=str(checkov))
     assert (result.returncode, result.stderr) == (0, "")
     assert "1 failed, 1 of those accepted by 1 entry" in result.stdout
-    expired = run_gate(tmp_path, "--accepted", str(accepted), "--today", str(TODAY + datetime.timedelta(days=11)), str(out), checkov=str(checkov))
+    expired = run_gate(
+        tmp_path,
+        "--accepted",
+        str(accepted),
+        "--today",
+        str(TODAY + datetime.timedelta(days=11)),
+        str(out),
+        checkov=str(checkov),
+    )
     assert expired.returncode == 1
     assert "expired on" in expired.stderr
 
@@ -303,7 +348,10 @@ def test_cli_bad_input_is_exit_2_one_line_per_problem(tmp_path, fake_out):
     bad = write(tmp_path, "accepted:\n  - check: CKV_AWS_18\n    resource: x.y\n")
     result = run_gate(tmp_path, "--accepted", str(bad), str(out), checkov=str(checkov))
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [f"{bad}:2: accepted[0]: expires is missing", f"{bad}:2: accepted[0]: justification is missing"]
+    assert result.stderr.splitlines() == [
+        f"{bad}:2: accepted[0]: expires is missing",
+        f"{bad}:2: accepted[0]: justification is missing",
+    ]
     empty = tmp_path / "empty"
     empty.mkdir()
     result = run_gate(tmp_path, str(empty), checkov=str(checkov))
@@ -328,8 +376,14 @@ def test_cli_names_a_stack_of_a_provider_checkov_does_not_police(tmp_path, fake_
     checkov, out = fake_out
     stack = out / "stacks" / "buildkite" / "cdk.tf.json"
     stack.parent.mkdir(parents=True)
-    stack.write_text(json.dumps({"terraform": {"required_providers": {"buildkite": {"source": "buildkite/buildkite"}}},
-                                 "resource": {"buildkite_cluster": {"c": {"name": "ci"}}}}))
+    stack.write_text(
+        json.dumps(
+            {
+                "terraform": {"required_providers": {"buildkite": {"source": "buildkite/buildkite"}}},
+                "resource": {"buildkite_cluster": {"c": {"name": "ci"}}},
+            }
+        )
+    )
     accepted = write(tmp_path, "accepted: []\n")
     result = run_gate(tmp_path, "--accepted", str(accepted), str(out), checkov=str(checkov))
     # Not given to checkov (the fake reports the files it was given: one stack), and said so.

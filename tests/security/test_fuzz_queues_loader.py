@@ -50,21 +50,115 @@ DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # Keys of the real file, so that random documents reach deep into the model.
 KEYS = [
-    "accelerator", "agent_token_path", "architecture", "aws", "bucket", "cidr_block", "count", "default_gpu", "enabled",
-    "existing_vpc", "external", "gcp", "gke", "hf_token_secret", "instance_types", "kubernetes", "lock_table", "max_size",
-    "min_size", "networks", "node_pools", "parameters", "queues", "region", "routing", "stack_version", "state", "tpu",
-    "type", "vpc_cidr", "zone",
+    "accelerator",
+    "agent_token_path",
+    "architecture",
+    "aws",
+    "bucket",
+    "cidr_block",
+    "count",
+    "default_gpu",
+    "enabled",
+    "existing_vpc",
+    "external",
+    "gcp",
+    "gke",
+    "hf_token_secret",
+    "instance_types",
+    "kubernetes",
+    "lock_table",
+    "max_size",
+    "min_size",
+    "networks",
+    "node_pools",
+    "parameters",
+    "queues",
+    "region",
+    "routing",
+    "stack_version",
+    "state",
+    "tpu",
+    "type",
+    "vpc_cidr",
+    "zone",
 ]
 TRICKY = [
-    "on", "no", "yes", "Off", "010", "0x1F", "6.20", "1_000", "1:20", "~", "null", "true", ".inf", ".nan", "-.inf",
-    "", " ", "v6.71.1", "us-west-2", "10.0.0.0/16", "10.0.0.0/33", "g6.4xlarge", "r6in.large", "l4", "tpu",
-    "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "/buildkite/agent-token", "a\nb", "é", "\u2028", "\x00",
-    "&a", "*a", "<<", "!!python/object", "%YAML", "-", "?", ":", "{", "[", "#",
+    "on",
+    "no",
+    "yes",
+    "Off",
+    "010",
+    "0x1F",
+    "6.20",
+    "1_000",
+    "1:20",
+    "~",
+    "null",
+    "true",
+    ".inf",
+    ".nan",
+    "-.inf",
+    "",
+    " ",
+    "v6.71.1",
+    "us-west-2",
+    "10.0.0.0/16",
+    "10.0.0.0/33",
+    "g6.4xlarge",
+    "r6in.large",
+    "l4",
+    "tpu",
+    "vpc-0123456789abcdef0",
+    "subnet-0123456789abcdef0",
+    "/buildkite/agent-token",
+    "a\nb",
+    "é",
+    "\u2028",
+    "\x00",
+    "&a",
+    "*a",
+    "<<",
+    "!!python/object",
+    "%YAML",
+    "-",
+    "?",
+    ":",
+    "{",
+    "[",
+    "#",
 ]
 SYNTAX = [
-    "&anchor ", "*anchor", "<<: *anchor\n", "!!binary ", "!tag ", "---\n", "...\n", "? ", "%YAML 1.1\n---\n", "\t",
-    "{", "}", "[", "]", ": ", "- ", "#", "'", '"', "|\n", ">\n", "\ufeff", "\r\n", "\x85", "\xa0", "key: value\n",
-    "queues:\n", "  aws:\n", "    min_size: 5\n    max_size: 1\n", "    region: eu-west-1\n", "      count: 0\n",
+    "&anchor ",
+    "*anchor",
+    "<<: *anchor\n",
+    "!!binary ",
+    "!tag ",
+    "---\n",
+    "...\n",
+    "? ",
+    "%YAML 1.1\n---\n",
+    "\t",
+    "{",
+    "}",
+    "[",
+    "]",
+    ": ",
+    "- ",
+    "#",
+    "'",
+    '"',
+    "|\n",
+    ">\n",
+    "\ufeff",
+    "\r\n",
+    "\x85",
+    "\xa0",
+    "key: value\n",
+    "queues:\n",
+    "  aws:\n",
+    "    min_size: 5\n    max_size: 1\n",
+    "    region: eu-west-1\n",
+    "      count: 0\n",
 ]
 
 scalars = st.one_of(
@@ -234,7 +328,12 @@ def test_over_a_mebibyte_is_one_line():
 
 @pytest.mark.parametrize(
     "data",
-    [b"[" * 100_000, b"{a: " * 5_000, b"- " * 20_000 + b"x", b"a:\n" + b"".join(b" " * i + b"b:\n" for i in range(1, 200))],
+    [
+        b"[" * 100_000,
+        b"{a: " * 5_000,
+        b"- " * 20_000 + b"x",
+        b"a:\n" + b"".join(b" " * i + b"b:\n" for i in range(1, 200)),
+    ],
     ids=["flow-sequences", "flow-mappings", "block-sequences", "block-mappings"],
 )
 def test_deep_nesting_is_one_line_not_a_crash(data):
@@ -244,7 +343,9 @@ def test_deep_nesting_is_one_line_not_a_crash(data):
         parse_queues(data, FILE)
     (line,) = str(err.value).splitlines()
     assert line.startswith(f"{FILE}:"), line
-    assert line.endswith(": nested deeper than 64 levels") or line.endswith(": YAML syntax error: exceeded maximum nesting depth"), line
+    assert line.endswith(": nested deeper than 64 levels") or line.endswith(
+        ": YAML syntax error: exceeded maximum nesting depth"
+    ), line
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +377,11 @@ def test_main_exits_2_with_the_problem_lines_and_never_synthesizes(main_module, 
         outdir = pathlib.Path(tmp) / "out"
         stdout, stderr = io.StringIO(), io.StringIO()
         argv = ["main.py", "--queues", str(queues), "--outdir", str(outdir)]
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), mock.patch.object(sys, "argv", argv):
+        with (
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+            mock.patch.object(sys, "argv", argv),
+        ):
             status = main.main()
         try:
             expected = parse_queues(data, str(queues))

@@ -74,7 +74,11 @@ def startup_scripts(stacks: dict[str, dict]) -> dict[str, str]:
 
 
 def script_templates() -> dict[str, str]:
-    paths = {*REPO.glob("constructs_lib/**/*.sh"), *REPO.glob("constructs_lib/**/startup/*"), *REPO.glob("scripts/*.sh")}
+    paths = {
+        *REPO.glob("constructs_lib/**/*.sh"),
+        *REPO.glob("constructs_lib/**/startup/*"),
+        *REPO.glob("scripts/*.sh"),
+    }
     return {str(p.relative_to(REPO)): p.read_text() for p in sorted(paths) if p.is_file()}
 
 
@@ -85,7 +89,11 @@ def outdir(request) -> pathlib.Path:
 
 def test_the_detector_finds_what_it_looks_for():
     secret = PLANTED_SECRETS["HF_TOKEN"]
-    for wrapped in (f"x={secret};", json.dumps({"k": f"a\n{secret}"}), base64.b64encode(f"ab{secret}cd".encode()).decode()):
+    for wrapped in (
+        f"x={secret};",
+        json.dumps({"k": f"a\n{secret}"}),
+        base64.b64encode(f"ab{secret}cd".encode()).decode(),
+    ):
         assert leaks(wrapped.encode()) == ["HF_TOKEN"], wrapped
     assert leaks(b"HF_TOKEN hf-token /buildkite/agent-token") == []
     assert TOKEN_SHAPES["Hugging Face token"].search("export HF_TOKEN=hf_" + "a" * 34)
@@ -145,11 +153,18 @@ def test_token_parameters_are_secure_strings_with_a_write_only_placeholder(defau
     token_parameters = [(s, p) for s, p in parameters if TOKENISH.search(p["name"] + " " + p.get("description", ""))]
     names = sorted({p["name"] for _, p in token_parameters})
     assert names == [
-        "/bk_agent_token_cluster_ci", "/bk_agent_token_cluster_ci_us_east_1", "/bk_agent_token_cluster_release",
-        "/buildkite/agent-token", "/buildkite/postmerge/agent-token", "/buildkite/release/agent-token",
+        "/bk_agent_token_cluster_ci",
+        "/bk_agent_token_cluster_ci_us_east_1",
+        "/bk_agent_token_cluster_release",
+        "/buildkite/agent-token",
+        "/buildkite/postmerge/agent-token",
+        "/buildkite/release/agent-token",
     ]
     jwks = [(s, p) for s, p in parameters if "JWKS" in p.get("description", "")]
-    assert sorted({p["name"] for _, p in jwks}) == ["/buildkite/pipeline-signing/private-jwks", "/buildkite/pipeline-signing/public-jwks"]
+    assert sorted({p["name"] for _, p in jwks}) == [
+        "/buildkite/pipeline-signing/private-jwks",
+        "/buildkite/pipeline-signing/public-jwks",
+    ]
     # The private key is held in the bootstrap queue's region alone.
     assert [s for s, p in jwks if p["name"].endswith("private-jwks")] == ["aws-us-west-2"]
     for stack_id, parameter in token_parameters + jwks:

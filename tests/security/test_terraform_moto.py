@@ -23,13 +23,25 @@ import urllib.parse
 import pytest
 
 from constructs_lib.queues.loader import load_queues
-
 from tests.conftest import PLANTED_SECRETS, REPO
 from tests.security.moto_server import is_up, moto_server
 from tests.terraform_tools import prepare, require_terraform, tail, terraform
 
 REGION = "us-west-2"
-SERVICES = ["cloudformation", "dynamodb", "ec2", "efs", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "ssm", "sts"]
+SERVICES = [
+    "cloudformation",
+    "dynamodb",
+    "ec2",
+    "efs",
+    "iam",
+    "kms",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "ssm",
+    "sts",
+]
 # Left out of apply: moto cannot run the Elastic CI Stack template, and the attachments need its outputs.
 # Planned but not applied: moto has no CloudFormation of the stack template, no ECR pull-through cache rules.
 NOT_APPLIED = {"aws_cloudformation_stack", "aws_iam_role_policy_attachment", "aws_ecr_pull_through_cache_rule"}
@@ -56,7 +68,11 @@ def override(endpoint: str) -> dict:
 
 
 def offline(env: dict, cache: pathlib.Path) -> dict:
-    env = {k: v for k, v in env.items() if not k.startswith("AWS_") and k.upper() not in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")}
+    env = {
+        k: v
+        for k, v in env.items()
+        if not k.startswith("AWS_") and k.upper() not in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+    }
     env.update(
         {
             "HTTP_PROXY": DEAD_PROXY,
@@ -75,7 +91,9 @@ def offline(env: dict, cache: pathlib.Path) -> dict:
 
 
 class Stack:
-    def __init__(self, name: str, source: pathlib.Path, base: pathlib.Path, endpoint: str, binary: str, mirror: str, version: str):
+    def __init__(
+        self, name: str, source: pathlib.Path, base: pathlib.Path, endpoint: str, binary: str, mirror: str, version: str
+    ):
         self.name, self.dir, self.binary = name, base / name, binary
         self.env = offline(prepare(source, self.dir, version, mirror), base / "plugin-cache")
         (self.dir / "override.tf.json").write_text(json.dumps(override(endpoint), indent=1))
@@ -85,7 +103,9 @@ class Stack:
         return terraform(self.binary, self.dir, self.env, *args, "-no-color", timeout=900)
 
     def addresses(self, skip: set[str] = frozenset()) -> list[str]:
-        return sorted(f"{kind}.{name}" for kind, blocks in self.config["resource"].items() if kind not in skip for name in blocks)
+        return sorted(
+            f"{kind}.{name}" for kind, blocks in self.config["resource"].items() if kind not in skip for name in blocks
+        )
 
 
 def ok(result) -> str:
@@ -152,7 +172,9 @@ def operator_stores_tokens(region: Stack, aws) -> dict:
     )
     secrets.put_secret_value(SecretId="ci/hf-token", SecretString=PLANTED_SECRETS["HF_TOKEN"])
     ok(region.run("apply", "-refresh-only", "-input=false", "-auto-approve"))
-    token_resources = [a for a in region.addresses() if a.startswith(("aws_ssm_parameter.", "aws_secretsmanager_secret."))]
+    token_resources = [
+        a for a in region.addresses() if a.startswith(("aws_ssm_parameter.", "aws_secretsmanager_secret."))
+    ]
     plan = region.run("plan", "-input=false", "-detailed-exitcode", *[f"-target={a}" for a in token_resources])
     return {
         "plan": plan,
@@ -165,7 +187,9 @@ def operator_stores_tokens(region: Stack, aws) -> dict:
 def clients(endpoint: str):
     import boto3
 
-    session = boto3.session.Session(aws_access_key_id=FAKE_KEYS["access_key"], aws_secret_access_key=FAKE_KEYS["secret_key"], region_name=REGION)
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_KEYS["access_key"], aws_secret_access_key=FAKE_KEYS["secret_key"], region_name=REGION
+    )
     return lambda service: session.client(service, endpoint_url=endpoint)
 
 
@@ -185,11 +209,15 @@ def of_type(state: dict, kind: str) -> list[dict]:
 @pytest.mark.slow
 def test_the_region_stack_plans_whole(emulated):
     region = emulated["stacks"][f"aws-{REGION}"]
-    changes = {c["address"]: c["change"]["actions"] for c in emulated["plan"]["resource_changes"] if c["mode"] == "managed"}
+    changes = {
+        c["address"]: c["change"]["actions"] for c in emulated["plan"]["resource_changes"] if c["mode"] == "managed"
+    }
     assert sorted(changes) == region.addresses()
     assert set(map(tuple, changes.values())) == {("create",)}
     stacks = [c for c in emulated["plan"]["resource_changes"] if c["type"] == "aws_cloudformation_stack"]
-    here = [name for name, aws in load_queues(REPO / "queues.yaml").aws_queues().items() if (aws.region or REGION) == REGION]
+    here = [
+        name for name, aws in load_queues(REPO / "queues.yaml").aws_queues().items() if (aws.region or REGION) == REGION
+    ]
     assert len(stacks) == len(here) >= 10
     for change in stacks:
         after = change["change"]["after"]
@@ -226,7 +254,9 @@ def test_the_region_base_applies(emulated):
     region = emulated["stacks"][f"aws-{REGION}"]
     assert sorted(resources(state)) == region.addresses(skip=NOT_APPLIED)
     aws = emulated["clients"]
-    ec2, ssm, secrets, iam, kms, logs, sns = (aws(s) for s in ("ec2", "ssm", "secretsmanager", "iam", "kms", "logs", "sns"))
+    ec2, ssm, secrets, iam, kms, logs, sns = (
+        aws(s) for s in ("ec2", "ssm", "secretsmanager", "iam", "kms", "logs", "sns")
+    )
     key_arn = kms.describe_key(KeyId=f"alias/buildkite-{REGION}")["KeyMetadata"]["Arn"]
 
     (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"buildkite-{REGION}"]}])["Vpcs"]
@@ -234,25 +264,34 @@ def test_the_region_base_applies(emulated):
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     assert sorted(s["CidrBlock"] for s in subnets) == ["10.20.0.0/20", "10.20.16.0/20", "10.20.32.0/20"]
     assert len({s["AvailabilityZone"] for s in subnets}) == 3
-    (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"buildkite-{REGION}-agents"]}])["SecurityGroups"]
+    (group,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"buildkite-{REGION}-agents"]}])[
+        "SecurityGroups"
+    ]
     assert group["IpPermissions"] == [] and group["VpcId"] == vpc["VpcId"]
     (flow_log,) = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]
     assert (flow_log["TrafficType"], flow_log["LogDestinationType"]) == ("ALL", "cloud-watch-logs")
     (group_,) = logs.describe_log_groups(logGroupNamePrefix=f"/buildkite/buildkite-{REGION}/")["logGroups"]
     assert (group_["retentionInDays"], group_["kmsKeyId"]) == (365, key_arn)
 
-    parameter = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/buildkite/agent-token"]}])["Parameters"][0]
+    parameter = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/buildkite/agent-token"]}])[
+        "Parameters"
+    ][0]
     assert (parameter["Type"], parameter["KeyId"]) == ("SecureString", f"alias/buildkite-{REGION}")
     assert secrets.describe_secret(SecretId="ci/hf-token")["KmsKeyId"] == key_arn
     assert not of_type(state, "aws_secretsmanager_secret_version")  # a container: Terraform stores no value
 
     policies = {p["PolicyName"]: p for p in iam.list_policies(Scope="Local")["Policies"]}
-    expected = {f"bk-{q}-ci-access" for q in ("bootstrap", "small-cpu-queue-premerge", "arm64-cpu-queue-postmerge", "gpu-1-queue", "gpu-4-queue")}
+    expected = {
+        f"bk-{q}-ci-access"
+        for q in ("bootstrap", "small-cpu-queue-premerge", "arm64-cpu-queue-postmerge", "gpu-1-queue", "gpu-4-queue")
+    }
     assert expected <= set(policies)
 
     def statements(queue: str) -> set:
         policy = policies[f"bk-{queue}-ci-access"]
-        document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
+        document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])[
+            "PolicyVersion"
+        ]["Document"]
         document = json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
         return {s["Sid"] for s in document["Statement"]}
 
@@ -266,12 +305,16 @@ def test_the_region_base_applies(emulated):
     assert fs["Encrypted"] is True and fs["KmsKeyId"] == key_arn and fs["ThroughputMode"] == "elastic"
     targets = efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]
     assert sorted(t["SubnetId"] for t in targets) == sorted(s["SubnetId"] for s in subnets)
-    (nfs,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"buildkite-{REGION}-model-cache"]}])["SecurityGroups"]
+    (nfs,) = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [f"buildkite-{REGION}-model-cache"]}]
+    )["SecurityGroups"]
     (rule,) = nfs["IpPermissions"]
     assert (rule["FromPort"], rule["ToPort"], rule["IpRanges"]) == (2049, 2049, [])
     assert [g["GroupId"] for g in rule["UserIdGroupPairs"]] == [group["GroupId"]]
 
-    (topic,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"buildkite-{REGION}-stack-events")]
+    (topic,) = [
+        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"buildkite-{REGION}-stack-events")
+    ]
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key_arn
 
 

@@ -19,7 +19,9 @@ def _defined(file: str, name: str | None) -> bool:
     matches = list((REPO / "tests").rglob(file))
     if not matches:
         return False
-    return name is None or any(re.search(rf"^def {name}\(", m.read_text(encoding="utf-8"), re.MULTILINE) for m in matches)
+    return name is None or any(
+        re.search(rf"^def {name}\(", m.read_text(encoding="utf-8"), re.MULTILINE) for m in matches
+    )
 
 
 def test_every_row_names_existing_tests():

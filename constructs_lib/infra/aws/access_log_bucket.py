@@ -37,7 +37,11 @@ class AccessLogBucket(Construct):
                 aws.DataAwsIamPolicyDocumentStatement(
                     sid="S3ServerAccessLogDelivery",
                     effect="Allow",
-                    principals=[aws.DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["logging.s3.amazonaws.com"])],
+                    principals=[
+                        aws.DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Service", identifiers=["logging.s3.amazonaws.com"]
+                        )
+                    ],
                     actions=["s3:PutObject"],
                     resources=[f"{self.bucket.arn}/*"],
                     condition=[

@@ -28,7 +28,15 @@ class AgentSecrets(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, token_paths: list[str], hf_secret_name: str, name: str, kms_key_alias: str, kms_key_arn: str,
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        token_paths: list[str],
+        hf_secret_name: str,
+        name: str,
+        kms_key_alias: str,
+        kms_key_arn: str,
         signing_keys: dict[str, str] | None = None,
     ):
         super().__init__(scope, id)
@@ -36,7 +44,9 @@ class AgentSecrets(Construct):
             self._parameter(f"agent-token-{index}", path, "Buildkite agent token", f"{name}-agent-token", kms_key_alias)
         # The JWKS of signed pipelines, by purpose (public, private): set out of band as the tokens are.
         for purpose, path in sorted((signing_keys or {}).items()):
-            self._parameter(f"{purpose}-jwks", path, f"{purpose} JWKS of signed pipelines", f"{name}-{purpose}-jwks", kms_key_alias)
+            self._parameter(
+                f"{purpose}-jwks", path, f"{purpose} JWKS of signed pipelines", f"{name}-{purpose}-jwks", kms_key_alias
+            )
         # A secret container without a version: the value is put out of band.
         self.hf_token = aws.SecretsmanagerSecret(
             self,

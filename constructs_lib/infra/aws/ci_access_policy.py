@@ -35,26 +35,42 @@ class CiAccessPolicy(Construct):
         super().__init__(scope, id)
         statements: list[Statement] = [*registry.pull, *registry.push, *cache]
         if needs_hf_token:
-            statements.append({"sid": "ReadHfToken", "actions": ["secretsmanager:GetSecretValue"], "resources": [hf_secret_arn]})
+            statements.append(
+                {"sid": "ReadHfToken", "actions": ["secretsmanager:GetSecretValue"], "resources": [hf_secret_arn]}
+            )
             # The secret is encrypted with the region's key: decrypt it, through Secrets Manager only.
             statements.append(
                 {
                     "sid": "DecryptHfToken",
                     "actions": ["kms:Decrypt"],
                     "resources": [hf_secret_key_arn],
-                    "condition": [{"test": "StringEquals", "variable": "kms:ViaService", "values": [f"secretsmanager.{region}.amazonaws.com"]}],
+                    "condition": [
+                        {
+                            "test": "StringEquals",
+                            "variable": "kms:ViaService",
+                            "values": [f"secretsmanager.{region}.amazonaws.com"],
+                        }
+                    ],
                 }
             )
         if signing_key_arns:
             # The Elastic CI Stack grants its role the agent token's path only: the JWKS of signed pipelines are read here
             # (every queue the public key; the bootstrap queue the private one too), decrypted through SSM only.
-            statements.append({"sid": "ReadPipelineSigningKeys", "actions": ["ssm:GetParameter"], "resources": list(signing_key_arns)})
+            statements.append(
+                {"sid": "ReadPipelineSigningKeys", "actions": ["ssm:GetParameter"], "resources": list(signing_key_arns)}
+            )
             statements.append(
                 {
                     "sid": "DecryptPipelineSigningKeys",
                     "actions": ["kms:Decrypt"],
                     "resources": [hf_secret_key_arn],
-                    "condition": [{"test": "StringEquals", "variable": "kms:ViaService", "values": [f"ssm.{region}.amazonaws.com"]}],
+                    "condition": [
+                        {
+                            "test": "StringEquals",
+                            "variable": "kms:ViaService",
+                            "values": [f"ssm.{region}.amazonaws.com"],
+                        }
+                    ],
                 }
             )
         document = aws.DataAwsIamPolicyDocument(self, "document", statement=[allow(s) for s in statements])
@@ -72,5 +88,9 @@ def allow(statement: Statement) -> aws.DataAwsIamPolicyDocumentStatement:
     """An Allow statement of the provider's policy document, from the pure shape."""
     conditions = [aws.DataAwsIamPolicyDocumentStatementCondition(**c) for c in statement.get("condition", [])]
     return aws.DataAwsIamPolicyDocumentStatement(
-        effect="Allow", sid=statement["sid"], actions=statement["actions"], resources=statement["resources"], condition=conditions or None
+        effect="Allow",
+        sid=statement["sid"],
+        actions=statement["actions"],
+        resources=statement["resources"],
+        condition=conditions or None,
     )

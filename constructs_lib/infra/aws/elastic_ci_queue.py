@@ -68,4 +68,4 @@ class ElasticCiQueue(Construct):
 
     @property
     def instance_role_name(self) -> str:
-        return Fn.lookup(self.stack.outputs, "InstanceRoleName")
+        return str(Fn.lookup(self.stack.outputs, "InstanceRoleName"))

@@ -47,7 +47,9 @@ class EncryptionKey(Construct):
         services: tuple[ServiceGrant, ...] = (),
     ):
         super().__init__(scope, id)
-        self.key = aws.KmsKey(self, "key", description=description, enable_key_rotation=True, deletion_window_in_days=30)
+        self.key = aws.KmsKey(
+            self, "key", description=description, enable_key_rotation=True, deletion_window_in_days=30
+        )
         root = f"arn:{partition}:iam::{account_id}:root"
         # The policy is a resource of its own so that it can name the key by
         # its ARN: "*" in a key policy means the same, but reads (to people and
@@ -66,12 +68,16 @@ class EncryptionKey(Construct):
                 aws.DataAwsIamPolicyDocumentStatement(
                     sid=grant.sid,
                     effect="Allow",
-                    principals=[aws.DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[grant.service])],
+                    principals=[
+                        aws.DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[grant.service])
+                    ],
                     actions=KEY_USE,
                     resources=[self.key.arn],
                     condition=[
                         aws.DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnEquals", variable=f"kms:EncryptionContext:{grant.context}", values=[grant.resource_arn]
+                            test="ArnEquals",
+                            variable=f"kms:EncryptionContext:{grant.context}",
+                            values=[grant.resource_arn],
                         )
                     ],
                 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from constructs import Construct
 
@@ -47,7 +48,9 @@ def mount_script(mount: ModelCacheMount) -> str:
 
 
 class HostScripts(Construct):
-    def __init__(self, scope: Construct, id: str, *, bucket: str, role_names: list[str], account_id: str, partition: str):
+    def __init__(
+        self, scope: Construct, id: str, *, bucket: str, role_names: list[str], account_id: str, partition: str
+    ):
         super().__init__(scope, id)
         self.bucket_name = bucket
         self.bucket = PrivateBucket(self, "bucket", bucket=bucket, encryption="s3", noncurrent_days=30)
@@ -63,15 +66,19 @@ class HostScripts(Construct):
                     actions=["s3:GetObject"],
                     resources=[f"arn:{partition}:s3:::{bucket}/{PREFIX}*"],
                     condition=[
-                        aws.DataAwsIamPolicyDocumentStatementCondition(test="StringEquals", variable="aws:PrincipalAccount", values=[account_id]),
-                        aws.DataAwsIamPolicyDocumentStatementCondition(test="ArnEquals", variable="aws:PrincipalArn", values=roles),
+                        aws.DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="aws:PrincipalAccount", values=[account_id]
+                        ),
+                        aws.DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnEquals", variable="aws:PrincipalArn", values=roles
+                        ),
                     ],
                 )
             ],
         )
         self.policy = aws.S3BucketPolicy(self, "policy", bucket=self.bucket.bucket.id, policy=document.json)
         # What an instance needs before it boots: the objects and the right to read them.
-        self.ready: list = [self.policy]
+        self.ready: list[Any] = [self.policy]
         self.url = self._add("block-container-metadata", BLOCK_KEY, elastic_boot_script())
 
     def for_queue(self, queue_name: str, mount: ModelCacheMount | None) -> str:
@@ -82,6 +89,8 @@ class HostScripts(Construct):
         return self._add(f"queue-{node}", f"{PREFIX}{node}.sh", mount_script(mount))
 
     def _add(self, id: str, key: str, content: str) -> str:
-        script = aws.S3Object(self, id, bucket=self.bucket.bucket.id, key=key, content=content, content_type="text/x-shellscript")
+        script = aws.S3Object(
+            self, id, bucket=self.bucket.bucket.id, key=key, content=content, content_type="text/x-shellscript"
+        )
         self.ready.append(script)
         return f"s3://{self.bucket_name}/{key}"

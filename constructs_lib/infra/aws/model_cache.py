@@ -61,7 +61,9 @@ class ModelCacheFileSystem(Construct):
             tags={"Name": f"{name}-model-cache"},
         )
         self.mount_targets = [
-            aws.EfsMountTarget(self, f"target-{i}", file_system_id=self.file_system.id, subnet_id=subnet, security_groups=[group.id])
+            aws.EfsMountTarget(
+                self, f"target-{i}", file_system_id=self.file_system.id, subnet_id=subnet, security_groups=[group.id]
+            )
             for i, subnet in enumerate(subnet_ids)
         ]
         self.id: str = self.file_system.id

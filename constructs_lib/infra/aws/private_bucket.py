@@ -40,7 +40,9 @@ class PrivateBucket(Construct):
     ):
         super().__init__(scope, id)
         self.bucket = aws.S3Bucket(self, "bucket", bucket=bucket, lifecycle={"prevent_destroy": True} if keep else None)
-        aws.S3BucketVersioningA(self, "versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"})
+        aws.S3BucketVersioningA(
+            self, "versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}
+        )
         kms = encryption == "kms"
         default = aws.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
             sse_algorithm="aws:kms" if kms else "AES256",  # SSE-S3: what S3 access-log delivery requires of its target
@@ -72,7 +74,9 @@ class PrivateBucket(Construct):
                 status="Enabled",
                 filter=[aws.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                 abort_incomplete_multipart_upload=[
-                    aws.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=INCOMPLETE_UPLOAD_DAYS)
+                    aws.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                        days_after_initiation=INCOMPLETE_UPLOAD_DAYS
+                    )
                 ],
                 noncurrent_version_expiration=[
                     aws.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=noncurrent_days)

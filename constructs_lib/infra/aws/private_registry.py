@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from constructs import Construct
 
 from constructs_lib.infra.jsii.providers import aws
 
+
 def lifecycle_policy(untagged_days: int, keep_images: int) -> str:
-    rules: list[dict] = [
+    rules: list[dict[str, Any]] = [
         {
             "rulePriority": 1,
             "description": f"untagged images after {untagged_days} days",
-            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untagged_days},
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": untagged_days,
+            },
             "action": {"type": "expire"},
         },
         {
@@ -40,7 +47,12 @@ def expiry_policy(days: int) -> str:
         {
             "rulePriority": 1,
             "description": f"every entry after {days} days",
-            "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": days},
+            "selection": {
+                "tagStatus": "any",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": days,
+            },
             "action": {"type": "expire"},
         }
     ]
@@ -67,6 +79,8 @@ class PrivateRegistry(Construct):
                 name=name,
                 image_tag_mutability="MUTABLE",
                 image_scanning_configuration=aws.EcrRepositoryImageScanningConfiguration(scan_on_push=True),
-                encryption_configuration=[aws.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)],
+                encryption_configuration=[
+                    aws.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)
+                ],
             )
             aws.EcrLifecyclePolicy(self, f"{node}-lifecycle", repository=repository.name, policy=policy)

@@ -27,12 +27,19 @@ from constructs_lib.queues.model import BuildKind, CiRegistry, readable_kinds
 ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 ECR_PUSH = ["ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
 ECR_PUBLIC_PUSH = [
-    "ecr-public:BatchCheckLayerAvailability", "ecr-public:CompleteLayerUpload", "ecr-public:InitiateLayerUpload",
-    "ecr-public:PutImage", "ecr-public:UploadLayerPart",
+    "ecr-public:BatchCheckLayerAvailability",
+    "ecr-public:CompleteLayerUpload",
+    "ecr-public:InitiateLayerUpload",
+    "ecr-public:PutImage",
+    "ecr-public:UploadLayerPart",
 ]
 # The login calls have no resource-level permissions.
 ECR_LOGIN: Statement = {"sid": "EcrLogin", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]}
-ECR_PUBLIC_LOGIN: Statement = {"sid": "EcrPublicLogin", "actions": ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], "resources": ["*"]}
+ECR_PUBLIC_LOGIN: Statement = {
+    "sid": "EcrPublicLogin",
+    "actions": ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"],
+    "resources": ["*"],
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +49,13 @@ class RegistryAccess:
 
 
 def registry_access(
-    registry: CiRegistry | None, *, partition: str, account: str, main_region: str, serves: Sequence[BuildKind], pushes: bool
+    registry: CiRegistry | None,
+    *,
+    partition: str,
+    account: str,
+    main_region: str,
+    serves: Sequence[BuildKind],
+    pushes: bool,
 ) -> RegistryAccess:
     if registry is None:
         return RegistryAccess()
@@ -56,7 +69,14 @@ def registry_access(
             push.append({"sid": "PushCiImages", "actions": ECR_PUBLIC_PUSH, "resources": arns})
     if registry.ecr_private is not None:
         readable = registry.repositories_for(readable_kinds(serves))
-        pull += [ECR_LOGIN, {"sid": "PullCiImages", "actions": ECR_PULL, "resources": [private_arn(partition, main_region, account, r) for r in readable]}]
+        pull += [
+            ECR_LOGIN,
+            {
+                "sid": "PullCiImages",
+                "actions": ECR_PULL,
+                "resources": [private_arn(partition, main_region, account, r) for r in readable],
+            },
+        ]
         if pushed:
             arns = [private_arn(partition, main_region, account, repo) for repo in pushed]
             push.append({"sid": "PushCiImages", "actions": ECR_PUSH, "resources": arns})
@@ -66,15 +86,33 @@ def registry_access(
         readable = caches.read_by(serves)
         if ECR_LOGIN not in pull:
             pull.append(ECR_LOGIN)
-        pull.append({"sid": "ReadLayerCaches", "actions": ECR_PULL, "resources": [private_arn(partition, region, account, r) for r in readable]})
+        pull.append(
+            {
+                "sid": "ReadLayerCaches",
+                "actions": ECR_PULL,
+                "resources": [private_arn(partition, region, account, r) for r in readable],
+            }
+        )
         written = sorted({name for kind in serves if (name := caches.written_by(kind)) is not None}) if pushes else []
         if written:
-            push.append({"sid": "WriteLayerCaches", "actions": ECR_PUSH, "resources": [private_arn(partition, region, account, r) for r in written]})
+            push.append(
+                {
+                    "sid": "WriteLayerCaches",
+                    "actions": ECR_PUSH,
+                    "resources": [private_arn(partition, region, account, r) for r in written],
+                }
+            )
     if registry.pull_through_cache is not None:
         if ECR_LOGIN not in pull:
             pull.append(ECR_LOGIN)
         cached = private_arn(partition, main_region, account, f"{registry.pull_through_cache}/*")
-        pull.append({"sid": "PullThroughCache", "actions": ECR_PULL + ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], "resources": [cached]})
+        pull.append(
+            {
+                "sid": "PullThroughCache",
+                "actions": ECR_PULL + ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                "resources": [cached],
+            }
+        )
     return RegistryAccess(tuple(pull), tuple(push))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from cdktf import Fn
 from constructs import Construct
 
-from constructs_lib.queues import aws_network
 from constructs_lib.infra.aws.vpc_flow_log import FlowLogTarget, VpcFlowLog
-from constructs_lib.queues.model import AwsRegionNetwork
 from constructs_lib.infra.jsii.providers import aws
+from constructs_lib.queues import aws_network
+from constructs_lib.queues.model import AwsRegionNetwork
 
 # Subnets go to the first zones of this closed set (sorted by name), so the
 # zones a plan uses cannot change when AWS opens another zone in the region.
@@ -74,7 +74,9 @@ class SharedNetwork(Construct):
         )
         gateway = aws.InternetGateway(self, "igw", vpc_id=vpc.id, tags={"Name": name})
         routes = aws.RouteTable(self, "public", vpc_id=vpc.id, tags={"Name": f"{name}-public"})
-        aws.Route(self, "default-route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id)
+        aws.Route(
+            self, "default-route", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id
+        )
         # Subnet CIDRs are computed here rather than with cidrsubnet() so the plan shows them.
         subnet_ids = []
         assert network.vpc_cidr is not None  # a new VPC: the loader requires its CIDR

@@ -36,7 +36,12 @@ class VpcFlowLog(Construct):
 
     def __init__(self, scope: Construct, id: str, *, vpc_id: str, name: str, target: FlowLogTarget):
         super().__init__(scope, id)
-        kms_key_arn, account_id, partition, region = target.kms_key_arn, target.account_id, target.partition, target.region
+        kms_key_arn, account_id, partition, region = (
+            target.kms_key_arn,
+            target.account_id,
+            target.partition,
+            target.region,
+        )
         group = aws.CloudwatchLogGroup(
             self,
             "log-group",
@@ -52,11 +57,19 @@ class VpcFlowLog(Construct):
                 aws.DataAwsIamPolicyDocumentStatement(
                     effect="Allow",
                     actions=["sts:AssumeRole"],
-                    principals=[aws.DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["vpc-flow-logs.amazonaws.com"])],
+                    principals=[
+                        aws.DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Service", identifiers=["vpc-flow-logs.amazonaws.com"]
+                        )
+                    ],
                     condition=[
-                        aws.DataAwsIamPolicyDocumentStatementCondition(test="StringEquals", variable="aws:SourceAccount", values=[account_id]),
                         aws.DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnLike", variable="aws:SourceArn", values=[f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"]
+                            test="StringEquals", variable="aws:SourceAccount", values=[account_id]
+                        ),
+                        aws.DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnLike",
+                            variable="aws:SourceArn",
+                            values=[f"arn:{partition}:ec2:{region}:{account_id}:vpc-flow-log/*"],
                         ),
                     ],
                 )

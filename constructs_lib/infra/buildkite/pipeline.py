@@ -53,11 +53,20 @@ class BuildkitePipeline(Construct):
                 resource_type="buildkite_signed_pipeline_steps",
                 provider=provider,
                 data=True,
-                attributes={"repository": pipeline.repository, "unsigned_steps": steps, "jwks_file": signing_file, "jwks_key_id": signing.key_id},
+                attributes={
+                    "repository": pipeline.repository,
+                    "unsigned_steps": steps,
+                    "jwks_file": signing_file,
+                    "jwks_key_id": signing.key_id,
+                },
             )
             stored = signed.get_string_attribute("steps")
         self.pipeline = generic_resource(
-            self, "pipeline", resource_type="buildkite_pipeline", provider=provider, attributes=pipeline_attributes(slug, pipeline, cluster_id, stored)
+            self,
+            "pipeline",
+            resource_type="buildkite_pipeline",
+            provider=provider,
+            attributes=pipeline_attributes(slug, pipeline, cluster_id, stored),
         )
         pipeline_id = self.pipeline.get_string_attribute("id")
         for label, schedule in pipeline.schedules.items():
@@ -72,7 +81,13 @@ class BuildkitePipeline(Construct):
                 attributes["env"] = dict(sorted(schedule.environment.items()))
             if schedule.message:
                 attributes["message"] = schedule.message
-            generic_resource(self, f"schedule-{schedule_id(label)}", resource_type="buildkite_pipeline_schedule", provider=provider, attributes=attributes)
+            generic_resource(
+                self,
+                f"schedule-{schedule_id(label)}",
+                resource_type="buildkite_pipeline_schedule",
+                provider=provider,
+                attributes=attributes,
+            )
 
 
 def pipeline_attributes(slug: str, pipeline: Pipeline, cluster_id: str, steps: str) -> dict[str, Any]:
@@ -87,8 +102,14 @@ def pipeline_attributes(slug: str, pipeline: Pipeline, cluster_id: str, steps: s
         "cancel_intermediate_builds": pipeline.cancel_intermediate_builds,
         "steps": steps,
     }
-    for key in ("description", "default_team_id", "skip_intermediate_builds_branch_filter", "cancel_intermediate_builds_branch_filter",
-                "default_timeout_in_minutes", "maximum_timeout_in_minutes"):
+    for key in (
+        "description",
+        "default_team_id",
+        "skip_intermediate_builds_branch_filter",
+        "cancel_intermediate_builds_branch_filter",
+        "default_timeout_in_minutes",
+        "maximum_timeout_in_minutes",
+    ):
         value = getattr(pipeline, key)
         if value is not None:
             attributes[key] = value

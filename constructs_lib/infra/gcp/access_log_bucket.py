@@ -10,8 +10,6 @@ a second log bucket would only move the question.
 
 from __future__ import annotations
 
-from typing import Any
-
 from constructs import Construct
 
 from constructs_lib.infra.gcp.private_bucket import private_bucket
@@ -22,7 +20,9 @@ NONCURRENT_DAYS = 30
 
 
 def _delete_when(condition: google.StorageBucketLifecycleRuleCondition) -> google.StorageBucketLifecycleRule:
-    return google.StorageBucketLifecycleRule(action=google.StorageBucketLifecycleRuleAction(type="Delete"), condition=condition)
+    return google.StorageBucketLifecycleRule(
+        action=google.StorageBucketLifecycleRuleAction(type="Delete"), condition=condition
+    )
 
 
 class AccessLogBucket(Construct):

@@ -11,11 +11,13 @@ region's Cloud KMS key (`kms_key`), as the data disk is.
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.infra.gcp.startup_script import AgentBoot, instance_metadata
 from constructs_lib.infra.jsii.providers import google
+from constructs_lib.queues import gcp_names as names
 
 BOOT_DISK_GB = 50
 
@@ -35,7 +37,7 @@ class AgentHost(Construct):
         kms_key: str,
         tpu_ip_address: str,
         labels: dict[str, str],
-        depends_on: list | None = None,
+        depends_on: list[Any] | None = None,
     ):
         super().__init__(scope, id)
         self.instance = google.ComputeInstance(
@@ -52,10 +54,14 @@ class AgentHost(Construct):
                     image=image, size=BOOT_DISK_GB, type="pd-balanced"
                 ),
             ),
-            attached_disk=[google.ComputeInstanceAttachedDisk(source=data_disk, device_name=names.DATA_DEVICE, mode="READ_WRITE")],
+            attached_disk=[
+                google.ComputeInstanceAttachedDisk(source=data_disk, device_name=names.DATA_DEVICE, mode="READ_WRITE")
+            ],
             # No access_config: no external IP; egress goes through Cloud NAT.
             network_interface=[google.ComputeInstanceNetworkInterface(subnetwork=subnetwork)],
-            service_account=google.ComputeInstanceServiceAccount(email=service_account_email, scopes=["cloud-platform"]),
+            service_account=google.ComputeInstanceServiceAccount(
+                email=service_account_email, scopes=["cloud-platform"]
+            ),
             shielded_instance_config=google.ComputeInstanceShieldedInstanceConfig(
                 enable_secure_boot=True, enable_vtpm=True, enable_integrity_monitoring=True
             ),

@@ -20,8 +20,8 @@ from typing import Any
 
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.infra.jsii.providers import google
+from constructs_lib.queues import gcp_names as names
 
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 ROTATION_PERIOD = f"{90 * 24 * 3600}s"  # 90 days
@@ -36,7 +36,9 @@ class RegionKey:
 
 
 class DiskEncryption(Construct):
-    def __init__(self, scope: Construct, id: str, *, project: str, network: str, regions: list[str], labels: dict[str, str]):
+    def __init__(
+        self, scope: Construct, id: str, *, project: str, network: str, regions: list[str], labels: dict[str, str]
+    ):
         super().__init__(scope, id)
         self.project = google.DataGoogleProject(self, "project", project_id=project)
         self.service_agent = f"serviceAccount:service-{self.project.number}@compute-system.iam.gserviceaccount.com"
@@ -56,6 +58,10 @@ class DiskEncryption(Construct):
                 lifecycle={"prevent_destroy": True},
             )
             grant = google.KmsCryptoKeyIamMember(
-                self, f"{region}-compute-agent", crypto_key_id=key.id, role=ENCRYPTER_DECRYPTER, member=self.service_agent
+                self,
+                f"{region}-compute-agent",
+                crypto_key_id=key.id,
+                role=ENCRYPTER_DECRYPTER,
+                member=self.service_agent,
             )
             self.keys[region] = RegionKey(key_id=key.id, grant=grant)

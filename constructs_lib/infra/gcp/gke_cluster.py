@@ -13,12 +13,12 @@ for one.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from constructs import Construct
 
-from constructs_lib.queues.model import Gke
 from constructs_lib.infra.jsii.providers import google
+from constructs_lib.queues.model import Gke
 
 PODS_RANGE = "pods"
 SERVICES_RANGE = "services"
@@ -59,7 +59,7 @@ class GkeCluster(Construct):
         network: str,
         subnetwork: str,
         node_service_account_email: str,
-        depends_on: list | None = None,
+        depends_on: list[Any] | None = None,
     ):
         super().__init__(scope, id)
         self.region = gke.region
@@ -73,7 +73,10 @@ class GkeCluster(Construct):
             network=network,
             subnetwork=subnetwork,
             networking_mode="VPC_NATIVE",
-            ip_allocation_policy={"cluster_secondary_range_name": PODS_RANGE, "services_secondary_range_name": SERVICES_RANGE},
+            ip_allocation_policy={
+                "cluster_secondary_range_name": PODS_RANGE,
+                "services_secondary_range_name": SERVICES_RANGE,
+            },
             remove_default_node_pool=True,
             initial_node_count=1,
             node_config=google.ContainerClusterNodeConfig(**node_settings(node_service_account_email)),
@@ -88,7 +91,9 @@ class GkeCluster(Construct):
             },
             master_authorized_networks_config=google.ContainerClusterMasterAuthorizedNetworksConfig(
                 cidr_blocks=[
-                    google.ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks(cidr_block=cidr, display_name=f"operators-{i}")
+                    google.ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks(
+                        cidr_block=cidr, display_name=f"operators-{i}"
+                    )
                     for i, cidr in enumerate(gke.authorized_networks)
                 ],
                 gcp_public_cidrs_access_enabled=False,

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.infra.gcp.gke_cluster import GkeCluster, node_settings
-from constructs_lib.queues.model import GkeNodePool as GkeNodePoolSpec
 from constructs_lib.infra.jsii.providers import google
+from constructs_lib.queues import gcp_names as names
+from constructs_lib.queues.model import GkeNodePool as GkeNodePoolSpec
 
 
 class GkeNodePool(Construct):
     """Nodes carry the Kubernetes label buildkite-queue=<queue>, which agent-stack-k8s selects on."""
 
     def __init__(
-        self, scope: Construct, id: str, *, cluster: GkeCluster, name: str, pool: GkeNodePoolSpec, node_service_account_email: str
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        cluster: GkeCluster,
+        name: str,
+        pool: GkeNodePoolSpec,
+        node_service_account_email: str,
     ):
         super().__init__(scope, id)
         accelerators = []

@@ -6,8 +6,8 @@ import dataclasses
 
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.infra.jsii.providers import google
+from constructs_lib.queues import gcp_names as names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +66,9 @@ class PrivateNetwork(Construct):
                     aggregation_interval="INTERVAL_10_MIN", flow_sampling=0.5, metadata="INCLUDE_ALL_METADATA"
                 ),
             )
-            router = google.ComputeRouter(self, f"router-{region}", name=subnet_name, region=region, network=self.network.id)
+            router = google.ComputeRouter(
+                self, f"router-{region}", name=subnet_name, region=region, network=self.network.id
+            )
             google.ComputeRouterNat(
                 self,
                 f"nat-{region}",

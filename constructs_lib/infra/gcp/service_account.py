@@ -8,13 +8,15 @@ from constructs_lib.infra.jsii.providers import google
 
 
 class ServiceAccount(Construct):
-    def __init__(self, scope: Construct, id: str, *, project: str, account_id: str, display_name: str, roles: list[str]):
+    def __init__(
+        self, scope: Construct, id: str, *, project: str, account_id: str, display_name: str, roles: list[str]
+    ):
         super().__init__(scope, id)
-        self.account = google.ServiceAccount(self, "account", account_id=account_id, display_name=display_name, project=project)
+        self.account = google.ServiceAccount(
+            self, "account", account_id=account_id, display_name=display_name, project=project
+        )
         self.grants = [
-            google.ProjectIamMember(
-                self, f"role-{role.split('/')[-1]}", project=project, role=role, member=self.member
-            )
+            google.ProjectIamMember(self, f"role-{role.split('/')[-1]}", project=project, role=role, member=self.member)
             for role in roles
         ]
 

@@ -16,8 +16,8 @@ import pathlib
 import re
 import shlex
 
-from constructs_lib.queues import trust
 from constructs_lib.infra.host import BLOCK_CONTAINER_METADATA, for_terraform
+from constructs_lib.queues import trust
 from constructs_lib.queues.gcp_names import DATA_DEVICE
 
 TEMPLATE_DIR = pathlib.Path(__file__).resolve().parent / "startup"
@@ -83,7 +83,10 @@ def _template(path: pathlib.Path) -> str:
 @functools.cache
 def environment_hook() -> str:
     # The one rule of trusted builds is carried whole: the hook runs on a host without the toolkit.
-    values = {"HF_TOKEN_FILE": _quote("HF_TOKEN_FILE", HF_TOKEN_FILE), "TRUST_DEFINITION": trust.shell_definition().rstrip("\n")}
+    values = {
+        "HF_TOKEN_FILE": _quote("HF_TOKEN_FILE", HF_TOKEN_FILE),
+        "TRUST_DEFINITION": trust.shell_definition().rstrip("\n"),
+    }
     hook = _fill(_template(HOOK_TEMPLATE), values)
     if "\nHOOK\n" in "\n" + hook.rstrip("\n") + "\n":
         raise ValueError("the environment hook must not contain the heredoc terminator HOOK")

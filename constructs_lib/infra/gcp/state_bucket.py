@@ -18,7 +18,16 @@ class StateBucket(Construct):
     its remote-state module apart: every other GCP stack stores its state here.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, location: str, log_bucket: str, log_bucket_ready: Sequence[Any] = ()):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        location: str,
+        log_bucket: str,
+        log_bucket_ready: Sequence[Any] = (),
+    ):
         super().__init__(scope, id)
         self.bucket = private_bucket(
             self,

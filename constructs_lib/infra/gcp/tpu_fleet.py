@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdktf import TerraformProvider
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.infra.gcp.agent_host import AgentHost
 from constructs_lib.infra.gcp.disk_encryption import RegionKey
 from constructs_lib.infra.gcp.startup_script import AgentBoot
 from constructs_lib.infra.gcp.tpu_vm import TpuVm
-from constructs_lib.queues.model import TpuFleet as TpuFleetSpec
 from constructs_lib.infra.jsii.providers import google
+from constructs_lib.queues import gcp_names as names
+from constructs_lib.queues.model import TpuFleet as TpuFleetSpec
 
 
 class TpuFleet(Construct):
@@ -41,8 +42,8 @@ class TpuFleet(Construct):
         subnetwork_id: str,
         service_account_email: str,
         disk_key: RegionKey,
-        beta_provider=None,
-        depends_on: list | None = None,
+        beta_provider: TerraformProvider | None = None,
+        depends_on: list[Any] | None = None,
     ):
         super().__init__(scope, id)
         labels = {"buildkite-queue": names.label_value(queue_name)}

@@ -8,6 +8,9 @@ google-beta documentation for google_tpu_v2_vm, and a test pins the shape.
 
 from __future__ import annotations
 
+from typing import Any
+
+from cdktf import TerraformProvider
 from constructs import Construct
 
 from constructs_lib.infra.gcp.startup_script import AgentBoot, instance_metadata
@@ -22,7 +25,7 @@ class TpuVm(Construct):
         scope: Construct,
         id: str,
         *,
-        provider,
+        provider: TerraformProvider | None,
         boot: AgentBoot,
         runtime_version: str,
         network: str,
@@ -31,7 +34,7 @@ class TpuVm(Construct):
         data_disk: str,
         preemptible: bool,
         labels: dict[str, str],
-        depends_on: list | None = None,
+        depends_on: list[Any] | None = None,
     ):
         super().__init__(scope, id)
         attributes = {
@@ -46,7 +49,10 @@ class TpuVm(Construct):
                 "enable_external_ips": False,
                 "can_ip_forward": False,
             },
-            "service_account": {"email": service_account_email, "scope": ["https://www.googleapis.com/auth/cloud-platform"]},
+            "service_account": {
+                "email": service_account_email,
+                "scope": ["https://www.googleapis.com/auth/cloud-platform"],
+            },
             "data_disks": [{"source_disk": data_disk, "mode": "READ_WRITE"}],
             "metadata": instance_metadata(boot),
             "labels": labels,

@@ -20,4 +20,6 @@ def for_terraform(script: str) -> str:
 
 def elastic_boot_script() -> str:
     """What every Elastic CI Stack instance runs at boot (a Terraform string): no metadata service for containers, no local hooks."""
-    return "".join(for_terraform(path.read_text(encoding="utf-8")) for path in (BLOCK_CONTAINER_METADATA, AGENT_NO_LOCAL_HOOKS))
+    return "".join(
+        for_terraform(path.read_text(encoding="utf-8")) for path in (BLOCK_CONTAINER_METADATA, AGENT_NO_LOCAL_HOOKS)
+    )

@@ -38,6 +38,22 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+__all__ = [
+    "AWS_CLASSES",
+    "EAGER_ENV",
+    "GENERIC_PROVIDERS",
+    "GOOGLE_CLASSES",
+    "SLIM_ENV",
+    "TESTED_JSII",
+    "aws",
+    "generic_provider",
+    "generic_resource",
+    "google",
+    "google_beta_provider",
+    "google_beta_resource",
+    "slim_off_reason",
+]
+
 EAGER_ENV = "CI_TOOLKIT_EAGER_PROVIDERS"
 SLIM_ENV = "CI_TOOLKIT_SLIM_ASSEMBLIES"
 # The slim path replaces jsii's `kernel.load` while `<package>._jsii` is
@@ -61,6 +77,7 @@ def slim_off_reason() -> str | None:
     if installed != TESTED_JSII:
         return f"jsii {installed} is installed; the slim assemblies were tested with jsii {TESTED_JSII} only"
     return None
+
 
 # class name -> resource module, per binding. Add a line to use a new resource.
 # Structs inside lists must be passed as these classes (a plain dict inside a
@@ -248,7 +265,9 @@ class _Binding:
             raise AttributeError(name)
         module = self._classes.get(name)
         if module is None:
-            raise AttributeError(f"{name} is not in the {self._package} table of constructs_lib/infra/jsii/providers.py; add it there")
+            raise AttributeError(
+                f"{name} is not in the {self._package} table of constructs_lib/infra/jsii/providers.py; add it there"
+            )
         value = getattr(self._module(module), name)
         setattr(self, name, value)
         return value
@@ -275,7 +294,9 @@ GENERIC_PROVIDERS = {
 def _metadata(name: str) -> Any:
     from cdktf import TerraformProviderGeneratorMetadata
 
-    return TerraformProviderGeneratorMetadata(provider_name=name, provider_version_constraint=GENERIC_PROVIDERS[name][1])
+    return TerraformProviderGeneratorMetadata(
+        provider_name=name, provider_version_constraint=GENERIC_PROVIDERS[name][1]
+    )
 
 
 def generic_provider(scope: Any, id: str, *, name: str, **settings: Any) -> Any:
@@ -283,7 +304,11 @@ def generic_provider(scope: Any, id: str, *, name: str, **settings: Any) -> Any:
     from cdktf import TerraformProvider
 
     provider = TerraformProvider(
-        scope, id, terraform_resource_type=name, terraform_generator_metadata=_metadata(name), terraform_provider_source=GENERIC_PROVIDERS[name][0]
+        scope,
+        id,
+        terraform_resource_type=name,
+        terraform_generator_metadata=_metadata(name),
+        terraform_provider_source=GENERIC_PROVIDERS[name][0],
     )
     for key, value in settings.items():
         provider.add_override(key, value)
@@ -291,7 +316,14 @@ def generic_provider(scope: Any, id: str, *, name: str, **settings: Any) -> Any:
 
 
 def generic_resource(
-    scope: Any, id: str, *, resource_type: str, provider: Any, attributes: dict[str, Any], depends_on: list | None = None, data: bool = False
+    scope: Any,
+    id: str,
+    *,
+    resource_type: str,
+    provider: Any,
+    attributes: dict[str, Any],
+    depends_on: list[Any] | None = None,
+    data: bool = False,
 ) -> Any:
     """A resource (or, with `data`, a data source) of a GENERIC_PROVIDERS provider; `attributes` use Terraform's names."""
     from cdktf import TerraformDataSource, TerraformResource
@@ -299,7 +331,12 @@ def generic_resource(
     kind = TerraformDataSource if data else TerraformResource
     name = provider.terraform_resource_type
     resource = kind(
-        scope, id, terraform_resource_type=resource_type, terraform_generator_metadata=_metadata(name), provider=provider, depends_on=depends_on
+        scope,
+        id,
+        terraform_resource_type=resource_type,
+        terraform_generator_metadata=_metadata(name),
+        provider=provider,
+        depends_on=depends_on,
     )
     for key, value in attributes.items():
         resource.add_override(key, value)
@@ -312,7 +349,15 @@ def google_beta_provider(scope: Any, id: str, **settings: Any) -> Any:
 
 
 def google_beta_resource(
-    scope: Any, id: str, *, resource_type: str, provider: Any, attributes: dict[str, Any], depends_on: list | None = None
+    scope: Any,
+    id: str,
+    *,
+    resource_type: str,
+    provider: Any,
+    attributes: dict[str, Any],
+    depends_on: list[Any] | None = None,
 ) -> Any:
     """A google-beta resource; `attributes` use Terraform's names, nested blocks as dicts."""
-    return generic_resource(scope, id, resource_type=resource_type, provider=provider, attributes=attributes, depends_on=depends_on)
+    return generic_resource(
+        scope, id, resource_type=resource_type, provider=provider, attributes=attributes, depends_on=depends_on
+    )

@@ -32,6 +32,7 @@ seconds and ~700 MB for the AWS binding, once; a tarball no run has used for
 
 from __future__ import annotations
 
+import functools
 import glob
 import gzip
 import hashlib
@@ -44,7 +45,7 @@ import re
 import stat
 import tarfile
 import time
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from constructs_lib.atomic_file import write_atomically
 
@@ -83,7 +84,7 @@ def cache_dir() -> pathlib.Path:
 
 def namespaces_of(package_dir: pathlib.Path, assembly: str, modules: Iterable[str]) -> set[str]:
     """jsii submodule names of the binding's Python resource modules, read from their source."""
-    marker = re.compile(r'jsii_type="' + re.escape(assembly) + r'\.([A-Za-z0-9_$]+)\.')
+    marker = re.compile(r'jsii_type="' + re.escape(assembly) + r"\.([A-Za-z0-9_$]+)\.")
     found = set()
     for module in modules:
         source = package_dir / module / "__init__.py"
@@ -93,12 +94,14 @@ def namespaces_of(package_dir: pathlib.Path, assembly: str, modules: Iterable[st
             raise SlimAssemblyError(f"cannot read {source}: {err.strerror}") from err
         names = set(marker.findall(text))
         if len(names) != 1:
-            raise SlimAssemblyError(f"{source} does not name exactly one submodule of {assembly} (found {sorted(names)})")
+            raise SlimAssemblyError(
+                f"{source} does not name exactly one submodule of {assembly} (found {sorted(names)})"
+            )
         found |= names
     return found
 
 
-def slim_tarball(tarball: str | os.PathLike, name: str, version: str, namespaces: Iterable[str]) -> pathlib.Path:
+def slim_tarball(tarball: str | os.PathLike[str], name: str, version: str, namespaces: Iterable[str]) -> pathlib.Path:
     """Path of the slim tarball for `namespaces`, building it on first use.
 
     Raises SlimAssemblyError for anything that goes wrong, the caller's cue
@@ -114,7 +117,9 @@ def slim_tarball(tarball: str | os.PathLike, name: str, version: str, namespaces
 
 def _slim_tarball(tarball: pathlib.Path, name: str, version: str, namespaces: list[str]) -> pathlib.Path:
     info = tarball.stat()
-    key_source = json.dumps([BUILD_VERSION, name, version, str(tarball.resolve()), info.st_size, info.st_mtime_ns, namespaces])
+    key_source = json.dumps(
+        [BUILD_VERSION, name, version, str(tarball.resolve()), info.st_size, info.st_mtime_ns, namespaces]
+    )
     key = hashlib.sha256(key_source.encode()).hexdigest()[:20]
     folder = _private_folder(cache_dir() / "jsii-slim")
     stem = f"{name.replace('/', '__')}@{version}-"
@@ -192,7 +197,7 @@ def build(tarball: pathlib.Path, name: str, namespaces: Iterable[str]) -> bytes:
     while True:
         keep = _type_closure(keep, in_submodules, name)
         folders = {dirs[ns] for ns in keep}
-        files = _read_members(tarball, lambda member: member in _OTHER_FILES or (_lib_dir(member) in folders and not member.endswith(".d.ts")))
+        files = _read_members(tarball, functools.partial(_in_folders, folders=frozenset(folders)))
         required = _required_namespaces(files, {d: ns for ns, d in dirs.items()})
         if required <= keep:
             break
@@ -201,17 +206,28 @@ def build(tarball: pathlib.Path, name: str, namespaces: Iterable[str]) -> bytes:
     if missing:
         raise SlimAssemblyError(f"{tarball} has no {', '.join(sorted(missing))}")
 
-    files[f"{_PREFIX}lib/index.js"] = _slim_index(files[f"{_PREFIX}lib/index.js"].decode("utf-8"), {ns: dirs[ns] for ns in keep}).encode()
+    files[f"{_PREFIX}lib/index.js"] = _slim_index(
+        files[f"{_PREFIX}lib/index.js"].decode("utf-8"), {ns: dirs[ns] for ns in keep}
+    ).encode()
     slim = dict(assembly)
     slim["types"] = {fqn: spec for ns in sorted(keep) for fqn, spec in sorted(by_namespace.get(ns, {}).items())}
-    slim["submodules"] = {key: value for key, value in assembly.get("submodules", {}).items() if key[len(name) + 1 :] in keep}
+    slim["submodules"] = {
+        key: value for key, value in assembly.get("submodules", {}).items() if key[len(name) + 1 :] in keep
+    }
     slim["fingerprint"] = "**********"
 
     files[spec_file] = json.dumps(slim, separators=(",", ":"), sort_keys=True).encode()
     return _write_tgz(files)
 
 
-def _read_members(tarball: pathlib.Path, want, stop_after: int | None = None) -> dict[str, bytes]:
+def _in_folders(member: str, *, folders: frozenset[str]) -> bool:
+    """A member the slim tarball keeps: the package's own files, and the JavaScript of the kept folders."""
+    return member in _OTHER_FILES or (_lib_dir(member) in folders and not member.endswith(".d.ts"))
+
+
+def _read_members(
+    tarball: pathlib.Path, want: Callable[[str], bool], stop_after: int | None = None
+) -> dict[str, bytes]:
     found = {}
     try:
         with tarfile.open(tarball, "r:gz") as archive:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from cdktf import S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
-from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.infra.aws.agent_secrets import AgentSecrets
 from constructs_lib.infra.aws.cache_access import cache_access
 from constructs_lib.infra.aws.ci_access_policy import CiAccessPolicy
@@ -19,10 +18,11 @@ from constructs_lib.infra.aws.registry_access import registry_access
 from constructs_lib.infra.aws.shared_network import SharedNetwork
 from constructs_lib.infra.aws.stack_events import StackEvents, topic_name
 from constructs_lib.infra.aws.vpc_flow_log import FlowLogTarget, log_group_name
-from constructs_lib.queues import model_cache
-from constructs_lib.queues.model import ECR_PUBLIC_HOST, AwsQueue, QueuesFile
 from constructs_lib.infra.jsii.providers import aws
 from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
+from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.queues import model_cache
+from constructs_lib.queues.model import ECR_PUBLIC_HOST, AwsQueue, QueuesFile
 
 TAGS = {"ManagedBy": "buildkite-ci-toolkit"}
 # Build-cache objects older than this are removed: a cache refills itself.
@@ -104,9 +104,16 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 )
             if registry.pull_through_cache is not None:
                 aws.EcrPullThroughCacheRule(
-                    self, "pull-through-cache", ecr_repository_prefix=registry.pull_through_cache, upstream_registry_url=ECR_PUBLIC_HOST
+                    self,
+                    "pull-through-cache",
+                    ecr_repository_prefix=registry.pull_through_cache,
+                    upstream_registry_url=ECR_PUBLIC_HOST,
                 )
-        if registry is not None and registry.caches is not None and region == (registry.caches.region or settings.region):
+        if (
+            registry is not None
+            and registry.caches is not None
+            and region == (registry.caches.region or settings.region)
+        ):
             PrivateRegistry(
                 self,
                 "layer-caches",
@@ -119,7 +126,11 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
             cache_arn = f"arn:{arn_partition}:s3:::{settings.build_cache_bucket}"
             if region == settings.region:
                 PrivateBucket(
-                    self, "build-cache", bucket=settings.build_cache_bucket, noncurrent_days=1, expire_days=CACHE_EXPIRE_DAYS
+                    self,
+                    "build-cache",
+                    bucket=settings.build_cache_bucket,
+                    noncurrent_days=1,
+                    expire_days=CACHE_EXPIRE_DAYS,
                 )
 
         boot = HostScripts(
@@ -158,9 +169,13 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 token_kms_key_id=key.key_id,
                 notification_arns=[events.arn],
                 bootstrap_script_url=boot.for_queue(
-                    queue_name, ModelCacheMount(cache_fs.id, region, mounts[queue_name]) if cache_fs and queue_name in mounts else None
+                    queue_name,
+                    ModelCacheMount(cache_fs.id, region, mounts[queue_name])
+                    if cache_fs and queue_name in mounts
+                    else None,
                 ),
-                bootstrap_script_ready=boot.ready + (cache_fs.mount_targets if cache_fs and queue_name in mounts else []),
+                bootstrap_script_ready=boot.ready
+                + (cache_fs.mount_targets if cache_fs and queue_name in mounts else []),
             )
             serves = model.queues[queue_name].builds
             CiAccessPolicy(
@@ -169,7 +184,12 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 name=f"{ecp.stack_name(queue_name)}-ci-access",
                 role_name=construct.instance_role_name,
                 registry=registry_access(
-                    registry, partition=arn_partition, account=account, main_region=settings.region, serves=serves, pushes=queue.may_push
+                    registry,
+                    partition=arn_partition,
+                    account=account,
+                    main_region=settings.region,
+                    serves=serves,
+                    pushes=queue.may_push,
                 ),
                 cache=cache_access(cache_arn, serves=serves, pushes=queue.may_push),
                 hf_secret_arn=secrets.hf_token.arn,
@@ -177,7 +197,8 @@ class AwsRegionStack(KeepsQueueAddresses, TerraformStack):
                 region=region,
                 needs_hf_token=queue.needs_hf_token,
                 signing_key_arns=tuple(
-                    f"arn:{arn_partition}:ssm:{region}:{account}:parameter{path}" for path in ecp.signing_key_paths(model, queue_name)
+                    f"arn:{arn_partition}:ssm:{region}:{account}:parameter{path}"
+                    for path in ecp.signing_key_paths(model, queue_name)
                 ),
             )
             TerraformOutput(scope, "stack-id", value=construct.stack.id)

@@ -37,7 +37,9 @@ class BuildkiteStack(TerraformStack):
         clusters = {}
         for name, cluster in org.clusters.items():
             members = {q: queue for q, queue in model.queues.items() if model.cluster_of(q) == name}
-            clusters[name] = BuildkiteCluster(self, f"cluster-{name}", provider=provider, name=name, cluster=cluster, queues=members)
+            clusters[name] = BuildkiteCluster(
+                self, f"cluster-{name}", provider=provider, name=name, cluster=cluster, queues=members
+            )
             TerraformOutput(self, f"cluster-{name}-id", value=clusters[name].id)
         signing_file = signing_file_variable(self).string_value if org.signing is not None and org.pipelines else None
         for slug, pipeline in org.pipelines.items():

@@ -5,13 +5,13 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.infra.gcp.gke_cluster import PODS_RANGE, SERVICES_RANGE, GkeCluster
 from constructs_lib.infra.gcp.gke_node_pool import GkeNodePool
 from constructs_lib.infra.gcp.private_network import PrivateNetwork, SubnetSpec
 from constructs_lib.infra.gcp.service_account import ServiceAccount
-from constructs_lib.queues.model import QueuesFile
 from constructs_lib.infra.stacks.gcp_stack import GcpStack
+from constructs_lib.queues import gcp_names as names
+from constructs_lib.queues.model import QueuesFile
 
 # GKE's documented minimal node role, plus pulling CI images from Artifact Registry.
 NODE_ROLES = ["roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader"]
@@ -26,7 +26,9 @@ class GcpGkeStack(GcpStack):
             self,
             "network",
             name=names.gke_network_name(gke.name),
-            subnets={gke.region: SubnetSpec(gke.subnet_cidr, {PODS_RANGE: gke.pods_cidr, SERVICES_RANGE: gke.services_cidr})},
+            subnets={
+                gke.region: SubnetSpec(gke.subnet_cidr, {PODS_RANGE: gke.pods_cidr, SERVICES_RANGE: gke.services_cidr})
+            },
         )
         nodes = ServiceAccount(
             self,
@@ -49,7 +51,12 @@ class GcpGkeStack(GcpStack):
         )
         self.pools = {
             pool_name: GkeNodePool(
-                self, f"pool-{pool_name}", cluster=self.cluster, name=pool_name, pool=pool, node_service_account_email=nodes.email
+                self,
+                f"pool-{pool_name}",
+                cluster=self.cluster,
+                name=pool_name,
+                pool=pool,
+                node_service_account_email=nodes.email,
             )
             for pool_name, pool in gke.node_pools.items()
         }

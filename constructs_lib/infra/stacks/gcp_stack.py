@@ -5,8 +5,8 @@ from __future__ import annotations
 from cdktf import GcsBackend, TerraformStack
 from constructs import Construct
 
-from constructs_lib.queues.model import QueuesFile
 from constructs_lib.infra.jsii.providers import google
+from constructs_lib.queues.model import QueuesFile
 
 # Keys as Terraform writes them: cdktf snake-cases the keys of provider blocks.
 LABELS = {"managed_by": "buildkite-ci-toolkit"}

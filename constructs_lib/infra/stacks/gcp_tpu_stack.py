@@ -5,17 +5,17 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 from constructs import Construct
 
-from constructs_lib.queues import gcp_names as names
 from constructs_lib.infra.gcp.agent_secrets import AgentSecrets
 from constructs_lib.infra.gcp.disk_encryption import DiskEncryption
 from constructs_lib.infra.gcp.private_network import PrivateNetwork, SubnetSpec
 from constructs_lib.infra.gcp.service_account import ServiceAccount
 from constructs_lib.infra.gcp.tpu_fleet import TpuFleet
-from constructs_lib.queues import agent_tokens
-from constructs_lib.queues.model import QueuesFile
 from constructs_lib.infra.jsii.providers import google_beta_provider
 from constructs_lib.infra.stacks.gcp_stack import LABELS, GcpStack
 from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
+from constructs_lib.queues import agent_tokens
+from constructs_lib.queues import gcp_names as names
+from constructs_lib.queues.model import QueuesFile
 
 # What an agent machine may do besides reading its two secrets: write its logs and metrics.
 AGENT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"]
@@ -46,11 +46,18 @@ class GcpTpuStack(KeepsQueueAddresses, GcpStack):
             reader=agents.member,
         )
         disk_keys = DiskEncryption(
-            self, "disk-encryption", project=gcp.project, network=gcp.network.name, regions=regions, labels={"purpose": "agent-disks"}
+            self,
+            "disk-encryption",
+            project=gcp.project,
+            network=gcp.network.name,
+            regions=regions,
+            labels={"purpose": "agent-disks"},
         )
         beta = None
         if any(f.architecture == "vm" for f in fleets.values()):
-            beta = google_beta_provider(self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS)
+            beta = google_beta_provider(
+                self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS
+            )
         for queue_name, fleet in fleets.items():
             region = names.zone_region(fleet.zone)
             scope = queue_scope(self, queue_name)

@@ -50,6 +50,8 @@ def earlier_components(components: Sequence[str]) -> list[str]:
         return list(components)
     queue, child = components[0][len(PREFIX) :], components[1]
     return [queue if child == MAIN else f"{queue}-{child}", *components[2:]]
+
+
 _DISALLOWED = re.compile(r"[^A-Za-z0-9_-]")
 _HIDDEN = "Default"
 _HIDDEN_FROM_HUMANS = "Resource"

@@ -6,11 +6,10 @@ import functools
 import pathlib
 import textwrap
 
-from constructs_lib.queues.loader import load_queues, parse_queues
-from constructs_lib.queues.model import QueuesFile
-
 from constructs_lib.bootstrap import formats, lenient_yaml
 from constructs_lib.bootstrap.generate import Options, Result, generate
+from constructs_lib.queues.loader import load_queues, parse_queues
+from constructs_lib.queues.model import QueuesFile
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 QUEUES = REPO / "queues.yaml"  # today's fleet

@@ -15,8 +15,12 @@ from tests.conftest import shared_path
 
 def scenario(name: str) -> tuple[dict, tuple[str, ...]]:
     folder = shared_path("vllm-repo-2026-06-peer", name)
-    pipeline = yaml.load((folder / "pipeline.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    changed = tuple(line for line in (folder / "changed-files.txt").read_text(encoding="utf-8").splitlines() if line.strip())
+    pipeline = yaml.load(
+        (folder / "pipeline.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
+    changed = tuple(
+        line for line in (folder / "changed-files.txt").read_text(encoding="utf-8").splitlines() if line.strip()
+    )
     return pipeline, changed
 
 

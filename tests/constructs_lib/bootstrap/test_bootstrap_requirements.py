@@ -53,14 +53,28 @@ def test_every_imported_package_is_required(tmp_path):
     pipeline = tmp_path / "test-pipeline.yaml"
     pipeline.write_text(STEPS, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-c", LOADED, "--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(tmp_path / "p.yaml")],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            LOADED,
+            "--pipeline",
+            str(pipeline),
+            "--queues",
+            str(QUEUES_2024),
+            "--output",
+            str(tmp_path / "p.yaml"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     modules = json.loads(done.stderr.splitlines()[-1])
     owners = importlib.metadata.packages_distributions()
     stdlib = set(sys.stdlib_module_names)
-    imported = {dist.lower().replace("_", "-") for module in modules if module not in stdlib for dist in owners.get(module, ())}
+    imported = {
+        dist.lower().replace("_", "-") for module in modules if module not in stdlib for dist in owners.get(module, ())
+    }
     assert "pydantic" in imported and "jsonschema-rs" in imported  # the check sees packages at all
     missing = imported - _closure(_requirements())
     assert not missing, f"the generator imports {sorted(missing)}, which {REQUIREMENTS.name} does not install"

@@ -29,7 +29,14 @@ JOB = {  # what the agent sets for a job (a part)
 def container_environment(options: dict, job: dict[str, str]) -> dict[str, str]:
     """A docker-plugin container's variables, as the plugin gives them: set ones, and the job's by name."""
     pipeline = run("steps:\n- label: A\n  command: pytest\n", default_queues(), run_all=True, **options).pipeline
-    (docker,) = [o for s in steps_of(pipeline) if s.get("key") == "a" for p in s.get("plugins", []) for n, o in p.items() if n == DOCKER_PLUGIN]
+    (docker,) = [
+        o
+        for s in steps_of(pipeline)
+        if s.get("key") == "a"
+        for p in s.get("plugins", [])
+        for n, o in p.items()
+        if n == DOCKER_PLUGIN
+    ]
     out: dict[str, str] = {}
     for entry in docker["environment"]:
         name, given, value = entry.partition("=")
@@ -40,13 +47,19 @@ def container_environment(options: dict, job: dict[str, str]) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("options", [{"branch": "feature"}, {"branch": "someone:x", "pull_request": "7", "untrusted": True}])
+@pytest.mark.parametrize(
+    "options", [{"branch": "feature"}, {"branch": "someone:x", "pull_request": "7", "untrusted": True}]
+)
 def test_the_test_collector_sees_the_build_in_every_container(options):
     environment = container_environment(options, JOB)
     found = RunEnvBuilder(environment).build()
     assert (found.ci, found.key, found.number, found.job_id, found.url) == (
-        "buildkite", JOB["BUILDKITE_BUILD_ID"], "4242", JOB["BUILDKITE_JOB_ID"], JOB["BUILDKITE_BUILD_URL"])
+        "buildkite",
+        JOB["BUILDKITE_BUILD_ID"],
+        "4242",
+        JOB["BUILDKITE_JOB_ID"],
+        JOB["BUILDKITE_BUILD_URL"],
+    )
     assert found.commit_sha == "c" * 40 and found.branch == "feature"
     assert environment["BUILDKITE_ORGANIZATION_SLUG"] == "vllm" and environment["BUILDKITE_PIPELINE_SLUG"] == "ci"
     assert "BUILDKITE_AGENT_ACCESS_TOKEN" not in environment
-

@@ -10,8 +10,8 @@ import sys
 import pytest
 import yaml
 
-from constructs_lib.queues.problems import LoadError
 from constructs_lib.bootstrap.cli import main, read_changed_files
+from constructs_lib.queues.problems import LoadError
 
 from .helpers import QUEUES_2024, REPO, layout
 
@@ -28,7 +28,20 @@ def write(tmp_path, text, name="test-pipeline.yaml"):
 def test_writes_pipeline_and_summary(tmp_path, capsys):
     changed = write(tmp_path, "a/x.py\n\n", "changed.txt")
     out, md = tmp_path / "pipeline.yaml", tmp_path / "summary.md"
-    code = main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--changed-files", changed, "--output", str(out), "--explain", str(md)])
+    code = main(
+        [
+            "--pipeline",
+            write(tmp_path, GOOD),
+            "--queues",
+            str(QUEUES_2024),
+            "--changed-files",
+            changed,
+            "--output",
+            str(out),
+            "--explain",
+            str(md),
+        ]
+    )
     assert code == 0
     pipeline = yaml.safe_load(out.read_text())
     assert any(s.get("key") == "a" for s in pipeline["steps"])
@@ -66,7 +79,9 @@ def test_changed_files_not_utf8_is_a_warning_and_still_matches_its_folder(tmp_pa
     changed.write_bytes(data)
     files, warnings = read_changed_files(str(changed))
     assert name in files
-    assert [str(p) for p in warnings] == [f"{changed}:{line}: changed file name {name!r} is not UTF-8; matched as written here"]
+    assert [str(p) for p in warnings] == [
+        f"{changed}:{line}: changed file name {name!r} is not UTF-8; matched as written here"
+    ]
 
 
 def test_changed_files_missing(tmp_path):
@@ -79,11 +94,25 @@ def test_bad_input_exit_2_one_line_per_problem_nothing_written(tmp_path, capsys)
     out = tmp_path / "pipeline.yaml"
     out.write_text("previous\n")
     pipeline = write(tmp_path, BAD)
-    code = main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(out), "--explain", str(tmp_path / "s.md"), "--strict"])
+    code = main(
+        [
+            "--pipeline",
+            pipeline,
+            "--queues",
+            str(QUEUES_2024),
+            "--output",
+            str(out),
+            "--explain",
+            str(tmp_path / "s.md"),
+            "--strict",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == [f"{pipeline}:4: steps[0].num_gpus: must be a whole number, not a string",
-                   f"{pipeline}:5: steps[1]: no declared queue can run 'B': no general queue offers accelerator 'nothing-has-this'"]
+    assert err == [
+        f"{pipeline}:4: steps[0].num_gpus: must be a whole number, not a string",
+        f"{pipeline}:5: steps[1]: no declared queue can run 'B': no general queue offers accelerator 'nothing-has-this'",
+    ]
     assert out.read_text() == "previous\n"
     assert not (tmp_path / "s.md").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")] == []
@@ -93,13 +122,18 @@ def test_a_bad_step_is_an_error_line_and_a_failing_step_otherwise(tmp_path, caps
     out = tmp_path / "pipeline.yaml"
     pipeline = write(tmp_path, BAD)
     assert main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(out)]) == 0
-    assert f"error: {pipeline}:4: steps[0].num_gpus: must be a whole number, not a string" in capsys.readouterr().err.splitlines()
+    assert (
+        f"error: {pipeline}:4: steps[0].num_gpus: must be a whole number, not a string"
+        in capsys.readouterr().err.splitlines()
+    )
     assert "CI_FAILURE_REASON" in out.read_text()
 
 
 def test_unroutable_is_bad_input_under_strict(tmp_path, capsys):
     pipeline = write(tmp_path, "steps:\n- label: B\n  gpu: nothing-has-this\n  command: b\n")
-    assert main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o"), "--strict"]) == 2
+    assert (
+        main(["--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o"), "--strict"]) == 2
+    )
     assert "no declared queue can run 'B'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
@@ -121,7 +155,21 @@ def test_bad_queues_file(tmp_path, capsys):
 
 
 def test_image_options_are_checked(tmp_path, capsys):
-    assert main(["--pipeline", write(tmp_path, GOOD), "--queues", str(QUEUES_2024), "--registry", "a b", "--repository", "$x"]) == 2
+    assert (
+        main(
+            [
+                "--pipeline",
+                write(tmp_path, GOOD),
+                "--queues",
+                str(QUEUES_2024),
+                "--registry",
+                "a b",
+                "--repository",
+                "$x",
+            ]
+        )
+        == 2
+    )
     assert capsys.readouterr().err.splitlines() == [
         "--registry: 'a b' is not an image registry like public.ecr.aws/q9t5s3a7",
         "--repository: '$x' is not an image repository name like vllm-ci-test-repo",
@@ -154,7 +202,19 @@ def test_both_to_stdout_is_a_usage_error(tmp_path, capsys):
 
 
 def test_warnings_go_to_stderr(tmp_path, capsys):
-    assert main(["--pipeline", write(tmp_path, GOOD + "  shiny: 1\n"), "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            [
+                "--pipeline",
+                write(tmp_path, GOOD + "  shiny: 1\n"),
+                "--queues",
+                str(QUEUES_2024),
+                "--output",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     assert "warning: " in capsys.readouterr().err
 
 
@@ -170,8 +230,22 @@ def test_process_exit_status_no_traceback_and_no_cdktf(tmp_path):
     )
     for pipeline, status in ((bad, 2), (write(tmp_path, GOOD, "good.yaml"), 0)):
         done = subprocess.run(
-            [sys.executable, "-c", program, "--pipeline", pipeline, "--queues", str(QUEUES_2024), "--output", str(tmp_path / "o.yaml"), "--strict"],
-            cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+            [
+                sys.executable,
+                "-c",
+                program,
+                "--pipeline",
+                pipeline,
+                "--queues",
+                str(QUEUES_2024),
+                "--output",
+                str(tmp_path / "o.yaml"),
+                "--strict",
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         assert done.returncode == status, done.stderr
         assert "Traceback" not in done.stderr
@@ -185,9 +259,25 @@ def test_same_bytes_across_processes(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"out-{seed}.yaml"
         subprocess.run(
-            [sys.executable, "-m", "constructs_lib.bootstrap", "--pipeline", pipeline, "--queues", str(QUEUES_2024),
-             "--changed-files", changed, "--output", str(out), "--explain", str(out) + ".md"],
-            cwd=REPO, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+            [
+                sys.executable,
+                "-m",
+                "constructs_lib.bootstrap",
+                "--pipeline",
+                pipeline,
+                "--queues",
+                str(QUEUES_2024),
+                "--changed-files",
+                changed,
+                "--output",
+                str(out),
+                "--explain",
+                str(out) + ".md",
+            ],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
         )
         outputs.append((out.read_bytes(), pathlib.Path(str(out) + ".md").read_bytes()))
     assert outputs[0] == outputs[1]
@@ -204,10 +294,13 @@ def test_output_to_dev_null_leaves_the_device(tmp_path, capsys):
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
-@pytest.mark.parametrize("where, words", [
-    ("folder", "cannot write {path}: is a folder"),
-    ("missing/pipeline.yaml", "cannot write {path}: its folder does not exist"),
-])
+@pytest.mark.parametrize(
+    "where, words",
+    [
+        ("folder", "cannot write {path}: is a folder"),
+        ("missing/pipeline.yaml", "cannot write {path}: its folder does not exist"),
+    ],
+)
 def test_a_bad_output_path_is_one_line_and_nothing_is_written(tmp_path, capsys, where, words):
     (tmp_path / "folder").mkdir()
     summary = tmp_path / "summary.md"
@@ -242,17 +335,34 @@ def test_an_interrupt_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
 def test_labels_in_the_summary_are_text_not_markdown(tmp_path, capsys):
     hostile = "steps:\n- label: '[click](https://evil.example/) *bold* <b>x</b> a|b'\n  command: echo\n"
     summary = tmp_path / "summary.md"
-    assert main(["--pipeline", write(tmp_path, hostile), "--queues", str(QUEUES_2024), "--output", "/dev/null", "--explain", str(summary)]) == 0
+    assert (
+        main(
+            [
+                "--pipeline",
+                write(tmp_path, hostile),
+                "--queues",
+                str(QUEUES_2024),
+                "--output",
+                "/dev/null",
+                "--explain",
+                str(summary),
+            ]
+        )
+        == 0
+    )
     text = summary.read_text()
     assert "[click](" not in text and "https://" not in text and "<b>" not in text and "*bold*" not in text
     assert r"\[click\]\(https\://evil\.example/\) \*bold\* &lt;b&gt;x&lt;/b&gt; a\|b" in text
 
 
 def _layout_with_job_dirs(root, dirs: str):
-    layout(root, {
-        ".buildkite/ci_config.yaml": f"job_dirs: {dirs}\n",
-        ".buildkite/jobs/a.yaml": "group: A\nsteps:\n- label: A\n  commands: [a]\n",
-    })
+    layout(
+        root,
+        {
+            ".buildkite/ci_config.yaml": f"job_dirs: {dirs}\n",
+            ".buildkite/jobs/a.yaml": "group: A\nsteps:\n- label: A\n  commands: [a]\n",
+        },
+    )
     return root
 
 
@@ -270,7 +380,10 @@ def test_job_dirs_stay_inside_the_repository(tmp_path, capsys):
 
 def test_a_job_dir_listed_twice_is_read_once(tmp_path, capsys):
     repo = _layout_with_job_dirs(tmp_path / "repo", '[".buildkite/jobs", ".buildkite/jobs/"]')
-    assert main(["--pipeline", str(repo / ".buildkite/ci_config.yaml"), "--queues", str(QUEUES_2024), "--output", "-"]) == 0
+    assert (
+        main(["--pipeline", str(repo / ".buildkite/ci_config.yaml"), "--queues", str(QUEUES_2024), "--output", "-"])
+        == 0
+    )
     captured = capsys.readouterr()
     assert captured.out.count("key: a\n") == 1 and "listed already; read once" in captured.err
 
@@ -311,7 +424,10 @@ def test_an_output_that_names_an_input_or_the_other_output_is_refused(tmp_path, 
     assert main(["--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(pipeline)]) == 2
     assert pipeline.read_text() == text
     out = tmp_path / "out.yaml"
-    assert main(["--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(out), "--explain", str(out)]) == 2
+    assert (
+        main(["--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(out), "--explain", str(out)])
+        == 2
+    )
     assert not out.exists()
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith("--output: ") and "is also --pipeline" in lines[0]

@@ -45,8 +45,14 @@ def test_a_2024_checkout_gets_its_own_script_paths():
 
 
 def test_a_current_checkout_gets_the_current_paths():
-    new = frozenset({".buildkite/scripts/hardware_ci/run-amd-test.sh", "docker/Dockerfile.rocm", ".buildkite/scripts/run-multi-node-test.sh",
-                     ".buildkite/run-amd-test.sh"})
+    new = frozenset(
+        {
+            ".buildkite/scripts/hardware_ci/run-amd-test.sh",
+            "docker/Dockerfile.rocm",
+            ".buildkite/scripts/run-multi-node-test.sh",
+            ".buildkite/run-amd-test.sh",
+        }
+    )
     text = _commands(_with(new))
     assert "bash .buildkite/scripts/hardware_ci/run-amd-test.sh" in text and "-f docker/Dockerfile.rocm" in text
     assert "./.buildkite/scripts/run-multi-node-test.sh" in text
@@ -57,7 +63,9 @@ def test_a_missing_script_fails_its_job_saying_so_and_is_warned_about():
     text = _commands(result)
     assert "this checkout has no .buildkite/scripts/hardware_ci/run-amd-test.sh or .buildkite/run-amd-test.sh" in text
     warned = "\n".join(str(w) for w in result.warnings)
-    assert "this checkout has no .buildkite/scripts/run-multi-node-test.sh or .buildkite/run-multi-node-test.sh" in warned
+    assert (
+        "this checkout has no .buildkite/scripts/run-multi-node-test.sh or .buildkite/run-multi-node-test.sh" in warned
+    )
     assert "this checkout has no docker/Dockerfile.rocm or Dockerfile.rocm" in warned
     assert "this checkout has no" in result.explain
 
@@ -142,7 +150,16 @@ def test_the_controls_come_from_the_environment(tmp_path, monkeypatch, capsys):
     args = ["--pipeline", str(pipeline), "--queues", str(QUEUES_2024), "--output", str(out)]
 
     def generated(**env):
-        for name in ("RUN_ALL", "NIGHTLY", "TORCH_NIGHTLY", "NOAUTO", "PRIORITY", "VLLM_CI_ONLY_STEP_KEYS", "PULL_REQUEST_LABELS", "DOCS_ONLY_DISABLE"):
+        for name in (
+            "RUN_ALL",
+            "NIGHTLY",
+            "TORCH_NIGHTLY",
+            "NOAUTO",
+            "PRIORITY",
+            "VLLM_CI_ONLY_STEP_KEYS",
+            "PULL_REQUEST_LABELS",
+            "DOCS_ONLY_DISABLE",
+        ):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -150,7 +167,7 @@ def test_the_controls_come_from_the_environment(tmp_path, monkeypatch, capsys):
         return steps_of(yaml.safe_load(out.read_text()))
 
     def blocked(steps):  # the optional hardware test (ppc64le) always waits
-        return {s["key"][len("block-"):] for s in steps if "block" in s} - {"hardware-ppc64le"}
+        return {s["key"][len("block-") :] for s in steps if "block" in s} - {"hardware-ppc64le"}
 
     assert blocked(generated()) == {"models", "other"}
     assert blocked(generated(RUN_ALL="1")) == set()
@@ -158,7 +175,11 @@ def test_the_controls_come_from_the_environment(tmp_path, monkeypatch, capsys):
     only = blocked(generated(VLLM_CI_ONLY_STEP_KEYS='["other"]'))
     assert "models" in only and "other" not in only and "image-build" not in only
     assert blocked(generated(PULL_REQUEST_LABELS="docs, ready-run-all-tests")) == set()
-    assert all(s.get("priority") == 1 for s in generated(PRIORITY="HIGH") if "command" in s or "commands" in s or "plugins" in s)
+    assert all(
+        s.get("priority") == 1
+        for s in generated(PRIORITY="HIGH")
+        if "command" in s or "commands" in s or "plugins" in s
+    )
     assert any(s.get("key") == "torch-nightly-models" for s in generated(TORCH_NIGHTLY="1"))
     monkeypatch.setenv("VLLM_CI_ONLY_STEP_KEYS", "not json")
     assert main(args) == 2

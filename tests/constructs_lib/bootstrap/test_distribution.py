@@ -18,7 +18,13 @@ from tests.conftest import REPO, shared_path
 
 pytestmark = pytest.mark.slow
 
-DISTRIBUTION = ["pyproject.toml", "constructs_lib/__init__.py", "constructs_lib/atomic_file.py", "constructs_lib/queues", "constructs_lib/bootstrap"]
+DISTRIBUTION = [
+    "pyproject.toml",
+    "constructs_lib/__init__.py",
+    "constructs_lib/atomic_file.py",
+    "constructs_lib/queues",
+    "constructs_lib/bootstrap",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +41,21 @@ def venv(tmp_path_factory):
     env_dir = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV")}
-    done = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
-                          env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            str(env_dir / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(source),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0 and "Could not find a version" in done.stderr + done.stdout:
         pytest.skip(f"the package index cannot be reached: {done.stderr.strip().splitlines()[-1]}")
     assert done.returncode == 0, done.stderr
@@ -61,7 +80,17 @@ def test_the_command_is_installed_and_cdktf_is_not(venv):
 def test_a_full_generation_on_a_shared_fixture(venv, tmp_path):
     fixture = shared_path("vllm-test-pipelines", "vllm-project__vllm__2bc3fbba0cf5.yaml")
     out = tmp_path / "pipeline.yaml"
-    done = run(venv, "ci-bootstrap", "--pipeline", str(fixture), "--queues", str(REPO / "queues.yaml"), "--run-all", "--output", str(out))
+    done = run(
+        venv,
+        "ci-bootstrap",
+        "--pipeline",
+        str(fixture),
+        "--queues",
+        str(REPO / "queues.yaml"),
+        "--run-all",
+        "--output",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     steps = yaml.safe_load(out.read_text())["steps"]
     assert any(s.get("key") == "image-build" for s in steps) and len(steps) > 20
@@ -69,8 +98,20 @@ def test_a_full_generation_on_a_shared_fixture(venv, tmp_path):
 
 def test_the_current_layout_through_the_installed_command(venv, tmp_path):
     config = shared_path("vllm-repo-2026-06", ".buildkite", "ci_config.yaml")
-    done = run(venv, "ci-bootstrap", "--pipeline", str(config), "--queues", str(REPO / "queues.yaml"), "--run-all", "--output", "-")
+    done = run(
+        venv,
+        "ci-bootstrap",
+        "--pipeline",
+        str(config),
+        "--queues",
+        str(REPO / "queues.yaml"),
+        "--run-all",
+        "--output",
+        "-",
+    )
     assert done.returncode == 0, done.stderr
     steps = yaml.safe_load(done.stdout)["steps"]
-    commands = [s for step in steps for s in step.get("steps", [step]) if "command" in s or "commands" in s or "plugins" in s]
+    commands = [
+        s for step in steps for s in step.get("steps", [step]) if "command" in s or "commands" in s or "plugins" in s
+    ]
     assert len(commands) > 150, len(commands)

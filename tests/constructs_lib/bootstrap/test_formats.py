@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from constructs_lib.queues.problems import LoadError
-
 from constructs_lib.bootstrap.cli import read_source, repository_root
 from constructs_lib.bootstrap.generate import Options, generate
+from constructs_lib.queues.problems import LoadError
 
 from .helpers import CI_CONFIG, fleet_2024, layout, planned, step
 
@@ -59,7 +58,9 @@ AMD = """\
 
 def tree(tmp_path, **extra) -> str:
     files = {
-        ".buildkite/ci_config.yaml": CI_CONFIG.replace('".buildkite/test_areas"', '".buildkite/test_areas"\n      - ".buildkite/image_build"'),
+        ".buildkite/ci_config.yaml": CI_CONFIG.replace(
+            '".buildkite/test_areas"', '".buildkite/test_areas"\n      - ".buildkite/image_build"'
+        ),
         ".buildkite/image_build/image_build.yaml": IMAGE_BUILD,
         ".buildkite/test_areas/kernels.yaml": KERNELS,
         ".buildkite/test_areas/hardware/amd.yaml": AMD,
@@ -111,27 +112,48 @@ def test_the_layouts_image_build_goes_to_the_builder_and_is_not_added_twice(tmp_
     assert len(builds) == 1 and builds[0].queue == "cpu_queue" and builds[0].runs
     build = step(result.pipeline, "image-build")
     # As the tree writes it; the generator's values are the step's env, for the job's shell.
-    assert build["commands"][0] == ".buildkite/image_build/image_build.sh $REGISTRY $REPO $BUILDKITE_COMMIT $BRANCH $IMAGE_TAG"
-    given = {"REGISTRY": "registry.example.com", "REPO": "ci-premerge", "BRANCH": "feature", "IMAGE_TAG": "registry.example.com/ci-premerge:$BUILDKITE_COMMIT"}
+    assert (
+        build["commands"][0]
+        == ".buildkite/image_build/image_build.sh $REGISTRY $REPO $BUILDKITE_COMMIT $BRANCH $IMAGE_TAG"
+    )
+    given = {
+        "REGISTRY": "registry.example.com",
+        "REPO": "ci-premerge",
+        "BRANCH": "feature",
+        "IMAGE_TAG": "registry.example.com/ci-premerge:$BUILDKITE_COMMIT",
+    }
     assert {k: build["env"].get(k) for k in given} == given
     # And, for the tree's own build script, the caches of its kind of build (image_build.BuildCaches; this fleet declares no
     # layer caches: the sccache bucket alone).
     assert build["env"]["SCCACHE_S3_KEY_PREFIX"] == "premerge/sccache/" and "CACHE_WRITE" not in build["env"]
     assert set(build["env"]) - set(given) - {"DOCKER_BUILDKIT"} == {
-        "DEFAULT_BRANCH", "SCCACHE_BUCKET_NAME", "SCCACHE_REGION_NAME", "SCCACHE_S3_KEY_PREFIX"}
+        "DEFAULT_BRANCH",
+        "SCCACHE_BUCKET_NAME",
+        "SCCACHE_REGION_NAME",
+        "SCCACHE_S3_KEY_PREFIX",
+    }
 
 
 def test_the_layouts_own_build_script_learns_its_builds_layer_caches(tmp_path):
     from .helpers import fleet_2024
 
-    result = generate(read_source(tree(tmp_path)), fleet_2024(), Options(changed_files=("csrc/a.cu",), branch="feature"))
+    result = generate(
+        read_source(tree(tmp_path)), fleet_2024(), Options(changed_files=("csrc/a.cu",), branch="feature")
+    )
     env = step(result.pipeline, "image-build")["env"]
-    assert (env["CACHE_WRITE"], env["CACHE_READ"]) == ("vllm-ci-test-cache", "vllm-ci-test-cache vllm-ci-postmerge-cache")
+    assert (env["CACHE_WRITE"], env["CACHE_READ"]) == (
+        "vllm-ci-test-cache",
+        "vllm-ci-test-cache vllm-ci-postmerge-cache",
+    )
 
 
 def test_default_branch_uses_the_main_repository(tmp_path):
     env = step(generated(tmp_path, branch="main").pipeline, "image-build")["env"]
-    assert (env["REPO"], env["BRANCH"], env["IMAGE_TAG"]) == ("ci-main", "main", "registry.example.com/ci-main:$BUILDKITE_COMMIT")
+    assert (env["REPO"], env["BRANCH"], env["IMAGE_TAG"]) == (
+        "ci-main",
+        "main",
+        "registry.example.com/ci-main:$BUILDKITE_COMMIT",
+    )
 
 
 def test_mirror_amd_block(tmp_path):
@@ -172,11 +194,26 @@ def test_missing_job_directory_names_its_line(tmp_path):
         ("- a\n", "a job file must be a mapping with group and steps, not a list"),
         ("group: [A]\nsteps: []\n", "group: must be a group name, not a list"),
         ("group: A\ndepends_on: [1]\nsteps: []\n", "depends_on: item 0 must be a string, not a number"),
-        ("group: A\nsteps:\n- label: x\n  commands: [a]\n  mirror: {amd: [x]}\n", "steps[0].mirror.amd: must be a mapping, not a list"),
-        ("group: A\nsteps:\n- label: x\n  commands: [a]\n  env: {A: [1]}\n", "steps[0].env: A: must be a string or number, not a list"),
-        ("group: A\nsteps:\n- label: x\n  commands: [a]\n  key: 'a b'\n", "steps[0].key: 'a b' is not a valid step key"),
-        ("group: A\nsteps:\n- label: x\n  commands: [a]\n  retry: [1]\n", "steps[0].retry: must be a mapping (automatic, manual), not a list"),
-        ("group: A\nsteps:\n- label: x\n  commands: [a]\n  num_devices: many\n", "steps[0].num_devices: must be a whole number, not a string"),
+        (
+            "group: A\nsteps:\n- label: x\n  commands: [a]\n  mirror: {amd: [x]}\n",
+            "steps[0].mirror.amd: must be a mapping, not a list",
+        ),
+        (
+            "group: A\nsteps:\n- label: x\n  commands: [a]\n  env: {A: [1]}\n",
+            "steps[0].env: A: must be a string or number, not a list",
+        ),
+        (
+            "group: A\nsteps:\n- label: x\n  commands: [a]\n  key: 'a b'\n",
+            "steps[0].key: 'a b' is not a valid step key",
+        ),
+        (
+            "group: A\nsteps:\n- label: x\n  commands: [a]\n  retry: [1]\n",
+            "steps[0].retry: must be a mapping (automatic, manual), not a list",
+        ),
+        (
+            "group: A\nsteps:\n- label: x\n  commands: [a]\n  num_devices: many\n",
+            "steps[0].num_devices: must be a whole number, not a string",
+        ),
     ],
 )
 def test_malformed_job_files(tmp_path, content, expected):
@@ -197,7 +234,10 @@ def test_malformed_job_files(tmp_path, content, expected):
         ("job_dirs: [a]\nregistries: [x]\n", "registries: must be a string, not a list"),
         ("job_dirs: [a]\nregistries: 'evil $(rm -rf)'\n", "registries: 'evil $(rm -rf)' is not an image registry"),
         ("job_dirs: [a]\nrepositories: x\n", "repositories: must be a mapping with main and premerge repository names"),
-        ("job_dirs: [a]\nrepositories: {main: 'Has Space'}\n", "repositories.main: 'Has Space' is not an image repository name"),
+        (
+            "job_dirs: [a]\nrepositories: {main: 'Has Space'}\n",
+            "repositories.main: 'Has Space' is not an image repository name",
+        ),
     ],
 )
 def test_malformed_ci_config(tmp_path, content, expected):
@@ -208,7 +248,12 @@ def test_malformed_ci_config(tmp_path, content, expected):
 
 
 def test_unknown_fields_in_the_layout_are_warnings(tmp_path):
-    config = tree(tmp_path, **{".buildkite/test_areas/new.yaml": "group: N\nsteps:\n- label: n\n  commands: [a]\n  shiny: true\n  mirror:\n    amd: {device: mi325_1, sparkle: 1}\n"})
+    config = tree(
+        tmp_path,
+        **{
+            ".buildkite/test_areas/new.yaml": "group: N\nsteps:\n- label: n\n  commands: [a]\n  shiny: true\n  mirror:\n    amd: {device: mi325_1, sparkle: 1}\n"
+        },
+    )
     result = generate(read_source(config), fleet_2024(), Options())
     text = [str(w) for w in result.warnings]
     assert any("unknown step field 'shiny'" in w for w in text)
@@ -217,6 +262,11 @@ def test_unknown_fields_in_the_layout_are_warnings(tmp_path):
 
 
 def test_depends_on_a_key_no_step_has(tmp_path):
-    config = tree(tmp_path, **{".buildkite/test_areas/lost.yaml": "group: L\ndepends_on: [image-build-cpu]\nsteps:\n- label: l\n  commands: [a]\n"})
+    config = tree(
+        tmp_path,
+        **{
+            ".buildkite/test_areas/lost.yaml": "group: L\ndepends_on: [image-build-cpu]\nsteps:\n- label: l\n  commands: [a]\n"
+        },
+    )
     with pytest.raises(LoadError, match="depends_on 'image-build-cpu': no step of the pipeline has that key"):
         generate(read_source(config), fleet_2024(), Options())

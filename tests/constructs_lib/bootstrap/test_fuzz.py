@@ -16,23 +16,31 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib.queues.problems import LoadError
-
 from constructs_lib.bootstrap import formats, lenient_yaml, pipeline_schema
 from constructs_lib.bootstrap.cli import main
 from constructs_lib.bootstrap.generate import Options, generate
 from constructs_lib.bootstrap.step_model import STEP_FIELDS as FIELDS
+from constructs_lib.queues.problems import LoadError
 
 from .fuzz_settings import FUZZ
 from .helpers import QUEUES_2024, fleet_2024
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 20), st.floats(allow_nan=True), st.text(max_size=10),
-    st.sampled_from(["vllm/", "a100", "h100", "amd", "amdexperimental", "mi325_1", "image-build", "-1", "*", "%N", "$X", "yes"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 20),
+    st.floats(allow_nan=True),
+    st.text(max_size=10),
+    st.sampled_from(
+        ["vllm/", "a100", "h100", "amd", "amdexperimental", "mi325_1", "image-build", "-1", "*", "%N", "$X", "yes"]
+    ),
 )
 values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6) | st.sampled_from(list(FIELDS)), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(max_size=6) | st.sampled_from(list(FIELDS)), children, max_size=3)
+    ),
     max_leaves=12,
 )
 step_fields = st.dictionaries(st.sampled_from(sorted(FIELDS) + ["extra", "agent_pool"]), values, max_size=8)
@@ -67,7 +75,9 @@ def single_file(data: bytes):
 
 def job_file(data: bytes):
     doc, warnings = lenient_yaml.load(data, ".buildkite/test_areas/x.yaml")
-    config = formats.CiConfig("ci_config.yaml", ((".buildkite/test_areas", 2),), ("setup.py",), (), formats.Images(), ())
+    config = formats.CiConfig(
+        "ci_config.yaml", ((".buildkite/test_areas", 2),), ("setup.py",), (), formats.Images(), ()
+    )
     return formats.current_layout(config, [(doc, ".buildkite/test_areas/x.yaml", warnings)])
 
 
@@ -102,7 +112,13 @@ def test_job_file_yaml_shaped(document):
 @FUZZ
 @given(st.binary(max_size=200), st.integers(0, 2000))
 def test_mutated_real_shapes(noise, position):
-    base = dumped({"steps": [{"label": "A", "source_file_dependencies": ["vllm/"], "commands": ["x"], "mirror_hardwares": ["amd"]}]})
+    base = dumped(
+        {
+            "steps": [
+                {"label": "A", "source_file_dependencies": ["vllm/"], "commands": ["x"], "mirror_hardwares": ["amd"]}
+            ]
+        }
+    )
     position = min(position, len(base))
     outcome(lambda: single_file(base[:position] + noise + base[position:]))
 

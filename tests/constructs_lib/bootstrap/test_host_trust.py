@@ -21,12 +21,16 @@ FORK = {"branch": "someone:x", "pull_request": "9", "untrusted": True, "run_all"
 def _generate(pr: str, base: str | None = BASE, changed: tuple[str, ...] = (), **options) -> dict:
     base_source = single(base) if base is not None else None
     settings = {**FORK, **options}
-    return generate(single(pr), fleet_2024(), Options(changed_files=changed, base_source=base_source, **settings)).pipeline
+    return generate(
+        single(pr), fleet_2024(), Options(changed_files=changed, base_source=base_source, **settings)
+    ).pipeline
 
 
 def _held(pipeline: dict) -> dict[str, str]:
     """Block label of each job held for trust, by the key of the job it holds (optional steps wait as ever)."""
-    return {s["key"][len("block-"):]: s["block"] for s in steps_of(pipeline) if "Untrusted build" in s.get("block", "")}
+    return {
+        s["key"][len("block-") :]: s["block"] for s in steps_of(pipeline) if "Untrusted build" in s.get("block", "")
+    }
 
 
 def test_a_host_step_the_merge_base_defines_the_same_runs():
@@ -77,8 +81,10 @@ def test_a_trusted_build_holds_nothing():
 
 
 def test_a_multi_node_step_and_a_mirror_are_host_steps():
-    multi = BASE + ("- label: Two nodes\n  num_nodes: 2\n  num_gpus: 2\n  commands: [[a], [b]]\n"
-                    "- label: Mirrored\n  mirror_hardwares: [amdexperimental]\n  commands: [pytest m]\n")
+    multi = BASE + (
+        "- label: Two nodes\n  num_nodes: 2\n  num_gpus: 2\n  commands: [[a], [b]]\n"
+        "- label: Mirrored\n  mirror_hardwares: [amdexperimental]\n  commands: [pytest m]\n"
+    )
     assert _held(_generate(multi, base=multi)) == {}
     changed = multi.replace("[[a], [b]]", "[[a], [c]]").replace("pytest m", "pytest n")
     assert {"two-nodes", "amd-mirrored"} <= set(_held(_generate(changed, base=multi)))
@@ -86,7 +92,9 @@ def test_a_multi_node_step_and_a_mirror_are_host_steps():
 
 def test_a_script_run_after_a_cd_or_without_an_extension_is_seen_by_its_name():
     cd = BASE.replace("bash .buildkite/scripts/host.sh", "cd .buildkite/scripts && ./host.sh && tools/ci/run")
-    assert _held(_generate(cd, base=cd, changed=(".buildkite/scripts/host.sh",)))["host-step"].endswith(", which it runs")
+    assert _held(_generate(cd, base=cd, changed=(".buildkite/scripts/host.sh",)))["host-step"].endswith(
+        ", which it runs"
+    )
     assert _held(_generate(cd, base=cd, changed=("tools/ci/lib",)))["host-step"].endswith("beside a file it runs")
 
 
@@ -109,7 +117,11 @@ def test_on_the_shared_2026_tree_a_code_change_holds_nothing_and_a_hardware_scri
 
     assert held("vllm/config.py", "tests/models/test_x.py", "setup.py") == {}
     held_keys = set(held(".buildkite/scripts/hardware_ci/run-amd-test.sh"))
-    mirrors = {job.key for job in expand(tree, default_queues(), Image("r", "p", "b", False)).jobs if job.key.startswith("amd-")}
+    mirrors = {
+        job.key
+        for job in expand(tree, default_queues(), Image("r", "p", "b", False)).jobs
+        if job.key.startswith("amd-")
+    }
     assert mirrors and mirrors <= held_keys  # every AMD mirror runs the wrapper
     assert "image-build" not in held_keys  # its own script lies elsewhere
 

@@ -20,7 +20,9 @@ def test_one_mirror_per_family_however_many_lines_name_it():
 
 
 def test_mirror_needs_as_many_accelerators_as_the_step():
-    expansion = jobs_of("steps:\n- label: K\n  mirror_hardwares: [amd]\n  num_gpus: 2\n  num_nodes: 2\n  commands: [[a], [b]]\n")
+    expansion = jobs_of(
+        "steps:\n- label: K\n  mirror_hardwares: [amd]\n  num_gpus: 2\n  num_nodes: 2\n  commands: [[a], [b]]\n"
+    )
     (mirror,) = [job for job in expansion.jobs if job.role == "mirror"]
     assert mirror.needs.count == 4 and mirror.step.nodes == 1
     amd_gpus = jobs_of("steps:\n- label: K\n  mirror_hardwares: [amd]\n  amd_gpus: 8\n  command: k\n")
@@ -28,9 +30,18 @@ def test_mirror_needs_as_many_accelerators_as_the_step():
 
 
 def test_the_family_image_build_comes_once_and_after_the_tests():
-    expansion = jobs_of("steps:\n- label: A\n  mirror_hardwares: [amd]\n  command: a\n- label: B\n  mirror_hardwares: [amd]\n  command: b\n")
+    expansion = jobs_of(
+        "steps:\n- label: A\n  mirror_hardwares: [amd]\n  command: a\n- label: B\n  mirror_hardwares: [amd]\n  command: b\n"
+    )
     roles = [(job.role, job.key) for job in expansion.jobs if job.role in ("build", "test", "mirror")]
-    assert roles == [("build", "image-build"), ("test", "a"), ("test", "b"), ("build", "image-build-amd"), ("mirror", "amd-a"), ("mirror", "amd-b")]
+    assert roles == [
+        ("build", "image-build"),
+        ("test", "a"),
+        ("test", "b"),
+        ("build", "image-build-amd"),
+        ("mirror", "amd-a"),
+        ("mirror", "amd-b"),
+    ]
 
 
 def test_hardware_tests_for_declared_lines_only_and_keys_of_their_own():

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from constructs_lib.queues.problems import LoadError
-
 from constructs_lib.bootstrap.keys import derive
+from constructs_lib.queues.problems import LoadError
 
 from .helpers import planned, run, steps_of
 
@@ -30,7 +29,9 @@ def test_derived_keys_are_valid_buildkite_keys_of_bounded_length():
 
 
 def test_every_step_gets_a_key_and_they_are_unique():
-    result = run("steps:\n- label: A b\n  command: x\n- label: Other\n  key: given\n  command: y\n  source_file_dependencies: [z/]\n")
+    result = run(
+        "steps:\n- label: A b\n  command: x\n- label: Other\n  key: given\n  command: y\n  source_file_dependencies: [z/]\n"
+    )
     keys = [s["key"] for s in steps_of(result.pipeline) if "key" in s]
     assert len(keys) == len(set(keys))
     assert planned(result)["A b"].key == "a-b" and planned(result)["Other"].key == "given"
@@ -38,7 +39,9 @@ def test_every_step_gets_a_key_and_they_are_unique():
 
 
 def test_a_repeated_label_gets_a_suffix_by_order_with_a_warning():
-    text = "steps:\n- label: Core Test\n  command: a\n- label: Core Test\n  command: b\n- label: Core Test\n  command: c\n"
+    text = (
+        "steps:\n- label: Core Test\n  command: a\n- label: Core Test\n  command: b\n- label: Core Test\n  command: c\n"
+    )
     result = run(text)
     keys = [s["key"] for s in steps_of(result.pipeline) if s.get("key", "").startswith("core-test")]
     assert keys == ["core-test", "core-test-2", "core-test-3"]

@@ -9,9 +9,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib.queues.problems import LoadError
-
 from constructs_lib.bootstrap import lenient_yaml
+from constructs_lib.queues.problems import LoadError
 
 from .fuzz_settings import FUZZ
 
@@ -90,7 +89,8 @@ def test_deep_nesting_is_a_problem_not_a_crash():
 
 def _laughs(levels: int) -> str:
     return "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefghij", "bcdefghijk"[: levels - 1])
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
+        for p, c in zip("abcdefghij", "bcdefghijk"[: levels - 1], strict=False)
     )
 
 
@@ -107,12 +107,19 @@ def test_an_alias_bomb_is_one_problem_line_not_a_memory_error():
 
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
     st.sampled_from(["yes", "No", "on", "010", "0x1F", "1_000", "2024-01-02", "~", "<<", "True", ".inf"]),
 )
 documents = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6) | st.sampled_from(["label", "steps", "<<"]), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=6) | st.sampled_from(["label", "steps", "<<"]), children, max_size=4)
+    ),
     max_leaves=20,
 )
 

@@ -57,7 +57,11 @@ def _plugin(step: dict) -> tuple[Optional[str], Optional[str], Any]:
                 return "docker", settings.get("image"), gpus
             if name == "kubernetes":
                 container = settings["podSpec"]["containers"][0]
-                return "kubernetes", container.get("image"), container.get("resources", {}).get("limits", {}).get("nvidia.com/gpu")
+                return (
+                    "kubernetes",
+                    container.get("image"),
+                    container.get("resources", {}).get("limits", {}).get("nvidia.com/gpu"),
+                )
     return None, None, None
 
 
@@ -81,9 +85,16 @@ def fields(pipeline: dict) -> dict[str, dict[str, Any]]:
             continue
         kind, image, gpus = _plugin(step)
         out[key] = {
-            "present": True, "queue": (step.get("agents") or {}).get("queue"), "runs": runs[key], "plugin": kind, "image": image,
-            "gpus": gpus, "depends_on": waits_for(key), "soft_fail": step.get("soft_fail") or False,
-            "parallelism": step.get("parallelism"), "timeout": step.get("timeout_in_minutes"),
+            "present": True,
+            "queue": (step.get("agents") or {}).get("queue"),
+            "runs": runs[key],
+            "plugin": kind,
+            "image": image,
+            "gpus": gpus,
+            "depends_on": waits_for(key),
+            "soft_fail": step.get("soft_fail") or False,
+            "parallelism": step.get("parallelism"),
+            "timeout": step.get("timeout_in_minutes"),
         }
     return out
 
@@ -91,7 +102,9 @@ def fields(pipeline: dict) -> dict[str, dict[str, Any]]:
 @functools.lru_cache(maxsize=None)
 def ours(name: str) -> dict:
     _, changed = peer.scenario(name)
-    return generate(read_source(str(peer.tree())), default_queues(), Options(changed_files=changed, **SCENARIOS[name])).pipeline
+    return generate(
+        read_source(str(peer.tree())), default_queues(), Options(changed_files=changed, **SCENARIOS[name])
+    ).pipeline
 
 
 def differences(name: str) -> list[Difference]:
@@ -102,7 +115,9 @@ def differences(name: str) -> list[Difference]:
         if key not in theirs or key not in mine:
             out.append(Difference(name, key, "present", key in theirs, key in mine))
             continue
-        out.extend(Difference(name, key, f, theirs[key][f], mine[key][f]) for f in FIELDS if theirs[key][f] != mine[key][f])
+        out.extend(
+            Difference(name, key, f, theirs[key][f], mine[key][f]) for f in FIELDS if theirs[key][f] != mine[key][f]
+        )
     return out
 
 
@@ -177,16 +192,19 @@ def _tree_with_an_exclusion(tmp_path):
     shutil.copytree(peer.tree().parent, root / ".buildkite")
     area = root / ".buildkite" / "test_areas" / "entrypoints.yaml"
     text = area.read_text(encoding="utf-8")
-    anchor = "  key: entrypoints-integration-llm\n  timeout_in_minutes: 40\n  working_dir: \"/vllm-workspace/tests\"\n  source_file_dependencies:\n  - vllm/\n"
+    anchor = '  key: entrypoints-integration-llm\n  timeout_in_minutes: 40\n  working_dir: "/vllm-workspace/tests"\n  source_file_dependencies:\n  - vllm/\n'
     assert anchor in text
-    area.write_text(text.replace(anchor, anchor + "  - \"!vllm/distributed/kv_transfer/\"\n", 1), encoding="utf-8")
+    area.write_text(text.replace(anchor, anchor + '  - "!vllm/distributed/kv_transfer/"\n', 1), encoding="utf-8")
     return root / ".buildkite" / "ci_config.yaml"
 
 
-@pytest.mark.parametrize("changed, runs", [
-    ("vllm/distributed/kv_transfer/kv_connector/v1/base.py", False),  # inside the excluded subtree
-    ("vllm/distributed/parallel_state.py", True),  # outside it, under the broad include
-])
+@pytest.mark.parametrize(
+    "changed, runs",
+    [
+        ("vllm/distributed/kv_transfer/kv_connector/v1/base.py", False),  # inside the excluded subtree
+        ("vllm/distributed/parallel_state.py", True),  # outside it, under the broad include
+    ],
+)
 def test_an_exclusion_added_to_the_shared_tree(tmp_path, changed, runs):
     config = _tree_with_an_exclusion(tmp_path)
     result = generate(read_source(str(config)), default_queues(), Options(changed_files=(changed,), branch="feature"))
@@ -201,7 +219,9 @@ def _newer_tree(tmp_path):
     root = tmp_path / "repo"
     shutil.copytree(peer.tree().parent, root / ".buildkite")
     samplers = root / ".buildkite" / "test_areas" / "samplers.yaml"
-    samplers.write_text(samplers.read_text(encoding="utf-8").replace("device: mi250_1", "device: mi355_2", 1), encoding="utf-8")
+    samplers.write_text(
+        samplers.read_text(encoding="utf-8").replace("device: mi250_1", "device: mi355_2", 1), encoding="utf-8"
+    )
     misc = root / ".buildkite" / "test_areas" / "misc.yaml"
     text = misc.read_text(encoding="utf-8")
     anchor = "key: v1-sample-logits\n  timeout_in_minutes: 30\n  device: h200_18gb\n"
@@ -211,7 +231,11 @@ def _newer_tree(tmp_path):
 
 
 def test_a_newer_tree_uploads_every_routable_step_and_marks_the_one_on_an_undeclared_device(tmp_path):
-    result = generate(read_source(str(_newer_tree(tmp_path))), default_queues(), Options(changed_files=("vllm/__init__.py",), branch="main", run_all=True))
+    result = generate(
+        read_source(str(_newer_tree(tmp_path))),
+        default_queues(),
+        Options(changed_files=("vllm/__init__.py",), branch="main", run_all=True),
+    )
     mine = fields(result.pipeline)
     assert set(mine) == set(fields(ours("a_runall")))  # nothing left out
     assert mine["amd-samplers-test"]["queue"] == "amd_mi355_2"  # a new count of a declared family routes

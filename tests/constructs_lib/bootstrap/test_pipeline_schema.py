@@ -48,8 +48,15 @@ def _paths(value, prefix=()):
 
 PATHS = [p for p in _paths(PIPELINE) if p]
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-20, 20) | st.text(max_size=6) | st.sampled_from(["image-build", "block-b", "gpu_1_queue", "*"]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["exit_status", "limit", "queue", "label", "x"]), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-20, 20)
+    | st.text(max_size=6)
+    | st.sampled_from(["image-build", "block-b", "gpu_1_queue", "*"]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["exit_status", "limit", "queue", "label", "x"]), children, max_size=3)
+    ),
     max_leaves=8,
 )
 

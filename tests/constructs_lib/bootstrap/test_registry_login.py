@@ -23,29 +23,46 @@ QUEUES = """\
     """
 
 
-@pytest.mark.parametrize("registry, login", [
-    ("public.ecr.aws/q9t5s3a7", "aws ecr-public get-login-password --region us-east-1 | docker login --username AWS --password-stdin public.ecr.aws"),
-    ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/ci",
-     "aws ecr get-login-password --region eu-west-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
-    ("ghcr.io/vllm-project", None),  # brings its own credentials
-    ("public.ecr.aws.evil.example/x", None),
-])
+@pytest.mark.parametrize(
+    "registry, login",
+    [
+        (
+            "public.ecr.aws/q9t5s3a7",
+            "aws ecr-public get-login-password --region us-east-1 | docker login --username AWS --password-stdin public.ecr.aws",
+        ),
+        (
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ci",
+            "aws ecr get-login-password --region eu-west-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+        ),
+        ("ghcr.io/vllm-project", None),  # brings its own credentials
+        ("public.ecr.aws.evil.example/x", None),
+    ],
+)
 def test_the_login_follows_the_registry(registry, login):
     assert registry_login(registry) == login
 
 
 def test_the_image_build_logs_in_before_it_pushes():
-    commands = step(run("steps:\n- label: A\n  command: a\n", fleet_2024(), branch="main").pipeline, "image-build")["commands"]
+    commands = step(run("steps:\n- label: A\n  command: a\n", fleet_2024(), branch="main").pipeline, "image-build")[
+        "commands"
+    ]
     login = next(i for i, c in enumerate(commands) if "get-login-password" in c)
-    push = next(i for i, c in enumerate(commands) if c.startswith("docker push") or (c.startswith("docker buildx build") and "--push" in c))
+    push = next(
+        i
+        for i, c in enumerate(commands)
+        if c.startswith("docker push") or (c.startswith("docker buildx build") and "--push" in c)
+    )
     assert login < push and login == 0
 
 
-@pytest.mark.parametrize("options, repository, queue", [
-    ({"branch": "feature"}, "ci-premerge", "builder"),
-    ({"branch": "main"}, "ci-main", "builder"),
-    ({"branch": "patch", "pull_request": "7", "untrusted": True}, "ci-forks", "forks"),
-])
+@pytest.mark.parametrize(
+    "options, repository, queue",
+    [
+        ({"branch": "feature"}, "ci-premerge", "builder"),
+        ({"branch": "main"}, "ci-main", "builder"),
+        ({"branch": "patch", "pull_request": "7", "untrusted": True}, "ci-forks", "forks"),
+    ],
+)
 def test_each_build_pushes_to_the_repository_queues_yaml_gives_its_builds(options, repository, queue):
     result = run("steps:\n- label: A\n  command: a\n", queues(QUEUES), **options)
     build = step(result.pipeline, "image-build")
@@ -57,7 +74,9 @@ def test_each_build_pushes_to_the_repository_queues_yaml_gives_its_builds(option
 
 def test_a_repository_the_builds_builders_may_not_push_to_is_said():
     result = run("steps:\n- label: A\n  command: a\n", queues(QUEUES), branch="feature", repository="ci-main")
-    assert any("builders of premerge builds may not push to (aws.registry: ci-premerge)" in w.message for w in result.warnings)
+    assert any(
+        "builders of premerge builds may not push to (aws.registry: ci-premerge)" in w.message for w in result.warnings
+    )
 
 
 def test_a_step_that_is_not_a_build_gets_no_login():

@@ -9,12 +9,10 @@ import tempfile
 
 import pytest
 
-from constructs_lib.queues.loader import parse_queues
-from constructs_lib.queues.problems import LoadError
-
 from constructs_lib.bootstrap.render import LOST_AGENT_RETRIES
 from constructs_lib.bootstrap.runners import DOCKER_PLUGIN, KUBERNETES_PLUGIN
-
+from constructs_lib.queues.loader import parse_queues
+from constructs_lib.queues.problems import LoadError
 from tests.job_shell import run_step
 
 from .helpers import REPO, fleet_2024, queues, run, step, steps_of
@@ -177,8 +175,13 @@ def test_no_hardware_steps_for_lines_nobody_declares():
           gpu: {accelerator: {type: l4, count: 1}, external: {}}
         """
     )
-    result = run(STEPS.replace("  gpu: a100\n  num_gpus: 4\n", "").replace("  num_gpus: 2\n  num_nodes: 2\n", "  num_nodes: 1\n").replace(
-        "  commands:\n  - [node0 a, node0 b]\n  - [node1 a]\n", "  command: x\n"), model, run_all=True)
+    result = run(
+        STEPS.replace("  gpu: a100\n  num_gpus: 4\n", "")
+        .replace("  num_gpus: 2\n  num_nodes: 2\n", "  num_nodes: 1\n")
+        .replace("  commands:\n  - [node0 a, node0 b]\n  - [node1 a]\n", "  command: x\n"),
+        model,
+        run_all=True,
+    )
     assert not any(job.role == "hardware" for job in result.plan)
     assert not any(job.role == "mirror" for job in result.plan)
     assert any("no queue declares hardware 'amdexperimental'" in str(w) for w in result.warnings)
@@ -191,7 +194,9 @@ def _docker_calls(build: dict, exists: bool) -> list[str]:
         bin_dir.mkdir()
         log = pathlib.Path(folder) / "log"
         docker = bin_dir / "docker"
-        docker.write_text(f'#!/bin/bash\nprintf "%s\\n" "$*" >> {log}\n[ "$1" != manifest ] || exit {0 if exists else 1}\n')
+        docker.write_text(
+            f'#!/bin/bash\nprintf "%s\\n" "$*" >> {log}\n[ "$1" != manifest ] || exit {0 if exists else 1}\n'
+        )
         docker.chmod(0o755)
         (bin_dir / "aws").write_text("#!/bin/bash\necho password\n")
         (bin_dir / "aws").chmod(0o755)
@@ -220,7 +225,9 @@ def test_image_build_skips_an_existing_image_and_every_test_depends_on_it():
 
 
 def test_registry_and_repository_can_be_given():
-    gpu = plugin(step(pipeline(registry="123.dkr.ecr.us-west-2.amazonaws.com", repository="ci"), "gpu-test"), DOCKER_PLUGIN)
+    gpu = plugin(
+        step(pipeline(registry="123.dkr.ecr.us-west-2.amazonaws.com", repository="ci"), "gpu-test"), DOCKER_PLUGIN
+    )
     assert gpu["image"] == "123.dkr.ecr.us-west-2.amazonaws.com/ci:$BUILDKITE_COMMIT"
 
 
@@ -262,7 +269,11 @@ def test_a_trusted_main_build_gives_hf_token_to_the_queues_that_need_it_only():
 
 
 def test_queues_yaml_may_not_give_the_hf_token_to_fork_prs():
-    text = (REPO / "queues.yaml").read_text().replace("  default_gpu: l4\n", "  default_gpu: l4\n  hf_token_for_fork_prs: true\n", 1)
+    text = (
+        (REPO / "queues.yaml")
+        .read_text()
+        .replace("  default_gpu: l4\n", "  default_gpu: l4\n  hf_token_for_fork_prs: true\n", 1)
+    )
     with pytest.raises(LoadError) as err:
         parse_queues(text.encode(), "queues.yaml")
     assert [p.path for p in err.value.problems] == ["routing.hf_token_for_fork_prs"]

@@ -62,8 +62,16 @@ def test_image_build_goes_to_the_aws_builder_queue():
 
 @pytest.mark.parametrize(
     "device, queue",
-    [("h100", "h100-queue"), ("h200_18gb", "h200-queue"), ("b200-k8s", "b200-queue"), ("cpu-small", "small_cpu_queue"),
-     ("cpu-medium", "cpu_queue"), ("intel_cpu", "intel-cpu"), ("amd_cpu", "amd-cpu"), ("gh200", "gh200-queue")],
+    [
+        ("h100", "h100-queue"),
+        ("h200_18gb", "h200-queue"),
+        ("b200-k8s", "b200-queue"),
+        ("cpu-small", "small_cpu_queue"),
+        ("cpu-medium", "cpu_queue"),
+        ("intel_cpu", "intel-cpu"),
+        ("amd_cpu", "amd-cpu"),
+        ("gh200", "gh200-queue"),
+    ],
 )
 def test_named_devices_go_to_the_queue_listing_them(device, queue):
     assert route(Needs("x", None, 1, device=device), fleet_2024()) == Route(queue, f"device {device}")
@@ -164,7 +172,9 @@ def test_without_a_builder_queue_the_image_build_is_unroutable():
 
 
 def test_every_queue_a_job_lands_on_is_declared():
-    text = "steps:\n" + "".join(f"- label: S{i}\n  {f}\n  command: x\n" for i, (f, _) in enumerate(REFERENCE_FLEET) if "[[" not in f)
+    text = "steps:\n" + "".join(
+        f"- label: S{i}\n  {f}\n  command: x\n" for i, (f, _) in enumerate(REFERENCE_FLEET) if "[[" not in f
+    )
     declared = set(fleet_2024().queues)
     assert {job.queue for job in run(text, run_all=True).plan} <= declared
 
@@ -182,25 +192,31 @@ queues:
 """)
 
 
-@pytest.mark.parametrize("device, queue", [
-    ("mi300_4", "amd_mi300_4"),  # the exact count per agent
-    ("mi300_1", "amd_mi300_1"),
-    ("mi300_2", "amd_mi300_4"),  # a new count of a declared family: the fewest that fit
-    ("mi300", "amd_mi300_1"),
-    ("h200_18gb", "h200_18gb"),  # a GPU partition
-    ("h200", "H200"),  # whole GPUs, not the partition
-    ("b200-k8s", "b200"),  # a variant of a declared family
-])
+@pytest.mark.parametrize(
+    "device, queue",
+    [
+        ("mi300_4", "amd_mi300_4"),  # the exact count per agent
+        ("mi300_1", "amd_mi300_1"),
+        ("mi300_2", "amd_mi300_4"),  # a new count of a declared family: the fewest that fit
+        ("mi300", "amd_mi300_1"),
+        ("h200_18gb", "h200_18gb"),  # a GPU partition
+        ("h200", "H200"),  # whole GPUs, not the partition
+        ("b200-k8s", "b200"),  # a variant of a declared family
+    ],
+)
 def test_a_device_name_routes_by_what_it_describes(device, queue):
     found = route(Needs("x", None, 1, device=device), FLEET)
     assert isinstance(found, Route) and found.queue == queue
 
 
-@pytest.mark.parametrize("device, reason", [
-    ("mi300_16", "no queue offers 16 x mi300 per agent"),
-    ("h200_35gb", "no queue offers h200 with partition 35gb"),
-    ("mi355_1", "no queue offers device 'mi355_1'"),
-])
+@pytest.mark.parametrize(
+    "device, reason",
+    [
+        ("mi300_16", "no queue offers 16 x mi300 per agent"),
+        ("h200_35gb", "no queue offers h200 with partition 35gb"),
+        ("mi355_1", "no queue offers device 'mi355_1'"),
+    ],
+)
 def test_a_device_nothing_describes_is_unroutable_saying_why(device, reason):
     found = route(Needs("x", None, 1, device=device), FLEET)
     assert isinstance(found, Unroutable) and reason in found.reason

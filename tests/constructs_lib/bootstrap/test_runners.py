@@ -72,10 +72,16 @@ def test_kubernetes_queues_get_pods_with_the_gpus_the_job_asks_for():
     container = pods["podSpec"]["containers"][0]
     assert container["resources"]["limits"]["nvidia.com/gpu"] == 2
     assert {"name": "hf-cache", "mountPath": "/root/.cache/huggingface"} in container["volumeMounts"]
-    assert {"name": "hf-cache", "hostPath": {"path": "/mnt/hf-cache", "type": "DirectoryOrCreate"}} in pods["podSpec"]["volumes"]
+    assert {"name": "hf-cache", "hostPath": {"path": "/mnt/hf-cache", "type": "DirectoryOrCreate"}} in pods["podSpec"][
+        "volumes"
+    ]
     _, b200 = plugin_of(pipeline, "blackwell-pods")
     spec = b200["podSpec"]
-    assert (spec["hostNetwork"], spec["dnsPolicy"], spec["runtimeClassName"]) == (True, "ClusterFirstWithHostNet", "nvidia")
+    assert (spec["hostNetwork"], spec["dnsPolicy"], spec["runtimeClassName"]) == (
+        True,
+        "ClusterFirstWithHostNet",
+        "nvidia",
+    )
     assert spec["imagePullSecrets"] == [{"name": "k8s-ecr-login-renew-docker-secret"}]
     assert spec["containers"][0]["securityContext"] == {"capabilities": {"add": ["IPC_LOCK", "SYS_RESOURCE"]}}
     assert {v["name"] for v in spec["volumes"]} == {"devshm", "raid", "shared"}
@@ -88,7 +94,13 @@ def test_kubernetes_queues_get_pods_with_the_gpus_the_job_asks_for():
 def test_a_fork_pr_gets_no_token_no_secret_and_no_propagated_environment():
     pipeline = run(STEPS, default_queues(), branch="feature", pull_request="7", untrusted=True, run_all=True).pipeline
     text = json.dumps(pipeline)
-    for secret in ("HF_TOKEN", "CODECOV_TOKEN", "BUILDKITE_ANALYTICS_TOKEN", "RAY_COMPAT_SLACK_WEBHOOK_URL", "secretKeyRef"):
+    for secret in (
+        "HF_TOKEN",
+        "CODECOV_TOKEN",
+        "BUILDKITE_ANALYTICS_TOKEN",
+        "RAY_COMPAT_SLACK_WEBHOOK_URL",
+        "secretKeyRef",
+    ):
         assert secret not in text
     assert "propagate-environment" not in text
     # Still the same queues and plugins.
@@ -104,31 +116,39 @@ def test_a_trusted_build_passes_the_runner_secrets_and_hf_token_where_the_queue_
     assert env["HF_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "hf-token-secret", "key": "token"}
     assert env["BUILDKITE_ANALYTICS_TOKEN"]["valueFrom"]["secretKeyRef"]["optional"] is True
     # A CPU-only step on the default branch runs on the postmerge CPU queue, which does not read the HF token.
-    cpu = run("steps:\n- label: CPU\n  no_gpu: true\n  commands: [x]\n", default_queues(), branch="main", run_all=True).pipeline
+    cpu = run(
+        "steps:\n- label: CPU\n  no_gpu: true\n  commands: [x]\n", default_queues(), branch="main", run_all=True
+    ).pipeline
     assert step(cpu, "cpu")["agents"]["queue"] == "cpu_queue_postmerge_us_east_1"
     assert "HF_TOKEN" not in plugin_of(cpu, "cpu")[1]["environment"]
 
 
-@pytest.mark.parametrize("label, key, arch", [
-    (":docker: Build arm64 image", "arm64-image-build", "arm64"),
-    (":docker: Build CPU arm64 image", "cpu-arm64-image-build", "arm64"),
-    (":docker: Build image", "image-build", "x86_64"),
-    (":docker: build aarch64 wheel", None, "arm64"),
-    (":docker: Build image for farm64s", None, "x86_64"),  # a word, not a part of one
-])
+@pytest.mark.parametrize(
+    "label, key, arch",
+    [
+        (":docker: Build arm64 image", "arm64-image-build", "arm64"),
+        (":docker: Build CPU arm64 image", "cpu-arm64-image-build", "arm64"),
+        (":docker: Build image", "image-build", "x86_64"),
+        (":docker: build aarch64 wheel", None, "arm64"),
+        (":docker: Build image for farm64s", None, "x86_64"),  # a word, not a part of one
+    ],
+)
 def test_an_image_build_is_for_the_architecture_its_name_says(label, key, arch):
     assert build_architecture(label, key) == arch
 
 
-@pytest.mark.parametrize("architecture, build, queue", [
-    ("x86_64", "premerge", "cpu_queue_premerge_us_east_1"),
-    ("x86_64", "postmerge", "cpu_queue_postmerge_us_east_1"),
-    ("arm64", "premerge", "arm64_cpu_queue_premerge"),
-    ("arm64", "postmerge", "arm64_cpu_queue_postmerge"),
-    ("arm64", "release", "arm64_cpu_queue_release"),
-    ("x86_64", "untrusted", "cpu_queue_untrusted_us_east_1"),
-    ("arm64", "untrusted", "arm64_cpu_queue_untrusted"),
-])
+@pytest.mark.parametrize(
+    "architecture, build, queue",
+    [
+        ("x86_64", "premerge", "cpu_queue_premerge_us_east_1"),
+        ("x86_64", "postmerge", "cpu_queue_postmerge_us_east_1"),
+        ("arm64", "premerge", "arm64_cpu_queue_premerge"),
+        ("arm64", "postmerge", "arm64_cpu_queue_postmerge"),
+        ("arm64", "release", "arm64_cpu_queue_release"),
+        ("x86_64", "untrusted", "cpu_queue_untrusted_us_east_1"),
+        ("arm64", "untrusted", "arm64_cpu_queue_untrusted"),
+    ],
+)
 def test_image_builds_go_to_a_builder_of_their_architecture_serving_the_build(architecture, build, queue):
     found = route(Needs("b", builder=True, architecture=architecture), default_queues(), build)
     assert isinstance(found, Route) and found.queue == queue
@@ -146,26 +166,31 @@ def test_a_queue_that_serves_other_builds_is_named_in_the_reason():
     assert isinstance(route(Needs("x", None, 1, device="h100"), model, "postmerge"), Route)
 
 
-@pytest.mark.parametrize("device, queue", [
-    ("intel_cpu", "intel-cpu"),  # a family of hosts without accelerators
-    ("arm_cpu", "arm-cpu"),
-    ("amd_cpu", "amd-cpu"),
-    ("cpu-small", "small_cpu_queue_premerge"),  # a variant of the CPU family
-    ("cpu-medium", "medium_cpu_queue_premerge"),
-    ("b200-k8s", "b200-k8s"),  # a variant of the b200 family
-    ("b200", "B200"),  # the family without a variant: the plain queue
-    ("h200", "H200"),  # whole GPUs, not a slice
-    ("h200_35gb", "h200_35gb"),
-    ("mi300_2", "amd_mi300_2"),
-    ("gh200", "gh200_queue"),
-])
+@pytest.mark.parametrize(
+    "device, queue",
+    [
+        ("intel_cpu", "intel-cpu"),  # a family of hosts without accelerators
+        ("arm_cpu", "arm-cpu"),
+        ("amd_cpu", "amd-cpu"),
+        ("cpu-small", "small_cpu_queue_premerge"),  # a variant of the CPU family
+        ("cpu-medium", "medium_cpu_queue_premerge"),
+        ("b200-k8s", "b200-k8s"),  # a variant of the b200 family
+        ("b200", "B200"),  # the family without a variant: the plain queue
+        ("h200", "H200"),  # whole GPUs, not a slice
+        ("h200_35gb", "h200_35gb"),
+        ("mi300_2", "amd_mi300_2"),
+        ("gh200", "gh200_queue"),
+    ],
+)
 def test_todays_device_names_resolve_by_what_the_queues_offer(device, queue):
     found = route(Needs("x", None, 1, device=device), default_queues(), "premerge")
     assert isinstance(found, Route) and found.queue == queue
 
 
 def test_a_container_step_on_an_arm64_queue_runs_the_arm64_image():
-    pipeline = run("steps:\n- label: Spark\n  device: dgx-spark\n  commands: [x]\n", default_queues(), branch="main", run_all=True).pipeline
+    pipeline = run(
+        "steps:\n- label: Spark\n  device: dgx-spark\n  commands: [x]\n", default_queues(), branch="main", run_all=True
+    ).pipeline
     assert step(pipeline, "spark")["agents"]["queue"] == "dgx-spark"
     assert plugin_of(pipeline, "spark")[1]["image"].endswith(":$BUILDKITE_COMMIT-arm64")
 
@@ -182,12 +207,15 @@ def test_a_queue_timeout_applies_to_jobs_that_set_none():
     assert step(pipeline, "none")["timeout_in_minutes"] == 180
 
 
-@pytest.mark.parametrize("device, build, queue", [
-    ("cpu-large", "premerge", "cpu_queue_premerge_us_east_1"),  # a variant no queue offers: a general CPU queue
-    ("cpu-large", "postmerge", "cpu_queue_postmerge_us_east_1"),
-    ("cpu_2", "premerge", "cpu_queue_premerge_us_east_1"),
-    ("b200-nvl", "premerge", "B200"),  # likewise for an accelerator family
-])
+@pytest.mark.parametrize(
+    "device, build, queue",
+    [
+        ("cpu-large", "premerge", "cpu_queue_premerge_us_east_1"),  # a variant no queue offers: a general CPU queue
+        ("cpu-large", "postmerge", "cpu_queue_postmerge_us_east_1"),
+        ("cpu_2", "premerge", "cpu_queue_premerge_us_east_1"),
+        ("b200-nvl", "premerge", "B200"),  # likewise for an accelerator family
+    ],
+)
 def test_a_variant_nobody_offers_goes_to_a_general_queue_of_the_family_never_the_bootstrap_queue(device, build, queue):
     found = route(Needs("x", None, 1, device=device), default_queues(), build)
     assert isinstance(found, Route) and found.queue == queue

@@ -91,7 +91,9 @@ def test_optional_steps_wait_unless_nightly_and_run_all_runs_nightly_only_ones()
 
 def test_an_exclusion_carves_a_subtree_out_of_a_broad_include():
     assert not runs(changed_files=("vllm/distributed/kv_transfer/nixl/worker.py",))["Broad but not kv"]
-    assert not runs(changed_files=("vllm/lora/layers.py", "vllm/lora_x.py"))["Broad but not kv"]  # "!vllm/lora" covers both
+    assert not runs(changed_files=("vllm/lora/layers.py", "vllm/lora_x.py"))[
+        "Broad but not kv"
+    ]  # "!vllm/lora" covers both
     assert runs(changed_files=("vllm/distributed/kv_transfer/x.py", "vllm/core/y.py"))["Broad but not kv"]
     assert runs(changed_files=("vllm/distributed/parallel_state.py",))["Broad but not kv"]
 
@@ -128,7 +130,14 @@ def test_fast_check_only_steps_are_left_out_and_mentioned():
 
 
 def test_run_all_patterns_of_the_single_file_format():
-    for path in ("setup.py", "requirements/common.txt", "csrc/ops.cu", "Dockerfile.rocm", "CMakeLists.txt", ".buildkite/test-pipeline.yaml"):
+    for path in (
+        "setup.py",
+        "requirements/common.txt",
+        "csrc/ops.cu",
+        "Dockerfile.rocm",
+        "CMakeLists.txt",
+        ".buildkite/test-pipeline.yaml",
+    ):
         assert changes([path], formats.SINGLE_FILE_RUN_ALL).run_all_file is not None, path
     for path in ("vllm/setup.py", "docs/requirements.txt", "tests/csrc/x.py"):
         assert changes([path], formats.SINGLE_FILE_RUN_ALL).run_all_file is None, path
@@ -207,9 +216,15 @@ def test_the_first_path_a_prefix_starts_skipping_exclusions(paths, prefix, skip)
 
 
 @FUZZ
-@given(st.lists(st.text("ab/.", min_size=1, max_size=6), min_size=1, max_size=8), st.lists(st.text("ab/.", max_size=8), max_size=20))
+@given(
+    st.lists(st.text("ab/.", min_size=1, max_size=6), min_size=1, max_size=8),
+    st.lists(st.text("ab/.", max_size=8), max_size=20),
+)
 def test_a_job_is_decided_by_the_first_changed_file_any_dependency_prefixes(dependencies, files):
-    result = run(f"steps:\n- label: S\n  source_file_dependencies: {json.dumps(dependencies)}\n  command: x\n", changed_files=tuple(files))
+    result = run(
+        f"steps:\n- label: S\n  source_file_dependencies: {json.dumps(dependencies)}\n  command: x\n",
+        changed_files=tuple(files),
+    )
     hits = sorted((f, d) for f in files for d in dependencies if f.startswith(d))
     job = planned(result)["S"]
     if not hits or changes(files, formats.SINGLE_FILE_RUN_ALL).run_all_file:

@@ -18,11 +18,10 @@ import jsonschema
 import pytest
 import yaml
 
-from constructs_lib.queues.problems import LoadError
-
 from constructs_lib.bootstrap import pipeline_schema
 from constructs_lib.bootstrap.cli import read_source
 from constructs_lib.bootstrap.generate import Options, generate
+from constructs_lib.queues.problems import LoadError
 from tests.conftest import shared_files, shared_path
 
 from .helpers import default_queues, fleet_2024, steps_of
@@ -130,7 +129,7 @@ def test_selection_against_the_raw_files(path):
     raw = yaml.safe_load(open(path, encoding="utf-8")) or {}
     runs = {job.key: job.runs for job in result.plan if job.role == "test"}
     keys = [job.key for job in result.plan if job.role == "test"]
-    for key, step in zip(keys, [s for s in raw.get("steps", []) if not s.get("fast_check_only")]):
+    for key, step in zip(keys, [s for s in raw.get("steps", []) if not s.get("fast_check_only")], strict=False):
         if step.get("fast_check_only") or step.get("optional") or step.get("nightly"):
             continue
         deps = step.get("source_file_dependencies")
@@ -146,7 +145,9 @@ def test_every_step_of_every_fixture_routes():
         assert not isinstance(result, LoadError), result
 
 
-@pytest.mark.parametrize("name", ["neuralmagic__neural-magic-vllm__87ad0cb3a482.yaml", "vllm-project__vllm__ab1af6aa3e8c.yaml"])
+@pytest.mark.parametrize(
+    "name", ["neuralmagic__neural-magic-vllm__87ad0cb3a482.yaml", "vllm-project__vllm__ab1af6aa3e8c.yaml"]
+)
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_fixtures_that_repeat_a_label_give_valid_pipelines(name, scenario):
     result = check(shared_path("vllm-test-pipelines", name), scenario)

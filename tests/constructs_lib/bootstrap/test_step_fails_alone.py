@@ -39,7 +39,9 @@ def test_each_broken_step_fails_alone_with_its_reason_and_the_rest_is_uploaded(t
     done = run_step(both, {}, tmp_path)
     assert done.returncode == 1 and "steps[1].command: give either command or commands, not both" in done.stderr
     messages = [e.message for e in result.errors]
-    assert any("give either command or commands" in m for m in messages) and any("timeout_in_minutes" in str(e) for e in result.errors)
+    assert any("give either command or commands" in m for m in messages) and any(
+        "timeout_in_minutes" in str(e) for e in result.errors
+    )
     assert "error" in result.explain.lower() and "Both forms" in result.explain
 
 
@@ -56,7 +58,11 @@ def test_a_problem_of_the_whole_file_still_refuses():
 
 def test_a_reason_is_data_to_the_shell(tmp_path):
     hostile = 'steps:\n- label: "$(touch pwned)"\n  command: a\n  commands: [b]\n'
-    broken = next(s for s in steps_of(run(hostile, fleet_2024(), run_all=True).pipeline) if "env" in s and FAILURE_REASON in s["env"])
+    broken = next(
+        s
+        for s in steps_of(run(hostile, fleet_2024(), run_all=True).pipeline)
+        if "env" in s and FAILURE_REASON in s["env"]
+    )
     assert all("pwned" not in c for c in broken["commands"])
     run_step(broken, {}, tmp_path)
     assert not (tmp_path / "pwned").exists()
@@ -96,8 +102,10 @@ def test_a_fork_prs_one_command_multi_node_step_runs_only_as_the_merge_base_defi
 def test_agent_tags_of_the_current_layout_reach_the_steps_agents_beside_its_queue():
     from .helpers import default_queues
 
-    text = ("steps:\n- label: XPU\n  key: xpu\n  no_gpu: true\n  command: a\n"
-            "  agent_tags: {label: production, gpu: 2+, mem: 24+, queue: elsewhere}\n")
+    text = (
+        "steps:\n- label: XPU\n  key: xpu\n  no_gpu: true\n  command: a\n"
+        "  agent_tags: {label: production, gpu: 2+, mem: 24+, queue: elsewhere}\n"
+    )
     result = run(text, default_queues(), run_all=True)
     agents = step(result.pipeline, "xpu")["agents"]
     assert agents["label"] == "production" and agents["gpu"] == "2+" and agents["mem"] == "24+"

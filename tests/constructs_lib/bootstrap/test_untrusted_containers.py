@@ -11,7 +11,6 @@ import subprocess
 
 from constructs_lib.bootstrap import runners
 from constructs_lib.bootstrap.runners import DOCKER_PLUGIN, KUBERNETES_PLUGIN
-
 from constructs_lib.queues.loader import parse_queues
 
 from .helpers import default_queues, run, step, steps_of
@@ -75,10 +74,15 @@ def test_step_env_reaches_an_untrusted_container_by_value_never_by_name():
 
 def test_an_untrusted_steps_env_never_reaches_the_host_side_of_its_job():
     """The agent runs hooks, checkout and the plugin in the job's environment on the host: BASH_ENV, GIT_CONFIG_* would run there."""
-    steps = STEPS.replace("    PLAIN: value\n", "    PLAIN: value\n    BASH_ENV: ./evil.sh\n    GIT_CONFIG_COUNT: '1'\n")
+    steps = STEPS.replace(
+        "    PLAIN: value\n", "    PLAIN: value\n    BASH_ENV: ./evil.sh\n    GIT_CONFIG_COUNT: '1'\n"
+    )
     untrusted = run(steps, default_queues(), **FORK).pipeline
     for key in ("l4", "pods"):
-        assert not ({"BASH_ENV", "GIT_CONFIG_COUNT", "AWS_SECRET_ACCESS_KEY", "PLAIN", "CODECOV_TOKEN"} & set(step(untrusted, key).get("env", {})))
+        assert not (
+            {"BASH_ENV", "GIT_CONFIG_COUNT", "AWS_SECRET_ACCESS_KEY", "PLAIN", "CODECOV_TOKEN"}
+            & set(step(untrusted, key).get("env", {}))
+        )
     assert "BASH_ENV=./evil.sh" in _plugin(untrusted, "l4")[1]["environment"]  # the container still gets it
     trusted = run(steps, default_queues(), **SAME_REPO_PR).pipeline
     assert step(trusted, "l4")["env"]["BASH_ENV"] == "./evil.sh"
@@ -136,7 +140,10 @@ def test_no_untrusted_container_gets_the_container_runtimes_socket_or_the_hosts_
     assert all("containerd" not in json.dumps(v) for v in pods["containers"][0]["volumeMounts"])
     trusted = runners.Container(script="true", image="img", gpu_count=0, trusted=True, hf_token=False)
     assert "/var/run:/var/run" in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
-    assert "/var/run/docker.sock:/var/run/docker.sock" in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
+    assert (
+        "/var/run/docker.sock:/var/run/docker.sock"
+        in runners._docker(model.runners["risky"], "none", trusted)["volumes"]
+    )
     assert runners._kubernetes(model.runners["risky-pods"], "none", trusted, None)["podSpec"]["hostNetwork"] is True
     assert queue  # the file still loads with the runners declared
 
@@ -148,9 +155,17 @@ def test_an_untrusted_containers_downloads_stay_in_the_container(tmp_path):
     (shared / "hub" / "models--m" / "weights").write_text("cached\n")
     private = tmp_path / "private"
     prelude = runners.UNTRUSTED_PRELUDE.replace(runners.UNTRUSTED_HF_HOME, str(private))
-    script = prelude + 'cat "$HF_HOME/hub/models--m/weights"; mkdir -p "$HF_HOME/hub/models--new"; echo x > "$HF_HOME/hub/models--new/w"; echo "$HF_HOME"'
-    out = subprocess.run(["bash", "-ec", script], env={"HF_HOME": str(shared), "PATH": "/usr/bin:/bin"},
-                         capture_output=True, text=True, check=True).stdout.split()
+    script = (
+        prelude
+        + 'cat "$HF_HOME/hub/models--m/weights"; mkdir -p "$HF_HOME/hub/models--new"; echo x > "$HF_HOME/hub/models--new/w"; echo "$HF_HOME"'
+    )
+    out = subprocess.run(
+        ["bash", "-ec", script],
+        env={"HF_HOME": str(shared), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert out == ["cached", str(private)]
     assert not (shared / "hub" / "models--new").exists()
     assert (private / "hub" / "models--new" / "w").exists()
@@ -188,7 +203,9 @@ def test_an_untrusted_build_uploads_artifacts_from_inside_its_checkout_only():
 def test_every_container_pulls_its_image_so_an_image_planted_on_a_kept_host_never_runs():
     # A fork's job on a kept GPU host could tag an image of its own with the name a trusted job runs next.
     for options in (FORK, SAME_REPO_PR):
-        dockers = [o for name, o in _containers(run(STEPS, default_queues(), **options).pipeline) if name == DOCKER_PLUGIN]
+        dockers = [
+            o for name, o in _containers(run(STEPS, default_queues(), **options).pipeline) if name == DOCKER_PLUGIN
+        ]
         assert dockers and all(o["always-pull"] is True for o in dockers)
 
 
@@ -216,7 +233,9 @@ def test_on_the_shared_2026_tree_no_container_of_a_fork_pr_gets_the_agent_a_secr
             assert "hostNetwork" not in pod
             for container in pod["containers"]:
                 assert not secrets & {e["name"] for e in container.get("env", [])}
-                assert all(m["name"] == "devshm" or m.get("readOnly") is True for m in container.get("volumeMounts", []))
+                assert all(
+                    m["name"] == "devshm" or m.get("readOnly") is True for m in container.get("volumeMounts", [])
+                )
 
 
 SHARED_FIELDS = """\

@@ -25,7 +25,7 @@ def same(a, b) -> bool:
     if isinstance(a, dict):
         return isinstance(b, dict) and list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 
@@ -38,9 +38,55 @@ def round_trip(value):
 
 @pytest.mark.parametrize(
     "text",
-    ["yes", "No", "on", "1_000", "0o17", "010", "1e3", ".5", "~", "null", "", " lead", "trail ", "a: b", "a #b", "- x", "#x",
-     "{a}", "[a]", "*a", "&a", "!a", "|", ">", "%x", "@x", "`x`", "'q'", '"q"', "\t", "x\ty", "\x85", "\u2028", "\ufeff",
-     "\x00", "\x7f", "a\nb", "a\nb\n", "a\n\nb\n", "a\n\n", "\na", " a\nb", "a \nb", "a\n b", "$$X", "😀", "é"],
+    [
+        "yes",
+        "No",
+        "on",
+        "1_000",
+        "0o17",
+        "010",
+        "1e3",
+        ".5",
+        "~",
+        "null",
+        "",
+        " lead",
+        "trail ",
+        "a: b",
+        "a #b",
+        "- x",
+        "#x",
+        "{a}",
+        "[a]",
+        "*a",
+        "&a",
+        "!a",
+        "|",
+        ">",
+        "%x",
+        "@x",
+        "`x`",
+        "'q'",
+        '"q"',
+        "\t",
+        "x\ty",
+        "\x85",
+        "\u2028",
+        "\ufeff",
+        "\x00",
+        "\x7f",
+        "a\nb",
+        "a\nb\n",
+        "a\n\nb\n",
+        "a\n\n",
+        "\na",
+        " a\nb",
+        "a \nb",
+        "a\n b",
+        "$$X",
+        "😀",
+        "é",
+    ],
 )
 def test_awkward_strings(text):
     round_trip({"k": text, "list": [text], text or "e": 1})
@@ -57,7 +103,9 @@ def test_plain_where_it_is_safe():
     )
 
 
-@pytest.mark.parametrize("text", ["0o17", "0x1F", "1e3", "123e4", "1_000", "yes", "on", "null", "~", ".inf", "-.5", "12:30"])
+@pytest.mark.parametrize(
+    "text", ["0o17", "0x1F", "1e3", "123e4", "1_000", "yes", "on", "null", "~", ".inf", "-.5", "12:30"]
+)
 def test_quoted_where_a_yaml_1_1_or_1_2_reader_would_not_read_a_string(text):
     # Buildkite's parser follows YAML 1.2, PyYAML 1.1: a plain 123e4 (a short
     # commit hash) is a string to one and a float to the other.

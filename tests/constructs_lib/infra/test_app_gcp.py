@@ -8,8 +8,8 @@ import textwrap
 
 from scripts import synth_process
 from tests.conftest import REPO
-from tests.constructs_lib.queues.minimal_queues import MINIMAL
 from tests.constructs_lib.infra.stacks.gcp_fixtures import ALL_FEATURES
+from tests.constructs_lib.queues.minimal_queues import MINIMAL
 
 PROBE = textwrap.dedent(
     """
@@ -27,7 +27,11 @@ PROBE = textwrap.dedent(
 def probe(text: str, tmp_path) -> tuple[list[str], list[str]]:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path / "out")],
-        input=text.encode(), cwd=REPO, env=synth_process.environment(), capture_output=True, timeout=300,
+        input=text.encode(),
+        cwd=REPO,
+        env=synth_process.environment(),
+        capture_output=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr.decode()
     stacks, bindings = result.stdout.decode().splitlines()

@@ -27,12 +27,21 @@ def test_absent_empty_and_earlier_output_may_be_replaced(tmp_path):
     assert output_folder.refusal(cdktf_tree(tmp_path / "out"), []) is None
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: p.write_text("data"), "is not a folder"),
-    (lambda p: (p.mkdir(), (p / "notes.txt").write_text("mine")), "is not an earlier synth output (it holds notes.txt)"),
-    (lambda p: (cdktf_tree(p), (p / ".git").mkdir()), "is not an earlier synth output"),
-    (lambda p: (p.mkdir(), (p / "manifest.json").write_text("not json"), (p / "stacks").mkdir()), "is not an earlier synth output"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p.write_text("data"), "is not a folder"),
+        (
+            lambda p: (p.mkdir(), (p / "notes.txt").write_text("mine")),
+            "is not an earlier synth output (it holds notes.txt)",
+        ),
+        (lambda p: (cdktf_tree(p), (p / ".git").mkdir()), "is not an earlier synth output"),
+        (
+            lambda p: (p.mkdir(), (p / "manifest.json").write_text("not json"), (p / "stacks").mkdir()),
+            "is not an earlier synth output",
+        ),
+    ],
+)
 def test_anything_else_is_refused(tmp_path, make, words):
     target = tmp_path / "target"
     make(target)
@@ -58,7 +67,9 @@ def test_check_raises_one_problem_line(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(LoadError) as err:
         output_folder.check(tmp_path / "file", [])
-    assert [str(p) for p in err.value.problems] == [f"--outdir: {tmp_path / 'file'} is not a folder; it is left as it is"]
+    assert [str(p) for p in err.value.problems] == [
+        f"--outdir: {tmp_path / 'file'} is not a folder; it is left as it is"
+    ]
 
 
 def test_commit_swaps_the_new_tree_in_and_leaves_nothing_beside_it(tmp_path):
@@ -123,7 +134,9 @@ def test_folders_named_like_leftovers_but_not_made_by_the_toolkit_are_left_alone
         theirs[name] = folder
     linked = tmp_path / ".cdktf.out.new-linked"
     linked.mkdir()
-    (linked / output_folder.MARKER).symlink_to(tmp_path / "cdktf.out" / "manifest.json")  # a marker must be a file of its own
+    (linked / output_folder.MARKER).symlink_to(
+        tmp_path / "cdktf.out" / "manifest.json"
+    )  # a marker must be a file of its own
     with output_folder.staged(target) as staging:
         cdktf_tree(staging, "new")
         output_folder.commit(staging, target)

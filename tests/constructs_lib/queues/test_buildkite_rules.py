@@ -6,7 +6,8 @@ import copy
 
 import yaml
 
-from constructs_lib.queues import agent_tokens, elastic_ci_parameters as ecp, rules
+from constructs_lib.queues import agent_tokens, rules
+from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues.model import QueuesFile
 from tests.constructs_lib.queues.minimal_queues import MINIMAL, edit, problems
 
@@ -49,7 +50,10 @@ def test_each_queue_reads_its_clusters_token():
     m = model(**{"queues.gpu_4_queue.buildkite": {"cluster": "release"}})
     assert agent_tokens.aws_token_path(m, "cpu_queue") == "/bk/ci-token"  # the first cluster
     assert agent_tokens.aws_token_path(m, "gpu_4_queue") == "/bk/release-token"
-    assert ecp.parameters(m, "gpu_4_queue", m.queues["gpu_4_queue"].aws)["BuildkiteAgentTokenParameterStorePath"] == "/bk/release-token"
+    assert (
+        ecp.parameters(m, "gpu_4_queue", m.queues["gpu_4_queue"].aws)["BuildkiteAgentTokenParameterStorePath"]
+        == "/bk/release-token"
+    )
 
 
 def test_the_old_single_token_path_is_refused_beside_a_buildkite_section():
@@ -59,13 +63,21 @@ def test_the_old_single_token_path_is_refused_beside_a_buildkite_section():
 
 def test_an_unknown_cluster_is_named():
     (finding,) = rules._agent_tokens(model(**{"queues.cpu_queue.buildkite": {"cluster": "nope"}}))
-    assert finding == (("queues", "cpu_queue", "buildkite", "cluster"), "no cluster named 'nope' under buildkite.clusters (ci, release)")
+    assert finding == (
+        ("queues", "cpu_queue", "buildkite", "cluster"),
+        "no cluster named 'nope' under buildkite.clusters (ci, release)",
+    )
 
 
 def test_a_cluster_of_aws_queues_needs_its_token_path():
     (finding,) = rules._agent_tokens(model(**{"buildkite.clusters.ci": {"description": "no token"}}))
-    assert finding == (("buildkite", "clusters", "ci"), "needs agent_token_path: its queues cpu_queue, gpu_4_queue run on AWS")
-    (finding,) = rules._agent_tokens(model(**{"buildkite.clusters.ci": {}, "queues.gpu_4_queue.buildkite": {"cluster": "release"}}))
+    assert finding == (
+        ("buildkite", "clusters", "ci"),
+        "needs agent_token_path: its queues cpu_queue, gpu_4_queue run on AWS",
+    )
+    (finding,) = rules._agent_tokens(
+        model(**{"buildkite.clusters.ci": {}, "queues.gpu_4_queue.buildkite": {"cluster": "release"}})
+    )
     assert finding == (("buildkite", "clusters", "ci"), "needs agent_token_path: its queue cpu_queue runs on AWS")
 
 
@@ -76,7 +88,10 @@ def test_two_clusters_cannot_share_a_token():
 
 def test_a_queue_cannot_read_another_clusters_token():
     (finding,) = rules._agent_tokens(model(**{"queues.cpu_queue.aws.agent_token_path": "/bk/release-token"}))
-    assert finding[0] == ("queues", "cpu_queue", "aws", "agent_token_path") and "its agents could not connect" in finding[1]
+    assert (
+        finding[0] == ("queues", "cpu_queue", "aws", "agent_token_path")
+        and "its agents could not connect" in finding[1]
+    )
 
 
 def test_a_queue_name_buildkite_refuses_as_a_cluster_queue_key():
@@ -91,7 +106,16 @@ def test_a_pipeline_runs_jobs_on_its_own_clusters_queues_only():
     assert keys(findings) == [("queues", "gpu_4_queue", "buildkite", "cluster")]
     assert "pipeline ci (cluster ci) takes its premerge, postmerge, untrusted builds' jobs there" in findings[0][1]
     # A queue of release builds alone is reached by no generated build: it may live in another cluster.
-    assert list(rules._pipelines(model(**{"queues.gpu_4_queue.buildkite": {"cluster": "release"}, "queues.gpu_4_queue.builds": ["release"]}))) == []
+    assert (
+        list(
+            rules._pipelines(
+                model(
+                    **{"queues.gpu_4_queue.buildkite": {"cluster": "release"}, "queues.gpu_4_queue.builds": ["release"]}
+                )
+            )
+        )
+        == []
+    )
 
 
 def test_pipelines_need_the_toolkit_they_clone():
@@ -111,11 +135,14 @@ def test_the_bootstrap_queue_signs_and_every_queue_verifies():
     assert list(rules._signing(m)) == []
     signer = ecp.signing_parameters(m, "bootstrap")
     assert signer == {
-        "BuildkiteAgentVerificationKeySSMParameter": "/bk/public-jwks", "PipelineSigningVerificationFailureBehavior": "block",
-        "BuildkiteAgentSigningKeySSMParameter": "/bk/private-jwks", "BuildkiteAgentSigningKeyID": "k1",
+        "BuildkiteAgentVerificationKeySSMParameter": "/bk/public-jwks",
+        "PipelineSigningVerificationFailureBehavior": "block",
+        "BuildkiteAgentSigningKeySSMParameter": "/bk/private-jwks",
+        "BuildkiteAgentSigningKeyID": "k1",
     }
     assert ecp.signing_parameters(m, "cpu_queue") == {
-        "BuildkiteAgentVerificationKeySSMParameter": "/bk/public-jwks", "PipelineSigningVerificationFailureBehavior": "block",
+        "BuildkiteAgentVerificationKeySSMParameter": "/bk/public-jwks",
+        "PipelineSigningVerificationFailureBehavior": "block",
     }
     assert ecp.signing_parameters(m, "gpu_4_queue")["PipelineSigningVerificationFailureBehavior"] == "warn"
     assert ecp.signing_key_paths(m, "cpu_queue") == ("/bk/public-jwks",)
@@ -126,14 +153,20 @@ def test_the_bootstrap_queue_signs_and_every_queue_verifies():
 def test_the_signing_queue_runs_nothing_but_the_bootstrap():
     findings = list(rules._signing(with_bootstrap(**{"queues.bootstrap.routing": {"general": True}})))
     assert keys(findings) == [("queues", "bootstrap", "routing")] and "could read the signing key" in findings[0][1]
-    findings = list(rules._signing(with_bootstrap(**{"queues.bootstrap.routing": {"general": False, "labels": ["Docs"]}})))
+    findings = list(
+        rules._signing(with_bootstrap(**{"queues.bootstrap.routing": {"general": False, "labels": ["Docs"]}}))
+    )
     assert keys(findings) == [("queues", "bootstrap", "routing")]
 
 
 def test_signing_needs_a_stack_version_that_verifies():
     findings = list(rules._signing(with_bootstrap(**{"queues.cpu_queue.aws.stack_version": "v6.21.0"})))
-    assert findings == [(("queues", "cpu_queue", "aws", "stack_version"),
-                         "Elastic CI Stack v6.21.0 cannot verify signed jobs (no BuildkiteAgentVerificationKeySSMParameter); pin v6.71.1 or later")]
+    assert findings == [
+        (
+            ("queues", "cpu_queue", "aws", "stack_version"),
+            "Elastic CI Stack v6.21.0 cannot verify signed jobs (no BuildkiteAgentVerificationKeySSMParameter); pin v6.71.1 or later",
+        )
+    ]
 
 
 def test_verification_without_signing_is_refused():
@@ -142,9 +175,15 @@ def test_verification_without_signing_is_refused():
 
 
 def test_signing_parameters_cannot_be_set_by_hand():
-    text = edit("      max_size: 4\n", "      max_size: 4\n      parameters:\n        BuildkiteAgentVerificationKeySSMParameter: /x\n")
+    text = edit(
+        "      max_size: 4\n",
+        "      max_size: 4\n      parameters:\n        BuildkiteAgentVerificationKeySSMParameter: /x\n",
+    )
     (line,) = problems(text)
-    assert "BuildkiteAgentVerificationKeySSMParameter: set by the toolkit from buildkite.signing" in line and line.startswith("queues.yaml:")
+    assert (
+        "BuildkiteAgentVerificationKeySSMParameter: set by the toolkit from buildkite.signing" in line
+        and line.startswith("queues.yaml:")
+    )
 
 
 def test_through_the_loader_each_problem_is_one_line_with_its_place():
@@ -159,5 +198,10 @@ def test_through_the_loader_each_problem_is_one_line_with_its_place():
 def test_without_a_buildkite_section_the_single_token_is_required():
     (line,) = problems(MINIMAL.replace("  agent_token_path: /buildkite/agent-token\n", ""))
     assert "aws: needs agent_token_path (queue cpu_queue reads its agent token there)" in line
-    (line,) = problems(edit("    aws:\n      instance_types: [r6in.large]", "    buildkite: {cluster: ci}\n    aws:\n      instance_types: [r6in.large]"))
+    (line,) = problems(
+        edit(
+            "    aws:\n      instance_types: [r6in.large]",
+            "    buildkite: {cluster: ci}\n    aws:\n      instance_types: [r6in.large]",
+        )
+    )
     assert "queues.cpu_queue.buildkite: needs the top-level buildkite section" in line

@@ -54,9 +54,23 @@ def test_scheduled_scaling_writes_the_stacks_schedule_and_nothing_without_it():
     )
     m = model(text)
     params = ecp.parameters(m, "cpu_queue", m.queues["cpu_queue"].aws)
-    assert {k: params[k] for k in ("EnableScheduledScaling", "ScaleUpSchedule", "ScaleUpMinSize", "ScaleDownSchedule",
-                                   "ScaleDownMinSize", "ScheduleTimezone")} == {
-        "EnableScheduledScaling": "true", "ScaleUpSchedule": "0 7 * * MON-FRI", "ScaleUpMinSize": "3",
-        "ScaleDownSchedule": "0 19 * * MON-FRI", "ScaleDownMinSize": "0", "ScheduleTimezone": "Europe/Berlin"}
+    assert {
+        k: params[k]
+        for k in (
+            "EnableScheduledScaling",
+            "ScaleUpSchedule",
+            "ScaleUpMinSize",
+            "ScaleDownSchedule",
+            "ScaleDownMinSize",
+            "ScheduleTimezone",
+        )
+    } == {
+        "EnableScheduledScaling": "true",
+        "ScaleUpSchedule": "0 7 * * MON-FRI",
+        "ScaleUpMinSize": "3",
+        "ScaleDownSchedule": "0 19 * * MON-FRI",
+        "ScaleDownMinSize": "0",
+        "ScheduleTimezone": "Europe/Berlin",
+    }
     plain = model()
     assert not any("Schedul" in k for k in ecp.parameters(plain, "cpu_queue", plain.queues["cpu_queue"].aws))

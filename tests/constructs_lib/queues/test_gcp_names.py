@@ -7,7 +7,13 @@ from constructs_lib.queues.model import TpuFleet
 
 
 def fleet(**overrides) -> TpuFleet:
-    base = dict(count=8, zone="us-central1-a", accelerator_type="v3-8", software_version="pytorch-2.0", cidr_block="10.30.0.0/26")
+    base = dict(
+        count=8,
+        zone="us-central1-a",
+        accelerator_type="v3-8",
+        software_version="pytorch-2.0",
+        cidr_block="10.30.0.0/26",
+    )
     return TpuFleet(**{**base, **overrides})
 
 
@@ -23,23 +29,41 @@ def test_names_follow_the_tpu():
     assert names.tpu_name("gpu_1.queue", 3) == "bk-gpu-1-queue-3"
     assert names.host_name("bk-tpu-0") == "bk-tpu-0-host"
     assert names.data_disk_name("bk-tpu-0") == "bk-tpu-0-data"
-    assert names.fleet_names("tpu", fleet(count=2)) == ["bk-tpu-0", "bk-tpu-0-data", "bk-tpu-0-host", "bk-tpu-1", "bk-tpu-1-data", "bk-tpu-1-host"]
-    assert names.fleet_names("t", fleet(count=1, architecture="vm", accelerator_type="v5litepod-1", cidr_block=None)) == ["bk-t-0", "bk-t-0-data"]
+    assert names.fleet_names("tpu", fleet(count=2)) == [
+        "bk-tpu-0",
+        "bk-tpu-0-data",
+        "bk-tpu-0-host",
+        "bk-tpu-1",
+        "bk-tpu-1-data",
+        "bk-tpu-1-host",
+    ]
+    assert names.fleet_names(
+        "t", fleet(count=1, architecture="vm", accelerator_type="v5litepod-1", cidr_block=None)
+    ) == ["bk-t-0", "bk-t-0-data"]
     assert names.label_value("Gpu.Queue-") == "gpu_queue"
 
 
 def test_data_disk_type_follows_the_generation():
     assert names.data_disk_type(fleet()) == "pd-ssd"
-    assert names.data_disk_type(fleet(accelerator_type="v6e-1", architecture="vm", cidr_block=None)) == "hyperdisk-balanced"
+    assert (
+        names.data_disk_type(fleet(accelerator_type="v6e-1", architecture="vm", cidr_block=None))
+        == "hyperdisk-balanced"
+    )
     assert names.data_disk_type(fleet(data_disk_type="pd-balanced")) == "pd-balanced"
     assert names.generation("v5litepod-1") == "v5litepod" and names.zone_region("us-east5-b") == "us-east5"
 
 
 def test_key_rings_and_the_access_log_bucket_are_named_from_queues_yaml():
-    assert names.key_ring_name("buildkite-agents", "us-east5") == "buildkite-agents-us-east5" == names.subnet_name("buildkite-agents", "us-east5")
+    assert (
+        names.key_ring_name("buildkite-agents", "us-east5")
+        == "buildkite-agents-us-east5"
+        == names.subnet_name("buildkite-agents", "us-east5")
+    )
     assert names.access_log_bucket_name("vllm-ci-terraform-state-gcp") == "vllm-ci-terraform-state-gcp-access-logs"
     assert names.access_log_bucket_name("a" * 63) == "a" * 51 + "-access-logs"  # GCS's 63 characters
-    assert names.access_log_bucket_name("a" * 50 + "-b.c_d" + "e" * 7) == "a" * 50 + "-access-logs"  # no '-' left before the suffix
+    assert (
+        names.access_log_bucket_name("a" * 50 + "-b.c_d" + "e" * 7) == "a" * 50 + "-access-logs"
+    )  # no '-' left before the suffix
 
 
 def test_pure_gcp_modules_import_without_cdktf():

@@ -22,9 +22,19 @@ def test_default_queues_yaml_loads(repo):
     from constructs_lib.queues.loader import load_queues
 
     model = load_queues(repo / "queues.yaml")
-    assert {"bootstrap", "small_cpu_queue_premerge", "cpu_queue_premerge_us_east_1", "gpu_1_queue", "gpu_4_queue", "tpu", "a100_queue"} <= set(model.queues)
+    assert {
+        "bootstrap",
+        "small_cpu_queue_premerge",
+        "cpu_queue_premerge_us_east_1",
+        "gpu_1_queue",
+        "gpu_4_queue",
+        "tpu",
+        "a100_queue",
+    } <= set(model.queues)
     example = load_queues(repo / "examples" / "queues-vllm-2024.yaml")
-    assert {"bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue", "tpu", "a100-queue"} <= set(example.queues)
+    assert {"bootstrap", "small_cpu_queue", "cpu_queue", "gpu_1_queue", "gpu_4_queue", "tpu", "a100-queue"} <= set(
+        example.queues
+    )
 
 
 # --- reading ---------------------------------------------------------------
@@ -32,7 +42,9 @@ def test_default_queues_yaml_loads(repo):
 
 def test_bytes_that_are_not_utf8():
     offset = len(MINIMAL.encode()) + 5
-    assert problems(MINIMAL.encode() + b"# caf\xe9\n") == [f"queues.yaml:26: not valid UTF-8 (byte 0xe9 at offset {offset})"]
+    assert problems(MINIMAL.encode() + b"# caf\xe9\n") == [
+        f"queues.yaml:26: not valid UTF-8 (byte 0xe9 at offset {offset})"
+    ]
 
 
 def test_empty_file():
@@ -74,7 +86,9 @@ def test_merge_key():
 
 def test_tag():
     text = edit("      max_size: 4\n", "      max_size: !!int 4\n")
-    assert problems(text) == ["queues.yaml:19: queues.cpu_queue.aws.max_size: tags are not allowed (tag:yaml.org,2002:int)"]
+    assert problems(text) == [
+        "queues.yaml:19: queues.cpu_queue.aws.max_size: tags are not allowed (tag:yaml.org,2002:int)"
+    ]
 
 
 def test_yaml_syntax_error():
@@ -121,7 +135,9 @@ def test_sexagesimal_number():
 
 def test_version_read_as_number():
     text = edit("  stack_version: v6.71.1\n", "  stack_version: 6.20\n")
-    assert problems(text) == ["queues.yaml:3: aws.stack_version: must be a string; YAML reads 6.20 as a number: quote it ('6.20')"]
+    assert problems(text) == [
+        "queues.yaml:3: aws.stack_version: must be a string; YAML reads 6.20 as a number: quote it ('6.20')"
+    ]
 
 
 # --- shape and types --------------------------------------------------------
@@ -151,7 +167,9 @@ def test_invalid_queue_name(name):
 
 def test_two_queues_with_the_same_stack_name():
     text = MINIMAL + "  gpu-4-queue:\n    aws:\n      instance_types: [g6.12xlarge]\n      max_size: 1\n"
-    assert problems(text) == ["queues.yaml:26: queues.gpu-4-queue: gives the stack name bk-gpu-4-queue, as queue gpu_4_queue does (IAM names ignore case); rename one"]
+    assert problems(text) == [
+        "queues.yaml:26: queues.gpu-4-queue: gives the stack name bk-gpu-4-queue, as queue gpu_4_queue does (IAM names ignore case); rename one"
+    ]
 
 
 def test_min_greater_than_max():
@@ -202,11 +220,15 @@ def test_queue_needs_exactly_one_hosting():
 
 def test_region_without_network():
     text = edit("      max_size: 8\n", "      max_size: 8\n      region: eu-west-1\n")
-    assert problems(text) == ["queues.yaml:26: queues.gpu_4_queue.aws.region: region eu-west-1 has no entry under aws.networks"]
+    assert problems(text) == [
+        "queues.yaml:26: queues.gpu_4_queue.aws.region: region eu-west-1 has no entry under aws.networks"
+    ]
 
 
 def test_every_problem_is_reported_at_once():
-    text = edit("      max_size: 4\n", "      max_size: -4\n      builer: true\n").replace("[g6.12xlarge]", "[g6_12xlarge]")
+    text = edit("      max_size: 4\n", "      max_size: -4\n      builer: true\n").replace(
+        "[g6.12xlarge]", "[g6_12xlarge]"
+    )
     assert len(problems(text)) == 3
 
 
@@ -233,7 +255,9 @@ def test_parameter_outside_allowed_values():
 def test_parameter_against_allowed_pattern():
     found = problems(with_parameters("        ScaleUpSchedule: every morning\n"))
     assert len(found) == 1
-    assert found[0].startswith("queues.yaml:21: queues.cpu_queue.aws.parameters.ScaleUpSchedule: does not match the stack's AllowedPattern")
+    assert found[0].startswith(
+        "queues.yaml:21: queues.cpu_queue.aws.parameters.ScaleUpSchedule: does not match the stack's AllowedPattern"
+    )
 
 
 def test_parameter_below_min_value():
@@ -242,7 +266,18 @@ def test_parameter_below_min_value():
     ]
 
 
-@pytest.mark.parametrize("name", ["BuildkiteQueue", "MinSize", "MaxSize", "InstanceTypes", "BuildkiteAgentTokenParameterStorePath", "VpcId", "Subnets"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "BuildkiteQueue",
+        "MinSize",
+        "MaxSize",
+        "InstanceTypes",
+        "BuildkiteAgentTokenParameterStorePath",
+        "VpcId",
+        "Subnets",
+    ],
+)
 def test_parameter_the_toolkit_sets(name):
     assert problems(with_parameters(f"        {name}: x1\n")) == [
         f"queues.yaml:21: queues.cpu_queue.aws.parameters.{name}: set by the toolkit from the queue model; use the queue's own keys instead"

@@ -97,7 +97,15 @@ def test_rbac_security_group_is_optional_and_named_as_gke_requires():
     assert parse_queues(good.encode(), FILE).gcp.gke.rbac_security_group == "gke-security-groups@example.com"
 
 
-@pytest.mark.parametrize("bad", ["ci-admins@example.com", "gke-security-groups@localhost", "gke-security-groups@Example.com", "gke-security-groups"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ci-admins@example.com",
+        "gke-security-groups@localhost",
+        "gke-security-groups@Example.com",
+        "gke-security-groups",
+    ],
+)
 def test_rbac_security_group_of_another_name(bad):
     text = edit("    node_pools:\n", f"    rbac_security_group: {bad}\n    node_pools:\n")
     assert problems(text) == [
@@ -130,7 +138,9 @@ def test_malformed_machine_type(bad):
 
 
 def test_malformed_host_machine_type():
-    text = edit("      cidr_block: 10.30.0.0/26\n", "      cidr_block: 10.30.0.0/26\n      host_machine_type: e2.small\n")
+    text = edit(
+        "      cidr_block: 10.30.0.0/26\n", "      cidr_block: 10.30.0.0/26\n      host_machine_type: e2.small\n"
+    )
     assert problems(text) == [
         "queues.yaml:34: queues.tpu.tpu.host_machine_type: 'e2.small' is not a valid GCE machine type like g2-standard-8"
     ]
@@ -161,25 +171,37 @@ def test_pool_for_a_queue_that_is_not_kubernetes_backed(queue, platform):
 
 def test_pool_for_a_queue_on_another_cluster():
     text = edit("    kubernetes: {}\n", "    kubernetes: {cluster: on-prem}\n")
-    assert problems(text) == ["queues.yaml:17: gcp.gke.node_pools.l4.queue: queue 'gke-l4' runs on cluster 'on-prem', not on 'ci'"]
+    assert problems(text) == [
+        "queues.yaml:17: gcp.gke.node_pools.l4.queue: queue 'gke-l4' runs on cluster 'on-prem', not on 'ci'"
+    ]
 
 
 def test_unknown_tpu_architecture():
     text = edit("      architecture: vm\n", "      architecture: pod\n")
-    assert problems(text) == ["queues.yaml:38: queues.tpu-vm.tpu.architecture: must be one of 'node' or 'vm' (got 'pod')"]
+    assert problems(text) == [
+        "queues.yaml:38: queues.tpu-vm.tpu.architecture: must be one of 'node' or 'vm' (got 'pod')"
+    ]
 
 
 def test_current_generations_exist_only_as_tpu_vms():
-    text = edit("      accelerator_type: v3-8\n      software_version: pytorch-2.0\n", "      accelerator_type: v6e-1\n      software_version: pytorch-2.0\n")
+    text = edit(
+        "      accelerator_type: v3-8\n      software_version: pytorch-2.0\n",
+        "      accelerator_type: v6e-1\n      software_version: pytorch-2.0\n",
+    )
     assert problems(text) == [
         "queues.yaml:31: queues.tpu.tpu.accelerator_type: v6e-1 exists only as a TPU VM; set architecture: vm",
     ]
 
 
 def test_hyperdisk_only_generations_refuse_persistent_disks():
-    text = edit("      software_version: v2-alpha-tpuv5-lite\n", "      software_version: v2-alpha-tpuv6e\n      data_disk_type: pd-ssd\n")
+    text = edit(
+        "      software_version: v2-alpha-tpuv5-lite\n",
+        "      software_version: v2-alpha-tpuv6e\n      data_disk_type: pd-ssd\n",
+    )
     text = edit("      accelerator_type: v5litepod-1\n", "      accelerator_type: v6e-1\n", text)
-    assert problems(text) == ["queues.yaml:41: queues.tpu-vm.tpu.data_disk_type: v6e-1 supports only hyperdisk-balanced data disks"]
+    assert problems(text) == [
+        "queues.yaml:41: queues.tpu-vm.tpu.data_disk_type: v6e-1 supports only hyperdisk-balanced data disks"
+    ]
 
 
 def test_software_version_must_suit_the_architecture():
@@ -214,7 +236,10 @@ def test_invalid_and_overlapping_cidrs():
 
 
 def test_gke_ranges():
-    text = edit("    region: us-central1\n", "    region: us-central1\n    master_cidr: 172.16.0.0/24\n    services_cidr: 10.64.0.0/20\n")
+    text = edit(
+        "    region: us-central1\n",
+        "    region: us-central1\n    master_cidr: 172.16.0.0/24\n    services_cidr: 10.64.0.0/20\n",
+    )
     assert problems(text) == [
         "queues.yaml:15: gcp.gke.master_cidr: must be a /28 (got /24)",
         "queues.yaml:16: gcp.gke.services_cidr: 10.64.0.0/20 overlaps gcp.gke.pods_cidr (10.64.0.0/14)",
@@ -223,7 +248,9 @@ def test_gke_ranges():
 
 def test_tpu_region_needs_a_subnet():
     text = edit("      zone: us-central1-b\n", "      zone: europe-west4-a\n")
-    assert problems(text) == ["queues.yaml:37: queues.tpu-vm.tpu.zone: region europe-west4 has no subnet under gcp.network.subnets"]
+    assert problems(text) == [
+        "queues.yaml:37: queues.tpu-vm.tpu.zone: region europe-west4 has no subnet under gcp.network.subnets"
+    ]
 
 
 def test_tpu_queues_need_the_gcp_section():
@@ -251,7 +278,9 @@ def test_derived_gcp_names_collide_or_are_too_long():
 def test_derived_names_must_fit_gcp_limits():
     text = edit("  network:\n", "  network:\n    name: " + "n" * 51 + "\n")
     assert problems(text) == [
-        "queues.yaml:10: gcp.network.name: gives the resource name " + "n" * 51 + "-deny-ingress (64 characters; the limit is 63)"
+        "queues.yaml:10: gcp.network.name: gives the resource name "
+        + "n" * 51
+        + "-deny-ingress (64 characters; the limit is 63)"
     ]
     text = edit("    region: us-central1\n", "    region: us-central1\n    name: " + "c" * 41 + "\n")
     assert problems(text) == ["queues.yaml:15: gcp.gke.name: takes at most 40 characters (got 41)"]

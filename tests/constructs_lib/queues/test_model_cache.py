@@ -22,9 +22,13 @@ def test_nothing_mounts_without_a_declared_cache():
 
 
 def test_the_mount_point_is_the_host_side_of_the_hf_home_volume():
-    text = (REPO / "queues.yaml").read_text().replace(
-        "    hf_home: /fsx/hf_cache\n    volumes: [/dev/shm:/dev/shm, /fsx/hf_cache:/fsx/hf_cache]",
-        "    hf_home: /root/.cache/huggingface\n    volumes: [/dev/shm:/dev/shm, /mnt/models/:/root/.cache/huggingface]",
+    text = (
+        (REPO / "queues.yaml")
+        .read_text()
+        .replace(
+            "    hf_home: /fsx/hf_cache\n    volumes: [/dev/shm:/dev/shm, /fsx/hf_cache:/fsx/hf_cache]",
+            "    hf_home: /root/.cache/huggingface\n    volumes: [/dev/shm:/dev/shm, /mnt/models/:/root/.cache/huggingface]",
+        )
     )
     model = parse_queues(text.encode(), "queues.yaml")
     assert model_cache.mount_point(model, "gpu_1_queue") == "/mnt/models"

@@ -23,7 +23,9 @@ PROBE = (
 
 @pytest.mark.parametrize("package", ["queues", "bootstrap"])
 def test_importing_every_module_loads_nothing_of_cdktf(package):
-    done = subprocess.run([sys.executable, "-c", PROBE.format(package=package)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(package=package)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     modules = json.loads(done.stdout)
     assert any(m.startswith(f"constructs_lib.{package}.") for m in modules)  # the probe imported them at all

@@ -13,7 +13,9 @@ BUCKET = "arn:aws:s3:::ci-cache"
 
 
 def registry(kind: str) -> CiRegistry:
-    return CiRegistry.model_validate({kind: {"repositories": REPOSITORIES} | ({"alias": "myci"} if kind == "ecr_public" else {})})
+    return CiRegistry.model_validate(
+        {kind: {"repositories": REPOSITORIES} | ({"alias": "myci"} if kind == "ecr_public" else {})}
+    )
 
 
 def pushed(access) -> set[str]:
@@ -21,20 +23,27 @@ def pushed(access) -> set[str]:
 
 
 @pytest.mark.parametrize("kind", ["ecr_public", "ecr_private"])
-@pytest.mark.parametrize("serves, pushes, expected", [
-    (["premerge"], True, {"ci-test"}),
-    (["postmerge", "release"], True, {"ci-main"}),
-    (["untrusted"], True, {"ci-forks"}),
-    (["premerge", "postmerge", "release", "untrusted"], False, set()),
-])
+@pytest.mark.parametrize(
+    "serves, pushes, expected",
+    [
+        (["premerge"], True, {"ci-test"}),
+        (["postmerge", "release"], True, {"ci-main"}),
+        (["untrusted"], True, {"ci-forks"}),
+        (["premerge", "postmerge", "release", "untrusted"], False, set()),
+    ],
+)
 def test_a_queue_pushes_to_the_repositories_of_its_builds_only(kind, serves, pushes, expected):
-    access = registry_access(registry(kind), partition="aws", account="1", main_region="us-west-2", serves=serves, pushes=pushes)
+    access = registry_access(
+        registry(kind), partition="aws", account="1", main_region="us-west-2", serves=serves, pushes=pushes
+    )
     assert pushed(access) == expected
 
 
 def test_only_queues_running_untrusted_builds_pull_the_untrusted_repository():
     def pulled(serves):
-        access = registry_access(registry("ecr_private"), partition="aws", account="1", main_region="us-west-2", serves=serves, pushes=False)
+        access = registry_access(
+            registry("ecr_private"), partition="aws", account="1", main_region="us-west-2", serves=serves, pushes=False
+        )
         return {arn.rsplit("/", 1)[1] for s in access.pull if s["sid"] == "PullCiImages" for arn in s["resources"]}
 
     assert pulled(["premerge", "postmerge"]) == {"ci-test", "ci-main"}
@@ -49,7 +58,14 @@ def test_one_trust_order_decides_every_read():
 
 
 def test_a_postmerge_queue_reads_no_premerge_image_or_build_cache():
-    access = registry_access(registry("ecr_private"), partition="aws", account="1", main_region="us-west-2", serves=["postmerge"], pushes=True)
+    access = registry_access(
+        registry("ecr_private"),
+        partition="aws",
+        account="1",
+        main_region="us-west-2",
+        serves=["postmerge"],
+        pushes=True,
+    )
     pulled = {arn.rsplit("/", 1)[1] for s in access.pull if s["sid"] == "PullCiImages" for arn in s["resources"]}
     assert pulled == {"ci-main"}
     reads = by_sid(cache_access(BUCKET, serves=["postmerge"], pushes=True))["ReadBuildCache"]["resources"]
@@ -77,7 +93,10 @@ def test_a_queue_that_does_not_push_writes_nothing_and_no_bucket_means_no_statem
     assert cache_access(None, serves=["premerge"], pushes=True) == ()
 
 
-CACHES = {"region": "us-east-1", "repositories": {"c-test": ["premerge"], "c-main": ["postmerge", "release"], "c-forks": ["untrusted"]}}
+CACHES = {
+    "region": "us-east-1",
+    "repositories": {"c-test": ["premerge"], "c-main": ["postmerge", "release"], "c-forks": ["untrusted"]},
+}
 
 
 def cache_grants(serves, pushes) -> tuple[set[str], set[str]]:
@@ -91,12 +110,15 @@ def cache_grants(serves, pushes) -> tuple[set[str], set[str]]:
     return names("ReadLayerCaches"), names("WriteLayerCaches")
 
 
-@pytest.mark.parametrize("serves, pushes, reads, writes", [
-    (["untrusted"], True, {"c-forks", "c-test", "c-main"}, {"c-forks"}),
-    (["premerge"], True, {"c-test", "c-main"}, {"c-test"}),
-    (["postmerge"], True, {"c-main"}, {"c-main"}),
-    (["release"], True, {"c-main"}, {"c-main"}),
-    (["premerge", "postmerge"], False, {"c-test", "c-main"}, set()),
-])
+@pytest.mark.parametrize(
+    "serves, pushes, reads, writes",
+    [
+        (["untrusted"], True, {"c-forks", "c-test", "c-main"}, {"c-forks"}),
+        (["premerge"], True, {"c-test", "c-main"}, {"c-test"}),
+        (["postmerge"], True, {"c-main"}, {"c-main"}),
+        (["release"], True, {"c-main"}, {"c-main"}),
+        (["premerge", "postmerge"], False, {"c-test", "c-main"}, set()),
+    ],
+)
 def test_a_build_reads_its_own_and_more_trusted_layer_caches_and_writes_only_its_own(serves, pushes, reads, writes):
     assert cache_grants(serves, pushes) == (reads, writes)

@@ -15,7 +15,14 @@ from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resour
 def synth(role_names: list[str]) -> tuple[dict, HostScripts]:
     stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
     aws.AwsProvider(stack, "aws", region="us-west-2")
-    scripts = HostScripts(stack, "host-scripts", bucket="ci-boot-us-west-2", role_names=role_names, account_id="123456789012", partition="aws")
+    scripts = HostScripts(
+        stack,
+        "host-scripts",
+        bucket="ci-boot-us-west-2",
+        role_names=role_names,
+        account_id="123456789012",
+        partition="aws",
+    )
     return json.loads(cdktf.Testing.synth(stack)), scripts
 
 
@@ -38,7 +45,10 @@ def test_only_the_named_roles_of_the_account_may_read_the_script():
     conditions = {c["variable"]: (c["test"], c["values"]) for c in statement["condition"]}
     assert conditions == {
         "aws:PrincipalAccount": ("StringEquals", ["123456789012"]),
-        "aws:PrincipalArn": ("ArnEquals", ["arn:aws:iam::123456789012:role/bk-a-Role", "arn:aws:iam::123456789012:role/bk-b-Role"]),
+        "aws:PrincipalArn": (
+            "ArnEquals",
+            ["arn:aws:iam::123456789012:role/bk-a-Role", "arn:aws:iam::123456789012:role/bk-b-Role"],
+        ),
     }
     (policy,) = resources(stack, "aws_s3_bucket_policy").values()
     assert "aws_iam_policy_document" in policy["policy"]
@@ -47,9 +57,10 @@ def test_only_the_named_roles_of_the_account_may_read_the_script():
 def test_the_bucket_stays_private():
     stack, _ = synth(["bk-a-Role"])
     (block,) = resources(stack, "aws_s3_bucket_public_access_block").values()
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-
-
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
 
 
 def test_a_queue_that_mounts_the_model_cache_boots_a_script_of_its_own_and_the_others_the_shared_one():
@@ -57,7 +68,13 @@ def test_a_queue_that_mounts_the_model_cache_boots_a_script_of_its_own_and_the_o
     aws.AwsProvider(stack, "aws", region="us-west-2")
     scripts = HostScripts(stack, "host-scripts", bucket="ci-boot", role_names=["r"], account_id="1", partition="aws")
     assert scripts.for_queue("cpu_queue", None) == scripts.url
-    assert scripts.for_queue("gpu_1_queue", ModelCacheMount("fs-1", "us-west-2", "/fsx/hf_cache")) == "s3://ci-boot/boot/gpu-1-queue.sh"
+    assert (
+        scripts.for_queue("gpu_1_queue", ModelCacheMount("fs-1", "us-west-2", "/fsx/hf_cache"))
+        == "s3://ci-boot/boot/gpu-1-queue.sh"
+    )
     synthesized = json.loads(cdktf.Testing.synth(stack))
-    assert sorted(o["key"] for o in resources(synthesized, "aws_s3_object").values()) == [BLOCK_KEY, "boot/gpu-1-queue.sh"]
+    assert sorted(o["key"] for o in resources(synthesized, "aws_s3_object").values()) == [
+        BLOCK_KEY,
+        "boot/gpu-1-queue.sh",
+    ]
     assert len(scripts.ready) == 3  # the read grant and both objects

@@ -14,15 +14,27 @@ from tests.constructs_lib.infra.stacks.synth_helpers import resources
 def synth() -> dict:
     stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
     aws.AwsProvider(stack, "aws", region="us-west-2")
-    ModelCacheFileSystem(stack, "model-cache", name="ci", vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
-                         agents_security_group_id="sg-agents", kms_key_arn="arn:aws:kms:us-west-2:1:key/k", throughput="elastic")
+    ModelCacheFileSystem(
+        stack,
+        "model-cache",
+        name="ci",
+        vpc_id="vpc-1",
+        subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
+        agents_security_group_id="sg-agents",
+        kms_key_arn="arn:aws:kms:us-west-2:1:key/k",
+        throughput="elastic",
+    )
     return json.loads(cdktf.Testing.synth(stack))
 
 
 def test_encrypted_with_the_regions_key():
     stack = synth()
     (fs,) = resources(stack, "aws_efs_file_system").values()
-    assert fs["encrypted"] is True and fs["kms_key_id"] == "arn:aws:kms:us-west-2:1:key/k" and fs["throughput_mode"] == "elastic"
+    assert (
+        fs["encrypted"] is True
+        and fs["kms_key_id"] == "arn:aws:kms:us-west-2:1:key/k"
+        and fs["throughput_mode"] == "elastic"
+    )
 
 
 def test_only_the_agents_reach_it_on_nfs_from_every_subnet():

@@ -6,7 +6,13 @@ from constructs_lib.infra.gcp.startup_script import AgentBoot
 
 
 def agent_boot(
-    *, queue: str, tpu: str, zone: str, accelerator_type: str, architecture: str, verification: tuple[str, str] = ("", "")
+    *,
+    queue: str,
+    tpu: str,
+    zone: str,
+    accelerator_type: str,
+    architecture: str,
+    verification: tuple[str, str] = ("", ""),
 ) -> AgentBoot:
     return AgentBoot(
         project="vllm-ci-infra",

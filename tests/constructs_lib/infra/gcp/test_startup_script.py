@@ -49,7 +49,10 @@ def test_every_placeholder_is_rendered_with_names_only():
     assert "readonly HF_TOKEN_SECRET=hf-token\n" in script
     assert "readonly PROJECT=vllm-ci-infra\n" in script
     assert "readonly DATA_DISKS=(/dev/disk/by-id/google-docker-data)\n" in script
-    assert "readonly DATA_DISKS=(/dev/disk/by-id/google-persistent-disk-1 /dev/nvme0n2 /dev/sdb)\n" in startup_script.render(VM)
+    assert (
+        "readonly DATA_DISKS=(/dev/disk/by-id/google-persistent-disk-1 /dev/nvme0n2 /dev/sdb)\n"
+        in startup_script.render(VM)
+    )
 
 
 def test_agent_install_is_pinned_and_signed():
@@ -72,7 +75,7 @@ def test_tokens_stay_out_of_the_environment_file_and_world_readable_files():
     # Secret files are created under umask 077, then opened to the agent's group only.
     assert "umask 077" in script and "chmod 0640" in script
     # The HF token reaches jobs through the agent's environment hook, which reads it from that file.
-    assert 'cat >"$AGENT_DIR/hooks/environment.new" <<\'HOOK\'' in script
+    assert "cat >\"$AGENT_DIR/hooks/environment.new\" <<'HOOK'" in script
     assert hook.rstrip("\n") in script
     assert "export HF_TOKEN" in hook
     assert f"hf_token_file={startup_script.HF_TOKEN_FILE}\n" in hook
@@ -81,10 +84,12 @@ def test_tokens_stay_out_of_the_environment_file_and_world_readable_files():
 def test_tpu_name_and_zone_reach_the_agent_environment():
     script = startup_script.render(NODE)
     assert "Environment=TPU_NAME=%s" in script and "Environment=TPU_ZONE=%s" in script
-    assert "tags=\"queue=%s\"" in script and 'name="%s"\\n\' "$AGENT_NAME"' in script
+    assert 'tags="queue=%s"' in script and 'name="%s"\\n\' "$AGENT_NAME"' in script
 
 
-@pytest.mark.parametrize("field, value", [("queue", "tpu; rm -rf /"), ("tpu_name", "$(id)"), ("project", "a b"), ("hf_token_secret", "x'y")])
+@pytest.mark.parametrize(
+    "field, value", [("queue", "tpu; rm -rf /"), ("tpu_name", "$(id)"), ("project", "a b"), ("hf_token_secret", "x'y")]
+)
 def test_values_that_could_break_out_of_the_script_are_refused(field, value):
     import dataclasses
 
@@ -109,16 +114,30 @@ def _hook_token(tmp_path, env: dict[str, str]) -> str:
     token_file.write_text("hf_standin")
     hook = startup_script.environment_hook().replace(startup_script.HF_TOKEN_FILE, str(token_file))
     script = hook + '\nprintf "%s" "${HF_TOKEN-<unset>}"\n'
-    done = subprocess.run(["bash", "-c", script], env={"PATH": "/usr/bin:/bin", "HF_TOKEN": "<from before>", **env},
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["bash", "-c", script],
+        env={"PATH": "/usr/bin:/bin", "HF_TOKEN": "<from before>", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
 def test_the_tpu_hook_gives_the_hf_token_to_trusted_builds_only(tmp_path):
     ours = "https://github.com/vllm-project/vllm.git"
     assert _hook_token(tmp_path, {"BUILDKITE_PULL_REQUEST": "false", "BUILDKITE_REPO": ours}) == "hf_standin"
-    assert _hook_token(tmp_path, {"BUILDKITE_PULL_REQUEST": "5", "BUILDKITE_REPO": ours,
-                                  "BUILDKITE_PULL_REQUEST_REPO": "git@github.com:vllm-project/vllm.git"}) == "hf_standin"
+    assert (
+        _hook_token(
+            tmp_path,
+            {
+                "BUILDKITE_PULL_REQUEST": "5",
+                "BUILDKITE_REPO": ours,
+                "BUILDKITE_PULL_REQUEST_REPO": "git@github.com:vllm-project/vllm.git",
+            },
+        )
+        == "hf_standin"
+    )
     for head in ("https://github.com/someone/vllm.git", ""):
         env = {"BUILDKITE_PULL_REQUEST": "5", "BUILDKITE_REPO": ours, "BUILDKITE_PULL_REQUEST_REPO": head}
         assert _hook_token(tmp_path, env) == "<unset>", head
@@ -139,7 +158,12 @@ AGENT_DIR={tmp_path} HF_TOKEN_FILE={tmp_path}/hf VERIFICATION_JWKS_FILE={tmp_pat
 AGENT_TOKEN_SECRET={boot.agent_token_secret} HF_TOKEN_SECRET={boot.hf_token_secret}
 VERIFICATION_JWKS_SECRET='{boot.verification_jwks_secret}' VERIFICATION_FAILURE='{boot.verification_failure}'
 """
-    done = subprocess.run(["bash", "-c", stand_ins + function + "configure_agent\n"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        ["bash", "-c", stand_ins + function + "configure_agent\n"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     return (tmp_path / "buildkite-agent.cfg").read_text()
 
@@ -147,7 +171,9 @@ VERIFICATION_JWKS_SECRET='{boot.verification_jwks_secret}' VERIFICATION_FAILURE=
 def test_an_agent_of_a_signing_fleet_verifies_every_job_with_the_public_key(tmp_path):
     import dataclasses
 
-    config = run_configure_agent(dataclasses.replace(NODE, verification_jwks_secret="bk-public-jwks", verification_failure="block"), tmp_path)
+    config = run_configure_agent(
+        dataclasses.replace(NODE, verification_jwks_secret="bk-public-jwks", verification_failure="block"), tmp_path
+    )
     assert f'verification-jwks-file="{tmp_path}/jwks"' in config
     assert 'verification-failure-behavior="block"' in config
     assert (tmp_path / "jwks").read_text() == "value-of-bk-public-jwks"

@@ -12,7 +12,12 @@ CONFIG = "etc/buildkite-agent/buildkite-agent.cfg"
 
 
 def run(root) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(AGENT_NO_LOCAL_HOOKS)], env={"PATH": "/usr/bin:/bin", "ROOT": str(root)}, capture_output=True, text=True)
+    return subprocess.run(
+        ["bash", str(AGENT_NO_LOCAL_HOOKS)],
+        env={"PATH": "/usr/bin:/bin", "ROOT": str(root)},
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_the_agent_config_turns_local_hooks_off_once(tmp_path):

@@ -66,7 +66,9 @@ def test_docker_restarts_put_the_rule_back(tmp_path):
 
 def test_every_host_the_toolkit_boots_carries_the_rule():
     rule = RULE_SCRIPT.read_text().rstrip("\n")
-    boot = startup_script.render(startup_script.AgentBoot("p", "tpu_queue", "tpu-1", "us-central2-b", "v4-8", "vm", "tok", "hf"))
+    boot = startup_script.render(
+        startup_script.AgentBoot("p", "tpu_queue", "tpu-1", "us-central2-b", "v4-8", "vm", "tok", "hf")
+    )
     assert rule in boot and "block_container_metadata\n  configure_agent" in boot
     assert "\nRULE\n" not in "\n" + rule + "\n"  # the heredoc that carries it ends only where it should
     install = (REPO / "scripts" / "ami" / "install-nvidia.sh").read_text()

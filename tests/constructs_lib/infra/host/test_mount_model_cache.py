@@ -12,7 +12,7 @@ STAND_INS = {
     # mountpoint: mounted once the mount stand-in has run; mount: fails `failures` times, then records its argument.
     "mountpoint": '#!/bin/bash\n[ -f "$STATE/mounted" ]\n',
     "mount": '#!/bin/bash\nn=$(cat "$STATE/failures" 2>/dev/null || echo 0)\n'
-             'if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$STATE/failures"; exit 32; fi\necho "$*" >> "$STATE/mount.log"; touch "$STATE/mounted"\n',
+    'if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$STATE/failures"; exit 32; fi\necho "$*" >> "$STATE/mount.log"; touch "$STATE/mounted"\n',
     "sleep": "#!/bin/bash\nexit 0\n",
     "mount.nfs4": "#!/bin/bash\nexit 0\n",  # the NFS client is there: nothing is installed
     "dnf": '#!/bin/bash\necho "dnf $*" >> "$STATE/install.log"\n',
@@ -28,8 +28,14 @@ def host(tmp_path: pathlib.Path, failures: int = 0) -> dict[str, str]:
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
     (tmp_path / "root" / "etc").mkdir(parents=True)
-    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "ROOT": str(tmp_path / "root"), "STATE": str(state),
-            "MODEL_CACHE_FS": "fs-0123456789abcdef0", "MODEL_CACHE_REGION": "us-west-2", "MODEL_CACHE_PATH": "/fsx/hf_cache"}
+    return {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "ROOT": str(tmp_path / "root"),
+        "STATE": str(state),
+        "MODEL_CACHE_FS": "fs-0123456789abcdef0",
+        "MODEL_CACHE_REGION": "us-west-2",
+        "MODEL_CACHE_PATH": "/fsx/hf_cache",
+    }
 
 
 def run(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -42,8 +48,10 @@ def test_the_cache_is_mounted_over_nfs_where_the_runner_keeps_hf_home_once(tmp_p
         done = run(env)
         assert done.returncode == 0, done.stderr
     fstab = (tmp_path / "root" / "etc" / "fstab").read_text().splitlines()
-    assert fstab == ["fs-0123456789abcdef0.efs.us-west-2.amazonaws.com:/ /fsx/hf_cache nfs4 "
-                     "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev 0 0"]
+    assert fstab == [
+        "fs-0123456789abcdef0.efs.us-west-2.amazonaws.com:/ /fsx/hf_cache nfs4 "
+        "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev 0 0"
+    ]
     assert (tmp_path / "state" / "mount.log").read_text().splitlines() == ["/fsx/hf_cache"]
     assert (tmp_path / "root" / "fsx" / "hf_cache").stat().st_mode & 0o777 == 0o777
 
@@ -65,8 +73,10 @@ def test_a_cache_that_never_answers_leaves_the_host_booting(tmp_path):
 def test_the_boot_script_blocks_the_metadata_service_then_mounts():
     script = mount_script(ModelCacheMount("${aws_efs_file_system.fs.id}", "us-west-2", "/fsx/hf_cache"))
     block = script.index("DOCKER-USER -d 169.254.169.254/32 -j REJECT")
-    variables = script.index("export MODEL_CACHE_FS='${aws_efs_file_system.fs.id}' MODEL_CACHE_REGION='us-west-2' MODEL_CACHE_PATH='/fsx/hf_cache'")
-    assert block < variables < script.index("mount \"$MODEL_CACHE_PATH\"")
+    variables = script.index(
+        "export MODEL_CACHE_FS='${aws_efs_file_system.fs.id}' MODEL_CACHE_REGION='us-west-2' MODEL_CACHE_PATH='/fsx/hf_cache'"
+    )
+    assert block < variables < script.index('mount "$MODEL_CACHE_PATH"')
     assert "$${MODEL_CACHE_FS:?}" in script  # the scripts' own ${...} escaped for Terraform, the reference kept
 
 

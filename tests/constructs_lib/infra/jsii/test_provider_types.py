@@ -11,17 +11,29 @@ from tests.conftest import REPO
 
 def test_the_committed_stubs_are_the_tables():
     for file, (package, classes) in make_provider_stubs.STUBS.items():
-        assert (make_provider_stubs.HERE / file).read_text(encoding="utf-8") == make_provider_stubs.stub(package, classes), (
-            f"{file} is stale: run python -m scripts.make_provider_stubs"
-        )
+        assert (make_provider_stubs.HERE / file).read_text(encoding="utf-8") == make_provider_stubs.stub(
+            package, classes
+        ), f"{file} is stale: run python -m scripts.make_provider_stubs"
 
 
 def mypy(tmp_path, code: str) -> subprocess.CompletedProcess:
     module = tmp_path / "provider_call.py"
     module.write_text(code)
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", str(REPO / "pyproject.toml"), "--cache-dir", str(tmp_path / "cache"), str(module)],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(REPO / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(module),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 

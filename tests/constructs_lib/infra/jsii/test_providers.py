@@ -27,10 +27,15 @@ def test_slim_synth_is_byte_identical_to_eager_imports(tmp_path, default_synth):
     cold = run_synth(REPO / "queues.yaml", tmp_path / "cold", extra_env={slim_assembly.CACHE_ENV: str(cache)})
     assert cold.returncode == 0, cold.stderr
     assert "note:" not in cold.stderr  # the slim assemblies were used, not the fallback
-    assert sorted(p.name.split("@")[1] for p in (cache / "jsii-slim").iterdir()) == ["cdktf__provider-aws", "cdktf__provider-google"]
+    assert sorted(p.name.split("@")[1] for p in (cache / "jsii-slim").iterdir()) == [
+        "cdktf__provider-aws",
+        "cdktf__provider-google",
+    ]
 
     expected = all_files(tmp_path / "eager")
-    assert any(name.startswith("stacks/gcp-") for name in expected) and any(name.startswith("stacks/aws-") for name in expected)
+    assert any(name.startswith("stacks/gcp-") for name in expected) and any(
+        name.startswith("stacks/aws-") for name in expected
+    )
     for synthesized in (all_files(default_synth), all_files(tmp_path / "cold")):
         assert synthesized.keys() == expected.keys()
         for name in expected:
@@ -89,7 +94,11 @@ PROBE = textwrap.dedent(
 def probe(text: str, tmp_path, **env: str) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path / "out")],
-        input=text.encode(), cwd=REPO, env=synth_process.environment(**env), capture_output=True, timeout=600,
+        input=text.encode(),
+        cwd=REPO,
+        env=synth_process.environment(**env),
+        capture_output=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
@@ -147,8 +156,14 @@ FALLBACK = textwrap.dedent(
 def test_another_jsii_loads_the_full_assemblies_with_one_note(tmp_path, default_synth):
     from scripts import synth_process
 
-    done = subprocess.run([sys.executable, "-c", FALLBACK, str(tmp_path / "out")], cwd=REPO, env=synth_process.environment(),
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK, str(tmp_path / "out")],
+        cwd=REPO,
+        env=synth_process.environment(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
         "note: loading the full provider assemblies: jsii 1.142.0 is installed; the slim assemblies were tested with jsii 0.0.1 only"

@@ -75,7 +75,7 @@ def make_tarball(path, *, spec=None, index=INDEX_JS, extra=None):
         "package/lib/lazy-index.js": b"// lazy",
         "package/lib/alpha/index.js": b'const cdktf = require("cdktf");\n',
         "package/lib/alpha/index.d.ts": b"export {};",
-        "package/lib/beta/index.js": b'require("./index-structs");\nrequire(\'../delta-thing\');\n',
+        "package/lib/beta/index.js": b"require(\"./index-structs\");\nrequire('../delta-thing');\n",
         "package/lib/beta/index-structs/index.js": b"",
         "package/lib/gamma/index.js": b"",
         "package/lib/delta-thing/index.js": b"",
@@ -127,7 +127,9 @@ def test_keeps_the_named_submodules_and_everything_they_reach(tmp_path):
 
 def test_output_is_reproducible(tmp_path):
     tarball = make_tarball(tmp_path / "x.tgz")
-    assert slim_assembly.build(tarball, NAME, ["gamma", "alpha"]) == slim_assembly.build(tarball, NAME, ["alpha", "gamma"])
+    assert slim_assembly.build(tarball, NAME, ["gamma", "alpha"]) == slim_assembly.build(
+        tarball, NAME, ["alpha", "gamma"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,7 +138,10 @@ def test_output_is_reproducible(tmp_path):
         ({"index": INDEX_JS + "exports.extra = 1;\n"}, "does more than re-export"),
         ({"index": INDEX_JS.replace('exports.alpha = require("./alpha");\n', "")}, "does not export alpha"),
         ({"extra": {"package/lib/alpha/index.js": b'require("../index");\n'}}, "outside the submodule folders"),
-        ({"spec": {**assembly(), "submodules": {f"{NAME}.alpha.inner": {"symbolId": "src/alpha/inner/index:"}}}}, "not a top-level"),
+        (
+            {"spec": {**assembly(), "submodules": {f"{NAME}.alpha.inner": {"symbolId": "src/alpha/inner/index:"}}}},
+            "not a top-level",
+        ),
         ({"spec": {**assembly(), "schema": "jsii/file-redirect"}}, "compressed"),
         ({"spec": {**assembly(), "name": "@other/x"}}, "not @example/provider-x"),
         ({"spec": {**assembly(), "types": {f"{NAME}.Root": {"fqn": f"{NAME}.Root"}}}}, "types outside submodules"),
@@ -208,7 +213,9 @@ def test_cache_folder_follows_xdg(monkeypatch, tmp_path):
 def test_namespaces_are_read_from_the_python_sources(tmp_path):
     for module, ns in [("alpha", "alpha"), ("delta_thing", "deltaThing")]:
         (tmp_path / module).mkdir()
-        (tmp_path / module / "__init__.py").write_text(f'@jsii.jsii_type(\n    jsii_type="{NAME}.{ns}.Thing",\n)\nclass Thing: ...\n')
+        (tmp_path / module / "__init__.py").write_text(
+            f'@jsii.jsii_type(\n    jsii_type="{NAME}.{ns}.Thing",\n)\nclass Thing: ...\n'
+        )
     assert slim_assembly.namespaces_of(tmp_path, NAME, ["alpha", "delta_thing"]) == {"alpha", "deltaThing"}
     with pytest.raises(SlimAssemblyError, match="cannot read"):
         slim_assembly.namespaces_of(tmp_path, NAME, ["missing"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 
 from constructs_lib.infra.app import build
 from constructs_lib.queues.loader import parse_queues

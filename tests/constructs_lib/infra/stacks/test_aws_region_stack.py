@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO
-from tests.constructs_lib.queues.minimal_queues import MINIMAL
 from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resources, synth_stacks
+from tests.constructs_lib.queues.minimal_queues import MINIMAL
 
 DEFAULT_AWS_QUEUES = ["bootstrap", "small_cpu_queue", "cpu_queue", "cpu_queue_untrusted", "gpu_1_queue", "gpu_4_queue"]
 
@@ -85,9 +85,14 @@ def test_least_privilege_policies(default_stacks):
     assert builders == cache_writers == {"bk-cpu-queue-ci-access", "bk-cpu-queue-untrusted-ci-access"}
     # Each builder pushes to the repository and cache prefix of its own builds only.
     cpu, forks = policies["bk-cpu-queue-ci-access"], policies["bk-cpu-queue-untrusted-ci-access"]
-    assert [r.rsplit("/", 1)[1] for r in cpu["PushCiImages"]["resources"]] == ["vllm-ci-test-repo", "vllm-ci-postmerge-repo"]
+    assert [r.rsplit("/", 1)[1] for r in cpu["PushCiImages"]["resources"]] == [
+        "vllm-ci-test-repo",
+        "vllm-ci-postmerge-repo",
+    ]
     assert [r.rsplit("/", 1)[1] for r in forks["PushCiImages"]["resources"]] == ["vllm-ci-untrusted-repo"]
-    assert forks["WriteBuildCache"]["resources"] == ["arn:${data.aws_partition.partition.partition}:s3:::vllm-ci-build-cache/untrusted/*"]
+    assert forks["WriteBuildCache"]["resources"] == [
+        "arn:${data.aws_partition.partition.partition}:s3:::vllm-ci-build-cache/untrusted/*"
+    ]
     assert not any("untrusted" in r for r in cpu["ReadBuildCache"]["resources"] + cpu["WriteBuildCache"]["resources"])
     assert hf_readers == {"bk-cpu-queue-ci-access", "bk-gpu-1-queue-ci-access", "bk-gpu-4-queue-ci-access"}
     for statements in policies.values():
@@ -144,8 +149,13 @@ def test_remote_state(default_stacks):
     (versioning,) = [v for v in resources(state, "aws_s3_bucket_versioning").values() if v["bucket"] == ref]
     assert versioning["versioning_configuration"]["status"] == "Enabled"
     (block,) = [b for b in resources(state, "aws_s3_bucket_public_access_block").values() if b["bucket"] == ref]
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    (encryption,) = [e for e in resources(state, "aws_s3_bucket_server_side_encryption_configuration").values() if e["bucket"] == ref]
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    (encryption,) = [
+        e for e in resources(state, "aws_s3_bucket_server_side_encryption_configuration").values() if e["bucket"] == ref
+    ]
     assert encryption["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"] == "aws:kms"
     (table,) = resources(state, "aws_dynamodb_table").values()
     assert (table["name"], table["hash_key"]) == ("vllm-ci-terraform-locks", "LockID")
@@ -171,7 +181,8 @@ def test_several_regions_and_token_paths(tmp_path):
         "      vpc_cidr: 10.0.0.0/16\n    eu-west-1:\n      existing_vpc:\n        vpc_id: vpc-0123456789abcdef0\n"
         "        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n",
     ).replace(
-        "      min_size: 1\n", "      min_size: 1\n      region: eu-west-1\n      agent_token_path: /buildkite/postmerge/agent-token\n"
+        "      min_size: 1\n",
+        "      min_size: 1\n      region: eu-west-1\n      agent_token_path: /buildkite/postmerge/agent-token\n",
     )
     stacks = synth_stacks(text, tmp_path)
     assert sorted(stacks) == ["aws-eu-west-1", "aws-state", "aws-us-west-2"]

@@ -88,19 +88,30 @@ def policies(stacks: dict) -> dict[str, dict[str, dict]]:
 
 def test_each_queue_pushes_to_the_repositories_of_its_own_builds_only(stacks):
     found = policies(stacks)
-    pushed = {q: sorted(r.rsplit("/", 1)[1] for r in s["PushCiImages"]["resources"]) for q, s in found.items() if "PushCiImages" in s}
+    pushed = {
+        q: sorted(r.rsplit("/", 1)[1] for r in s["PushCiImages"]["resources"])
+        for q, s in found.items()
+        if "PushCiImages" in s
+    }
     assert pushed == {q.replace("_", "-"): repositories for q, repositories in PUSHERS.items()}
     for queue, statements in found.items():
         assert {"EcrPublicLogin", "PullThroughCache"} <= set(statements), queue
         if "PushCiImages" in statements:
             push = statements["PushCiImages"]
-            assert all(a.startswith("ecr-public:") for a in push["actions"]) and "ecr-public:PutImage" in push["actions"]
+            assert (
+                all(a.startswith("ecr-public:") for a in push["actions"]) and "ecr-public:PutImage" in push["actions"]
+            )
             assert all(r.startswith("arn:${data.aws_partition.") and ":ecr-public::" in r for r in push["resources"])
 
 
 def test_premerge_builders_cannot_push_or_write_the_cache_of_postmerge_builds(stacks):
     found = policies(stacks)
-    for queue in ("cpu-queue-premerge-us-east-1", "arm64-cpu-queue-premerge", "cpu-queue-untrusted-us-east-1", "arm64-cpu-queue-untrusted"):
+    for queue in (
+        "cpu-queue-premerge-us-east-1",
+        "arm64-cpu-queue-premerge",
+        "cpu-queue-untrusted-us-east-1",
+        "arm64-cpu-queue-untrusted",
+    ):
         statements = found[queue]
         assert not any("postmerge" in r for r in statements["PushCiImages"]["resources"]), queue
         assert not any("/postmerge/" in r for r in statements["WriteBuildCache"]["resources"]), queue
@@ -131,12 +142,17 @@ def test_gpu_queues_boot_the_toolkits_gpu_image_and_hf_readers_are_tagged(stacks
         else:
             assert "ImageIdParameter" not in parameters, queue
         tagged = "hf-token-secret=ci/hf-token" in parameters.get("BuildkiteAgentTags", "")
-        assert tagged == (queue in ("gpu_1_queue", "gpu_4_queue", "small_cpu_queue_premerge", "medium_cpu_queue_premerge")), queue
+        assert tagged == (
+            queue in ("gpu_1_queue", "gpu_4_queue", "small_cpu_queue_premerge", "medium_cpu_queue_premerge")
+        ), queue
 
 
 def test_the_pull_through_cache_is_kept_in_the_main_region_only(stacks):
     (rule,) = resources(stacks["aws-us-west-2"], "aws_ecr_pull_through_cache_rule").values()
-    assert (rule["ecr_repository_prefix"], rule["upstream_registry_url"]) == ("vllm-ci-pull-through-cache", "public.ecr.aws")
+    assert (rule["ecr_repository_prefix"], rule["upstream_registry_url"]) == (
+        "vllm-ci-pull-through-cache",
+        "public.ecr.aws",
+    )
     assert not resources(stacks["aws-us-east-1"], "aws_ecr_pull_through_cache_rule")
 
 
@@ -156,7 +172,12 @@ def test_the_layer_caches_are_private_encrypted_expiring_repositories_beside_the
         assert repository["encryption_configuration"][0]["encryption_type"] == "KMS"
     for lifecycle in resources(region, "aws_ecr_lifecycle_policy").values():
         (rule,) = json.loads(lifecycle["policy"])["rules"]
-        assert rule["selection"] == {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}
+        assert rule["selection"] == {
+            "tagStatus": "any",
+            "countType": "sinceImagePushed",
+            "countUnit": "days",
+            "countNumber": 14,
+        }
 
 
 def test_premerge_builders_write_their_own_layer_cache_and_read_the_postmerge_one(stacks):
@@ -185,7 +206,10 @@ def test_hosts_of_queues_on_the_aws_runner_boot_a_script_that_mounts_the_regions
         key = found[queue][1]["BootstrapScriptUrl"].split("/", 3)[3]
         script = scripts[key]
         assert "DOCKER-USER -d 169.254.169.254/32 -j REJECT" in script
-        assert f"MODEL_CACHE_FS='${{aws_efs_file_system.{fs_id}.id}}'" in script and "MODEL_CACHE_PATH='/fsx/hf_cache'" in script
+        assert (
+            f"MODEL_CACHE_FS='${{aws_efs_file_system.{fs_id}.id}}'" in script
+            and "MODEL_CACHE_PATH='/fsx/hf_cache'" in script
+        )
     for queue in ("cpu_queue_premerge_us_east_1", "arm64_cpu_queue_premerge", "bootstrap"):
         assert found[queue][1]["BootstrapScriptUrl"].endswith("/boot/block-container-metadata.sh"), queue
     assert not resources(stacks["aws-us-east-1"], "aws_efs_file_system")  # no queue there mounts it
@@ -208,19 +232,26 @@ def test_every_queue_reads_the_token_of_its_cluster(stacks):
     assert {q: p["BuildkiteAgentTokenParameterStorePath"] for q, (_, p) in found.items()} == CLUSTER_TOKENS
     # Each region holds the token parameters its queues read, and no other.
     for region in ("us-west-2", "us-east-1"):
-        held = {p["name"] for p in resources(stacks[f"aws-{region}"], "aws_ssm_parameter").values() if "agent token" in p["description"]}
+        held = {
+            p["name"]
+            for p in resources(stacks[f"aws-{region}"], "aws_ssm_parameter").values()
+            if "agent token" in p["description"]
+        }
         assert held == {CLUSTER_TOKENS[q] for q, (r, _) in found.items() if r == region}, region
 
 
 def test_the_bootstrap_queue_signs_and_every_queue_verifies_with_warn(stacks):
     for queue, (_, parameters) in by_queue(stacks).items():
-        assert parameters["BuildkiteAgentVerificationKeySSMParameter"] == "/buildkite/pipeline-signing/public-jwks", queue
+        assert parameters["BuildkiteAgentVerificationKeySSMParameter"] == "/buildkite/pipeline-signing/public-jwks", (
+            queue
+        )
         assert parameters["PipelineSigningVerificationFailureBehavior"] == "warn", queue
         signs = {"BuildkiteAgentSigningKeySSMParameter", "BuildkiteAgentSigningKeyID"} & set(parameters)
         assert signs == (signs if queue == "bootstrap" else set()), queue
     bootstrap = by_queue(stacks)["bootstrap"][1]
     assert (bootstrap["BuildkiteAgentSigningKeySSMParameter"], bootstrap["BuildkiteAgentSigningKeyID"]) == (
-        "/buildkite/pipeline-signing/private-jwks", "vllm-ci-pipelines"
+        "/buildkite/pipeline-signing/private-jwks",
+        "vllm-ci-pipelines",
     )
 
 
@@ -233,4 +264,6 @@ def test_only_the_bootstrap_queue_may_read_the_private_key(stacks):
         wanted = ["/buildkite/pipeline-signing/private-jwks"] if queue == "bootstrap" else []
         assert names == sorted(wanted + ["/buildkite/pipeline-signing/public-jwks"]), queue
         decrypt = statements["DecryptPipelineSigningKeys"]
-        assert decrypt["condition"][0]["variable"] == "kms:ViaService" and decrypt["condition"][0]["values"][0].startswith("ssm.")
+        assert decrypt["condition"][0]["variable"] == "kms:ViaService" and decrypt["condition"][0]["values"][
+            0
+        ].startswith("ssm.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.constructs_lib.infra.stacks.gcp_fixtures import ALL_FEATURES, all_feature_stacks, default_stacks  # noqa: F401  (fixtures)
+from tests.constructs_lib.infra.stacks.gcp_fixtures import ALL_FEATURES
 from tests.constructs_lib.infra.stacks.synth_helpers import resources, synth_stacks
 
 
@@ -27,9 +27,17 @@ def test_regional_private_cluster_with_secure_settings(all_feature_stacks):
     assert cluster["release_channel"] == {"channel": "STABLE"}
     assert cluster["enable_legacy_abac"] is False
     assert cluster["master_auth"] == {"client_certificate_config": {"issue_client_certificate": False}}
-    assert cluster["master_authorized_networks_config"]["cidr_blocks"] == [{"cidr_block": "203.0.113.0/24", "display_name": "operators-0"}]
-    assert cluster["ip_allocation_policy"] == {"cluster_secondary_range_name": "pods", "services_secondary_range_name": "services"}
-    assert (cluster["datapath_provider"], cluster["network_policy"]) == ("ADVANCED_DATAPATH", {"enabled": False})  # Dataplane V2
+    assert cluster["master_authorized_networks_config"]["cidr_blocks"] == [
+        {"cidr_block": "203.0.113.0/24", "display_name": "operators-0"}
+    ]
+    assert cluster["ip_allocation_policy"] == {
+        "cluster_secondary_range_name": "pods",
+        "services_secondary_range_name": "services",
+    }
+    assert (cluster["datapath_provider"], cluster["network_policy"]) == (
+        "ADVANCED_DATAPATH",
+        {"enabled": False},
+    )  # Dataplane V2
     assert cluster["node_config"]["metadata"] == {"disable-legacy-endpoints": "true"}
     assert cluster["node_config"]["workload_metadata_config"] == {"mode": "GKE_METADATA"}
     grants = sorted(f"google_project_iam_member.{k}" for k in resources(stack, "google_project_iam_member"))
@@ -48,7 +56,9 @@ def test_google_groups_for_rbac_only_when_queues_yaml_names_the_group(all_featur
     line = "    rbac_security_group: gke-security-groups@example.com\n"
     text = ALL_FEATURES.read_text()
     assert line in text
-    (without,) = resources(synth_stacks(text.replace(line, ""), tmp_path)["gcp-gke"], "google_container_cluster").values()
+    (without,) = resources(
+        synth_stacks(text.replace(line, ""), tmp_path)["gcp-gke"], "google_container_cluster"
+    ).values()
     assert "authenticator_groups_config" not in without
     assert without["binary_authorization"] == cluster["binary_authorization"]
 
@@ -94,6 +104,9 @@ def test_network_ranges_and_remote_state(all_feature_stacks):
     stack = all_feature_stacks["gcp-gke"]
     (subnet,) = resources(stack, "google_compute_subnetwork").values()
     assert subnet["ip_cidr_range"] == "10.50.0.0/20"
-    assert {r["range_name"]: r["ip_cidr_range"] for r in subnet["secondary_ip_range"]} == {"pods": "10.64.0.0/14", "services": "10.50.16.0/20"}
+    assert {r["range_name"]: r["ip_cidr_range"] for r in subnet["secondary_ip_range"]} == {
+        "pods": "10.64.0.0/14",
+        "services": "10.50.16.0/20",
+    }
     assert len(resources(stack, "google_compute_router_nat")) == 1  # private nodes reach out through NAT
     assert stack["terraform"]["backend"] == {"gcs": {"bucket": "vllm-ci-terraform-state-gcp", "prefix": "gcp-gke"}}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.constructs_lib.infra.stacks.gcp_fixtures import default_stacks  # noqa: F401  (fixture)
 from tests.constructs_lib.infra.stacks.synth_helpers import resources
 
 

@@ -10,7 +10,6 @@ import pytest
 from constructs_lib.infra.gcp import startup_script
 from constructs_lib.queues import gcp_names as names
 from tests.constructs_lib.infra.gcp.boots import agent_boot
-from tests.constructs_lib.infra.stacks.gcp_fixtures import all_feature_stacks, default_stacks  # noqa: F401  (fixtures)
 from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resources
 
 REF = re.compile(r"^\$\{([a-z0-9_]+)\.([^.}]+)\.")
@@ -50,7 +49,11 @@ def test_eight_tpu_nodes_each_paired_with_an_agent_host(default_stacks):
     cidrs = set()
     for index, name in enumerate(expected):
         tpu, host, disk = tpus[name], hosts[f"{name}-host"], disks[f"{name}-data"]
-        assert (tpu["accelerator_type"], tpu["tensorflow_version"], tpu["zone"]) == ("v3-8", "pytorch-2.0", "us-central1-a")
+        assert (tpu["accelerator_type"], tpu["tensorflow_version"], tpu["zone"]) == (
+            "v3-8",
+            "pytorch-2.0",
+            "us-central1-a",
+        )
         assert tpu["cidr_block"] == f"10.30.0.{index * 8}/29"
         cidrs.add(tpu["cidr_block"])
         assert tpu["use_service_networking"] is False
@@ -76,26 +79,48 @@ def test_agent_hosts_are_private_shielded_and_boot_the_agent_for_their_tpu(defau
         assert host["boot_disk"]["initialize_params"]["image"] == "debian-cloud/debian-12"
         (nic,) = host["network_interface"]
         assert "access_config" not in nic, "agent hosts have no external IP"
-        assert host["shielded_instance_config"] == {"enable_secure_boot": True, "enable_vtpm": True, "enable_integrity_monitoring": True}
+        assert host["shielded_instance_config"] == {
+            "enable_secure_boot": True,
+            "enable_vtpm": True,
+            "enable_integrity_monitoring": True,
+        }
         assert host["service_account"]["email"] == f"${{google_service_account.{agents_sa}.email}}"
         metadata = host["metadata"]
-        assert set(metadata) == {"startup-script", "enable-oslogin", "block-project-ssh-keys", "serial-port-enable", "tpu-ip-address"}
+        assert set(metadata) == {
+            "startup-script",
+            "enable-oslogin",
+            "block-project-ssh-keys",
+            "serial-port-enable",
+            "tpu-ip-address",
+        }
         # The default file signs pipelines and rolls verification out with warn.
         boot = agent_boot(
-            queue="tpu", tpu=tpu, zone="us-central1-a", accelerator_type="v3-8", architecture="node",
+            queue="tpu",
+            tpu=tpu,
+            zone="us-central1-a",
+            accelerator_type="v3-8",
+            architecture="node",
             verification=("buildkite-verification-jwks", "warn"),
         )
         assert metadata["startup-script"] == startup_script.for_terraform(startup_script.render(boot))
         # Agents boot only once they may read their secrets, and their boot disk once Compute Engine may use its key.
-        secret_grants = [f"google_secret_manager_secret_iam_member.{k}" for k in resources(stack, "google_secret_manager_secret_iam_member")]
-        (key_grant,) = [f"google_kms_crypto_key_iam_member.{k}" for k in resources(stack, "google_kms_crypto_key_iam_member")]
+        secret_grants = [
+            f"google_secret_manager_secret_iam_member.{k}"
+            for k in resources(stack, "google_secret_manager_secret_iam_member")
+        ]
+        (key_grant,) = [
+            f"google_kms_crypto_key_iam_member.{k}" for k in resources(stack, "google_kms_crypto_key_iam_member")
+        ]
         assert sorted(host["depends_on"]) == sorted(secret_grants + [key_grant])
 
 
 def disk_keys(stack: dict) -> dict[str, tuple[str, str]]:
     """Region -> (`${google_kms_crypto_key.<id>.id}` of its disk key, the address of that key's one grant)."""
     rings = {f"${{google_kms_key_ring.{k}.id}}": r for k, r in resources(stack, "google_kms_key_ring").items()}
-    grants = {g["crypto_key_id"]: f"google_kms_crypto_key_iam_member.{k}" for k, g in resources(stack, "google_kms_crypto_key_iam_member").items()}
+    grants = {
+        g["crypto_key_id"]: f"google_kms_crypto_key_iam_member.{k}"
+        for k, g in resources(stack, "google_kms_crypto_key_iam_member").items()
+    }
     out = {}
     for key_id, key in resources(stack, "google_kms_crypto_key").items():
         ring = rings[key["key_ring"]]
@@ -105,7 +130,9 @@ def disk_keys(stack: dict) -> dict[str, tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("stacks, regions", [("default_stacks", ["us-central1"]), ("all_feature_stacks", ["us-central1", "us-east5"])])
+@pytest.mark.parametrize(
+    "stacks, regions", [("default_stacks", ["us-central1"]), ("all_feature_stacks", ["us-central1", "us-east5"])]
+)
 def test_every_disk_is_encrypted_with_its_regions_cloud_kms_key(stacks, regions, request):
     stack = request.getfixturevalue(stacks)["gcp-tpu"]
     keys = disk_keys(stack)
@@ -119,10 +146,16 @@ def test_every_disk_is_encrypted_with_its_regions_cloud_kms_key(stacks, regions,
     # Compute Engine's service agent of the project, found by number, may use each key: that and nothing else.
     ((project_id, project),) = data_sources(stack, "google_project").items()
     assert project["project_id"] == "vllm-ci-infra"
-    agent = f"serviceAccount:service-${{data.google_project.{project_id}.number}}@compute-system.iam.gserviceaccount.com"
+    agent = (
+        f"serviceAccount:service-${{data.google_project.{project_id}.number}}@compute-system.iam.gserviceaccount.com"
+    )
     for grant in resources(stack, "google_kms_crypto_key_iam_member").values():
         assert (grant["role"], grant["member"]) == ("roles/cloudkms.cryptoKeyEncrypterDecrypter", agent)
-    for kind in ("google_kms_crypto_key_iam_binding", "google_kms_crypto_key_iam_policy", "google_kms_key_ring_iam_member"):
+    for kind in (
+        "google_kms_crypto_key_iam_binding",
+        "google_kms_crypto_key_iam_policy",
+        "google_kms_key_ring_iam_member",
+    ):
         assert not resources(stack, kind), kind
     disks = resources(stack, "google_compute_disk").values()
     hosts = resources(stack, "google_compute_instance").values()
@@ -145,7 +178,11 @@ def test_agents_read_exactly_their_secrets(default_stacks):
     stack = default_stacks["gcp-tpu"]
     secrets = resources(stack, "google_secret_manager_secret")
     # Their cluster's agent token, the HF token, and the public key that verifies signed jobs.
-    assert sorted(s["secret_id"] for s in secrets.values()) == ["buildkite-agent-token", "buildkite-verification-jwks", "hf-token"]
+    assert sorted(s["secret_id"] for s in secrets.values()) == [
+        "buildkite-agent-token",
+        "buildkite-verification-jwks",
+        "hf-token",
+    ]
     assert not resources(stack, "google_secret_manager_secret_version"), "values are added out of band"
     (sa_id,) = resources(stack, "google_service_account")
     member = f"serviceAccount:${{google_service_account.{sa_id}.email}}"
@@ -163,12 +200,20 @@ def test_network_is_private_with_nat(default_stacks):
     (network,) = resources(stack, "google_compute_network").values()
     assert network["auto_create_subnetworks"] is False
     (subnet,) = resources(stack, "google_compute_subnetwork").values()
-    assert (subnet["region"], subnet["ip_cidr_range"], subnet["private_ip_google_access"]) == ("us-central1", "10.40.0.0/20", True)
+    assert (subnet["region"], subnet["ip_cidr_range"], subnet["private_ip_google_access"]) == (
+        "us-central1",
+        "10.40.0.0/20",
+        True,
+    )
     (nat,) = resources(stack, "google_compute_router_nat").values()
     assert nat["source_subnetwork_ip_ranges_to_nat"] == "ALL_SUBNETWORKS_ALL_IP_RANGES"
     # No ingress is opened; the one rule denies all of it, explicitly.
     (firewall,) = resources(stack, "google_compute_firewall").values()
-    assert (firewall["direction"], firewall["source_ranges"], firewall["deny"]) == ("INGRESS", ["0.0.0.0/0"], [{"protocol": "all"}])
+    assert (firewall["direction"], firewall["source_ranges"], firewall["deny"]) == (
+        "INGRESS",
+        ["0.0.0.0/0"],
+        [{"protocol": "all"}],
+    )
     assert "allow" not in firewall
 
 
@@ -184,7 +229,10 @@ def test_tpu_vm_variant_runs_the_agent_on_the_tpu_vm(all_feature_stacks):
     assert sorted(vms) == ["bk-tpu-v6e-0", "bk-tpu-v6e-1", "bk-tpu-v6e-2"]
     # The node fleet of the same file still gets its hosts; the VM fleet gets none.
     assert sorted(by_name(stack, "google_compute_instance")) == ["bk-tpu-0-host", "bk-tpu-1-host"]
-    assert stack["terraform"]["required_providers"]["google-beta"] == {"source": "hashicorp/google-beta", "version": "6.50.0"}
+    assert stack["terraform"]["required_providers"]["google-beta"] == {
+        "source": "hashicorp/google-beta",
+        "version": "6.50.0",
+    }
     (beta,) = stack["provider"]["google-beta"]
     assert (beta["project"], beta["region"]) == ("vllm-ci-infra", "us-central1")
     disks = by_name(stack, "google_compute_disk")
@@ -192,7 +240,10 @@ def test_tpu_vm_variant_runs_the_agent_on_the_tpu_vm(all_feature_stacks):
     (sa_id,) = resources(stack, "google_service_account")
     subnets = {r["region"]: k for k, r in resources(stack, "google_compute_subnetwork").items()}
     (network_id,) = resources(stack, "google_compute_network")
-    grants = sorted(f"google_secret_manager_secret_iam_member.{k}" for k in resources(stack, "google_secret_manager_secret_iam_member"))
+    grants = sorted(
+        f"google_secret_manager_secret_iam_member.{k}"
+        for k in resources(stack, "google_secret_manager_secret_iam_member")
+    )
     for name, vm in vms.items():
         script = vm["metadata"]["startup-script"]
         boot = agent_boot(queue="tpu_v6e", tpu=name, zone="us-east5-b", accelerator_type="v6e-1", architecture="vm")
@@ -217,13 +268,20 @@ def test_tpu_vm_variant_runs_the_agent_on_the_tpu_vm(all_feature_stacks):
                 "email": f"${{google_service_account.{sa_id}.email}}",
                 "scope": ["https://www.googleapis.com/auth/cloud-platform"],
             },
-            "data_disks": [{"source_disk": f"${{google_compute_disk.{disk_ids[name + '-data']}.id}}", "mode": "READ_WRITE"}],
+            "data_disks": [
+                {"source_disk": f"${{google_compute_disk.{disk_ids[name + '-data']}.id}}", "mode": "READ_WRITE"}
+            ],
             "scheduling_config": {"preemptible": True},
             "labels": {"buildkite-queue": "tpu_v6e"},
             "tags": ["buildkite-agent"],
             "depends_on": grants,
         }
-        assert set(vm["metadata"]) == {"startup-script", "enable-oslogin", "block-project-ssh-keys", "serial-port-enable"}
+        assert set(vm["metadata"]) == {
+            "startup-script",
+            "enable-oslogin",
+            "block-project-ssh-keys",
+            "serial-port-enable",
+        }
 
 
 def test_tpu_vm_attributes_are_those_of_the_google_beta_docs(all_feature_stacks):
@@ -252,7 +310,10 @@ def test_two_regions_get_two_subnets_each_with_nat(all_feature_stacks):
     stack = all_feature_stacks["gcp-tpu"]
     subnets = {r["region"]: r["ip_cidr_range"] for r in resources(stack, "google_compute_subnetwork").values()}
     assert subnets == {"us-central1": "10.40.0.0/20", "us-east5": "10.41.0.0/20"}
-    assert sorted(r["region"] for r in resources(stack, "google_compute_router_nat").values()) == ["us-central1", "us-east5"]
+    assert sorted(r["region"] for r in resources(stack, "google_compute_router_nat").values()) == [
+        "us-central1",
+        "us-east5",
+    ]
 
 
 def test_no_gke_stack_by_default(default_stacks):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cdktf import App, TerraformOutput, TerraformStack, TerraformVariable
+from cdktf import App, TerraformStack, TerraformVariable
 from constructs import Construct
 
 from constructs_lib.infra.stacks.queue_scope import earlier_components, logical_id
@@ -42,8 +42,15 @@ def test_earlier_components_of_a_queue_scope():
 def test_queue_names_like_fixed_ids_or_object_members_synthesize(tmp_path):
     """Fixed construct ids of the stacks and members of a JavaScript object are valid queue names."""
     text = (REPO / "examples" / "queues-vllm-2024.yaml").read_text()
-    renames = {"  bootstrap:\n": "network", "  small_cpu_queue:\n": "constructor", "  cpu_queue:\n": "toString", "  cpu_queue_untrusted:\n": "host-scripts",
-               "  gpu_1_queue:\n": "secrets", "  gpu_4_queue:\n": "build-cache", "  tpu:\n    description": "agents"}
+    renames = {
+        "  bootstrap:\n": "network",
+        "  small_cpu_queue:\n": "constructor",
+        "  cpu_queue:\n": "toString",
+        "  cpu_queue_untrusted:\n": "host-scripts",
+        "  gpu_1_queue:\n": "secrets",
+        "  gpu_4_queue:\n": "build-cache",
+        "  tpu:\n    description": "agents",
+    }
     for old, new in renames.items():
         assert old in text
         text = text.replace(old, old.replace(old.strip().split(":")[0], new), 1)
@@ -51,7 +58,13 @@ def test_queue_names_like_fixed_ids_or_object_members_synthesize(tmp_path):
     names = {r["name"] for r in resources(stacks["aws-us-west-2"], "aws_cloudformation_stack").values()}
     assert names == {"bk-network", "bk-constructor", "bk-toString", "bk-host-scripts", "bk-secrets", "bk-build-cache"}
     outputs = stacks["aws-us-west-2"]["output"]
-    assert {"network-stack-id", "constructor-stack-id", "toString-stack-id", "secrets-stack-id", "build-cache-stack-id"} <= set(outputs)
+    assert {
+        "network-stack-id",
+        "constructor-stack-id",
+        "toString-stack-id",
+        "secrets-stack-id",
+        "build-cache-stack-id",
+    } <= set(outputs)
     assert "agents-tpus" in stacks["gcp-tpu"]["output"]
     # The fixed constructs are still there, beside the queues named like them.
     assert resources(stacks["aws-us-west-2"], "aws_vpc") and resources(stacks["aws-us-west-2"], "aws_kms_key")
