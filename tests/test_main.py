@@ -21,7 +21,7 @@ def test_writes_one_file_per_stack_and_prints_the_table(tmp_path):
     stacks = sorted(p.parent.name for p in outdir.glob("stacks/*/cdk.tf.json"))
     assert stacks == ["aws-state", "aws-us-east-1", "aws-us-west-2", "buildkite", "gcp-state", "gcp-tpu"]
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["queue", "platform", "stack", "instance", "types", "min/max"]
+    assert lines[0].split() == ["queue", "hosting", "stack", "instance", "types", "min/max"]
     rows = {line.split()[0]: line.split() for line in lines[1:] if line.strip() and not line.startswith(" ")}
     assert rows["gpu_1_queue"] == [
         "gpu_1_queue",

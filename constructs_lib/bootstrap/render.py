@@ -19,6 +19,7 @@ from constructs_lib.bootstrap.registry_login import registry_login
 from constructs_lib.bootstrap.routing import Route
 from constructs_lib.bootstrap.selection import Decision
 from constructs_lib.bootstrap.steps import checkout_artifacts
+from constructs_lib.queues.hostings import kind_of
 from constructs_lib.queues.model import Queue, QueuesFile
 
 DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
@@ -103,7 +104,7 @@ def hf_token_allowed(queue: Queue, model: QueuesFile, trusted: bool) -> bool:
     """Whether the containers of a job on `queue` get HF_TOKEN."""
     if not trusted:
         return False
-    return queue.aws.needs_hf_token if queue.aws is not None else True
+    return kind_of(queue).hf_token(queue)
 
 
 def _steps(

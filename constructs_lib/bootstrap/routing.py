@@ -30,6 +30,7 @@ import dataclasses
 import re
 from typing import Optional, Union
 
+from constructs_lib.queues.hostings import kind_of
 from constructs_lib.queues.model import CPU_FAMILY, BuildKind, Queue, QueuesFile
 
 CPU_DEVICE = CPU_FAMILY
@@ -111,7 +112,7 @@ def _route(needs: Needs, serving: Candidates) -> Union[Route, Unroutable]:
         if needs.label in queue.routing.labels:
             return _fits(name, queue, needs, f"label pinned by {name}")
     if needs.builder:
-        builders = [(name, q) for name, q in serving if q.aws is not None and q.aws.builder]
+        builders = [(name, q) for name, q in serving if kind_of(q).builds_images(q)]
         for name, queue in builders:
             if queue.architecture == needs.architecture:
                 return Route(name, f"image builder (aws.builder) for {needs.architecture}")

@@ -16,6 +16,7 @@ import re
 import shlex
 from typing import Any, Optional
 
+from constructs_lib.queues.hostings import kind_of
 from constructs_lib.queues.model import HF_TOKEN, Queue, QueuesFile, Runner
 
 DOCKER_PLUGIN = "docker#v5.2.0"
@@ -80,7 +81,7 @@ def runner_of(model: QueuesFile, queue_name: str) -> Runner:
     declared = model.runner_of(queue_name)
     if declared is not None:
         return declared
-    return DEFAULT_KUBERNETES if model.queues[queue_name].kubernetes is not None else DEFAULT_DOCKER
+    return DEFAULT_KUBERNETES if kind_of(model.queues[queue_name]).default_plugin == "kubernetes" else DEFAULT_DOCKER
 
 
 def gpu_exposure(runner: Runner, queue: Queue) -> str:

@@ -1,8 +1,7 @@
 """Compose the stacks for a queue model and synthesize them atomically.
 
-Each entry of STACK_BUILDERS adds the stacks of one platform when the model
-declares it; a platform that is not declared costs nothing, not even the
-import of its provider binding.
+Buildkite's stack, then the stacks of each hosting kind
+(constructs_lib.infra.hostings), in the order of the registry of kinds.
 """
 
 from __future__ import annotations
@@ -15,44 +14,10 @@ from typing import Callable
 
 from cdktf import App
 
-from constructs_lib.infra import output_folder
-from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.infra import hostings, output_folder
 from constructs_lib.queues import stack_ids
-from constructs_lib.queues.model import AwsQueue, QueuesFile
-
-
-def _aws_stacks(app: App, model: QueuesFile) -> None:
-    queues = model.aws_queues()
-    if not queues:
-        return
-    from constructs_lib.infra.stacks.aws_region_stack import AwsRegionStack
-    from constructs_lib.infra.stacks.aws_state_stack import AwsStateStack
-
-    AwsStateStack(app, stack_ids.AWS_STATE, model=model)
-    by_region: dict[str, dict[str, AwsQueue]] = {}
-    for name, queue in queues.items():
-        by_region.setdefault(ecp.region(model, queue), {})[name] = queue
-    for region, region_queues in sorted(by_region.items()):
-        AwsRegionStack(app, stack_ids.aws_region(region), model=model, region=region, queues=region_queues)
-
-
-def _gcp_stacks(app: App, model: QueuesFile) -> None:
-    gcp = model.gcp
-    tpu_queues = model.hosted("tpu")
-    gke_enabled = bool(gcp and gcp.gke and gcp.gke.enabled)
-    if gcp is None or not (tpu_queues or gke_enabled):
-        return
-    from constructs_lib.infra.stacks import gcp_state_stack
-
-    gcp_state_stack.GcpStateStack(app, stack_ids.GCP_STATE, model=model)
-    if tpu_queues:
-        from constructs_lib.infra.stacks import gcp_tpu_stack
-
-        gcp_tpu_stack.GcpTpuStack(app, stack_ids.GCP_TPU, model=model)
-    if gke_enabled:
-        from constructs_lib.infra.stacks import gcp_gke_stack
-
-        gcp_gke_stack.GcpGkeStack(app, stack_ids.GCP_GKE, model=model)
+from constructs_lib.queues.hostings import KINDS
+from constructs_lib.queues.model import QueuesFile
 
 
 def _buildkite_stack(app: App, model: QueuesFile) -> None:
@@ -63,7 +28,12 @@ def _buildkite_stack(app: App, model: QueuesFile) -> None:
     BuildkiteStack(app, stack_ids.BUILDKITE, model=model)
 
 
-STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_buildkite_stack, _aws_stacks, _gcp_stacks]
+def _hosting_stacks(app: App, model: QueuesFile) -> None:
+    for kind in KINDS:
+        hostings.STACK_BUILDERS[kind.key](app, model)
+
+
+STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_buildkite_stack, _hosting_stacks]
 
 
 def build(model: QueuesFile, outdir: str) -> App:

@@ -8,9 +8,10 @@ gcp.secrets.agent_token). Pure: names only, never a value.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from constructs_lib.queues.model import QueuesFile
+if TYPE_CHECKING:
+    from constructs_lib.queues.model import QueuesFile
 
 
 def aws_token_path(model: QueuesFile, queue_name: str) -> Optional[str]:

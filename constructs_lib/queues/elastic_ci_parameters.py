@@ -8,11 +8,14 @@ can check it against the pinned stack version's catalog.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from constructs_lib.queues import agent_tokens
-from constructs_lib.queues.model import AwsQueue, AwsQueueOptions, QueuesFile
+from constructs_lib.queues.hostings.aws.section import AwsQueue, AwsQueueOptions
 from constructs_lib.queues.stack_catalog import render
+
+if TYPE_CHECKING:
+    from constructs_lib.queues.model import QueuesFile
 
 TEMPLATE_URL = "https://s3.amazonaws.com/buildkite-aws-stack/{version}/aws-stack.yml"
 

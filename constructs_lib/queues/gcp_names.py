@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from constructs_lib.queues.model import TpuFleet
+from constructs_lib.queues.hostings.tpu.section import TpuFleet
 
 MAX_NAME = 63
 MAX_CLUSTER_NAME = 40  # GKE clusters and node pools

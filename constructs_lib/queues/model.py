@@ -8,167 +8,61 @@ live in `constructs_lib.queues.rules`, so each problem can name its own key.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal, Optional, Sequence, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
-# What each string pattern means, so that a mismatch can be explained in words.
-PATTERN_NAMES: dict[str, str] = {}
+from constructs_lib.queues.fields import (
+    MAX_POOL_NODES,
+    PATTERN_NAMES,
+    AwsRegion,
+    Capability,
+    Cidr,
+    ContainerPath,
+    DeviceName,
+    DynamoTable,
+    EcrRepository,
+    EnvName,
+    EnvValue,
+    GcpAccelerator,
+    GcpMachineType,
+    GcpProject,
+    GcpRegion,
+    GcpZone,
+    GcsBucket,
+    GcsLocation,
+    GkeSecurityGroup,
+    KubeName,
+    LabelKey,
+    LabelValue,
+    Name,
+    Partition,
+    QueueName,
+    Registry,
+    S3Bucket,
+    SecretName,
+    SsmPath,
+    StackVersion,
+    Strict,
+    SubnetId,
+    Token,
+    Volume,
+    VpcId,
+    named,
+)
+from constructs_lib.queues.hostings import HOSTINGS, Hostings
 
+# The hosting sections, where the rest of the toolkit names them (each is defined by its unit under hostings/).
+from constructs_lib.queues.hostings.aws.section import AwsQueue as AwsQueue
+from constructs_lib.queues.hostings.aws.section import AwsQueueOptions as AwsQueueOptions
+from constructs_lib.queues.hostings.external.section import ExternalQueue as ExternalQueue
+from constructs_lib.queues.hostings.kubernetes.section import KubernetesQueue as KubernetesQueue
+from constructs_lib.queues.hostings.tpu.section import TpuFleet as TpuFleet
 
-def _named(regex: str, what: str) -> StringConstraints:
-    """The constraint of a string pattern, remembering what the pattern means."""
-    PATTERN_NAMES[regex] = what
-    return StringConstraints(pattern=regex)
-
-
-# A Buildkite queue tag value; also the seed of stack and resource names.
-QueueName = Annotated[
-    str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "queue name (letters, digits, '_', '.', '-'; at most 63)")
-]
-InstanceType = Annotated[
-    str, _named(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z]+[0-9]*[a-z]*$", "EC2 instance type like g6.4xlarge")
-]
-StackVersion = Annotated[str, _named(r"^v[0-9]+\.[0-9]+\.[0-9]+$", "stack version like v6.71.1")]
-AwsRegion = Annotated[str, _named(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", "AWS region like us-west-2")]
-SSM_MAX_LEVELS = 15
-
-
-def _ssm_path(value: str) -> str:
-    """The names SSM Parameter Store refuses, refused here (its pattern alone lets them through)."""
-    parts = value[1:].split("/")
-    if "" in parts:
-        raise ValueError(f"{value!r}: an SSM parameter path has no empty level ('//' or a trailing '/')")
-    if any(set(part) == {"."} for part in parts):
-        raise ValueError(f"{value!r}: an SSM parameter path has no '.' or '..' level")
-    if parts[0].lower().startswith(("aws", "ssm")):
-        raise ValueError(f"{value!r}: SSM reserves paths beginning with aws or ssm")
-    if len(parts) > SSM_MAX_LEVELS:
-        raise ValueError(f"{value!r}: SSM allows at most {SSM_MAX_LEVELS} levels (got {len(parts)})")
-    return value
-
-
-SsmPath = Annotated[
-    str,
-    StringConstraints(max_length=1011),
-    _named(r"^/[A-Za-z0-9_.\-/]+$", "SSM parameter path like /buildkite/agent-token"),
-    AfterValidator(_ssm_path),
-]
-AmiId = Annotated[str, _named(r"^ami-[0-9a-f]{8,17}$", "AMI id like ami-0123456789abcdef0")]
-Cidr = Annotated[str, StringConstraints(min_length=1, max_length=43)]
-GcpRegion = Annotated[str, _named(r"^[a-z]+-[a-z]+[0-9]+$", "GCP region like us-central1")]
-GcpZone = Annotated[str, _named(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$", "GCP zone like us-central1-a (a region is not a zone)")]
-GcpMachineType = Annotated[str, _named(r"^[a-z][a-z0-9]*-[a-z0-9-]+$", "GCE machine type like g2-standard-8")]
-GcpAccelerator = Annotated[str, _named(r"^nvidia-[a-z0-9-]+$", "GCE accelerator type like nvidia-l4")]
-TpuType = Annotated[str, _named(r"^v[0-9]+[a-z]*(litepod)?-[0-9]+$", "TPU accelerator type like v4-8 or v5litepod-1")]
-Name = Annotated[str, _named(r"^[a-z][a-z0-9-]{0,62}$", "lower-case name (letters, digits, '-')")]
-Token = Annotated[str, _named(r"^[a-z0-9][a-z0-9_-]*$", "lower-case token (letters, digits, '_', '-')")]
-DeviceName = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "device name")]
-SoftwareVersion = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "TPU software version")]
-VpcId = Annotated[str, _named(r"^vpc-[0-9a-f]{8,17}$", "VPC id like vpc-0123456789abcdef0")]
-SubnetId = Annotated[str, _named(r"^subnet-[0-9a-f]{8,17}$", "subnet id like subnet-0123456789abcdef0")]
-_IP_ADDRESS = r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$"
-# S3's general-purpose bucket naming rules beyond its characters and length.
-_S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+__all__ = ["HOSTINGS", "PATTERN_NAMES"]
 
 
-def _s3_bucket(value: str) -> str:
-    if ".." in value or ".-" in value or "-." in value:
-        raise ValueError(f"{value!r}: an S3 bucket name has no '..', '.-' or '-.'")
-    if re.match(_IP_ADDRESS, value):
-        raise ValueError(f"{value!r}: an S3 bucket name is not shaped like an IP address")
-    for prefix in _S3_RESERVED_PREFIXES:
-        if value.startswith(prefix):
-            raise ValueError(f"{value!r}: S3 reserves bucket names beginning with {prefix!r}")
-    for suffix in _S3_RESERVED_SUFFIXES:
-        if value.endswith(suffix):
-            raise ValueError(f"{value!r}: S3 reserves bucket names ending in {suffix!r}")
-    return value
-
-
-def _gcs_bucket(value: str) -> str:
-    if ".." in value or ".-" in value or "-." in value:
-        raise ValueError(f"{value!r}: a GCS bucket name has no '..', '.-' or '-.'")
-    if re.match(_IP_ADDRESS, value):
-        raise ValueError(f"{value!r}: a GCS bucket name is not shaped like an IP address")
-    if value.startswith("goog") or "google" in value or "g00gle" in value:
-        raise ValueError(f"{value!r}: GCS refuses bucket names beginning with goog or holding google")
-    return value
-
-
-S3Bucket = Annotated[str, _named(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "S3 bucket name"), AfterValidator(_s3_bucket)]
-DynamoTable = Annotated[str, _named(r"^[A-Za-z0-9_.-]{3,255}$", "DynamoDB table name")]
-SecretName = Annotated[str, _named(r"^[A-Za-z0-9/_+=.@-]{1,512}$", "Secrets Manager secret name")]
-# ECR's own pattern: parts of lower-case letters and digits joined by one of . _ -, separated by /.
-EcrRepository = Annotated[
-    str,
-    StringConstraints(min_length=2, max_length=256),
-    _named(r"^([a-z0-9]+([._-][a-z0-9]+)*/)*[a-z0-9]+([._-][a-z0-9]+)*$", "ECR repository name"),
-]
-GcsBucket = Annotated[
-    str, _named(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", "GCS bucket name"), AfterValidator(_gcs_bucket)
-]
-GcsLocation = Annotated[str, _named(r"^[A-Za-z0-9-]+$", "GCS location like US")]
-GcpProject = Annotated[str, _named(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "GCP project id")]
-# GKE's Google Groups for RBAC: the umbrella group must have exactly this name, in the Workspace or Cloud Identity domain.
-GkeSecurityGroup = Annotated[
-    str,
-    _named(
-        r"^gke-security-groups@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
-        "Google Group gke-security-groups@<your domain> (GKE requires that name)",
-    ),
-]
-GceImage = Annotated[
-    str,
-    _named(
-        r"^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$",
-        "GCE image like debian-cloud/debian-12 (project/image or project/family)",
-    ),
-]
-Partition = Annotated[str, _named(r"^[1-9][0-9]{0,3}gb$", "GPU partition by memory like 18gb")]
-EnvName = Annotated[str, _named(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "environment variable name")]
-EnvValue = Annotated[str, StringConstraints(max_length=4096)]
-ContainerPath = Annotated[str, _named(r"^/[A-Za-z0-9._/-]{0,254}$", "absolute path like /fsx/hf_cache")]
-Volume = Annotated[
-    str,
-    _named(
-        r"^/[A-Za-z0-9._/-]{0,254}:/[A-Za-z0-9._/-]{0,254}$", "volume like /dev/shm:/dev/shm (host path:container path)"
-    ),
-]
-# An image registry with an optional path: `public.ecr.aws/q9t5s3a7`, `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`.
-Registry = Annotated[
-    str, _named(r"^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)*$", "image registry like public.ecr.aws/q9t5s3a7")
-]
-# Kubernetes object names (RFC 1123 subdomains) and label keys/values.
-KubeName = Annotated[
-    str, _named(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", "Kubernetes name (lower-case letters, digits, '.', '-')")
-]
-LabelKey = Annotated[
-    str,
-    _named(
-        r"^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
-        "Kubernetes label key like nvidia.com/gpu.product",
-    ),
-]
-LabelValue = Annotated[str, _named(r"^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$", "Kubernetes label value")]
-Capability = Annotated[str, _named(r"^[A-Z][A-Z_]{1,31}$", "Linux capability like IPC_LOCK")]
-ParameterValue = Union[str, int, bool]
-
-# Upper bounds of what the clouds allow (or what a fleet of this toolkit could
-# ever mean): checked before anything is built from the value.
-MAX_AGENT_INSTANCES = 1000  # per Elastic CI Stack (its auto scaling group)
-MAX_TPUS = 256  # per fleet: each becomes named resources
-MAX_POOL_NODES = 1000  # GKE's limit of nodes per node pool and zone
-
-
-class _Strict(BaseModel):
-    # Built on first use: the bootstrap validates one QueuesFile and needs no validator of its parts.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
-
-
-class Accelerator(_Strict):
+class Accelerator(Strict):
     """Accelerators each agent of a queue offers."""
 
     type: Token = Field(description="Accelerator kind as steps name it: l4, a100, h100, h200, b200, mi325, tpu, ...")
@@ -179,15 +73,15 @@ class Accelerator(_Strict):
     )
 
 
-class SecretKeyRef(_Strict):
+class SecretKeyRef(Strict):
     """A key of a Kubernetes secret, as an environment variable of the pod."""
 
     secret: KubeName
-    key: Annotated[str, _named(r"^[A-Za-z0-9._-]{1,253}$", "secret key")]
+    key: Annotated[str, named(r"^[A-Za-z0-9._-]{1,253}$", "secret key")]
     optional: bool = Field(False, description="The pod starts without the variable when the secret is missing.")
 
 
-class PodFields(_Strict):
+class PodFields(Strict):
     """Pod settings of a kubernetes runner (agent-stack-k8s podSpec)."""
 
     node_selector: dict[LabelKey, LabelValue] = Field(
@@ -204,7 +98,7 @@ class PodFields(_Strict):
     )
 
 
-class Runner(_Strict):
+class Runner(Strict):
     """How the jobs of a queue run in the CI image: the plugin and what the container gets."""
 
     plugin: Literal["docker", "kubernetes"] = Field(
@@ -238,7 +132,7 @@ class Runner(_Strict):
     pod: Optional[PodFields] = Field(None, description="kubernetes only: pod settings.")
 
 
-class QueueRouting(_Strict):
+class QueueRouting(Strict):
     """How the bootstrap places test steps on this queue."""
 
     general: bool = Field(
@@ -253,147 +147,12 @@ class QueueRouting(_Strict):
     )
 
 
-# The Elastic CI Stack's cron form for scheduled scaling (its AllowedPattern): five fields.
-Cron = Annotated[
-    str,
-    _named(r"^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+$", "cron schedule like '0 8 * * MON-FRI'"),
-]
-TimeZone = Annotated[
-    str, _named(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "IANA time zone like UTC or America/Los_Angeles")
-]
-
-
-class ScheduledScaling(_Strict):
-    """Warm capacity by the clock: at `up` the queue keeps `up_min_size` instances, at `down` `down_min_size` (EnableScheduledScaling)."""
-
-    up: Cron = Field(description="When the working day starts (cron, in `timezone`).")
-    up_min_size: int = Field(ge=0, le=MAX_AGENT_INSTANCES, description="Instances kept running from `up` until `down`.")
-    down: Cron = Field(description="When it ends.")
-    down_min_size: int = Field(
-        0, ge=0, le=MAX_AGENT_INSTANCES, description="Instances kept running from `down` until `up`."
-    )
-    timezone: TimeZone = "UTC"
-
-
-class AwsQueueOptions(_Strict):
-    """Options that every AWS queue shares unless it says otherwise."""
-
-    root_volume_size: Optional[int] = Field(None, ge=10, le=16384, description="Root volume size in GB.")
-    ecr_plugin: Optional[bool] = Field(None, description="Enable the Elastic CI Stack's ECR plugin.")
-    docker_userns_remap: Optional[bool] = Field(
-        None, description="Docker user-namespace remap; off for docker-in-docker."
-    )
-    terminate_after_job: Optional[bool] = Field(None, description="Terminate each instance after one job.")
-    imdsv2_required: Optional[bool] = Field(None, description="Require IMDSv2 tokens (safe default: true).")
-    root_volume_encrypted: Optional[bool] = Field(None, description="Encrypt the root volume (safe default: true).")
-    ecr_access: Optional[Literal["none", "readonly", "poweruser", "full"]] = Field(
-        None, description="The stack's own ECRAccessPolicy."
-    )
-    # The scale settings vLLM's fleet tuned under load (ci-infra#425, #426, #479).
-    scale_in_idle_period: Optional[int] = Field(
-        None,
-        ge=60,
-        le=86400,
-        description="Seconds an idle instance waits before scale-in (stack default 600; vLLM's GPU queues 1200).",
-    )
-    on_demand_percentage: Optional[int] = Field(
-        None, ge=0, le=100, description="Share of on-demand instances; the rest spot."
-    )
-    scheduled_scaling: Optional[ScheduledScaling] = Field(
-        None,
-        description="Warm capacity by the clock (Elastic CI Stack v6.x: EnableScheduledScaling); min_size is the minimum kept warm always.",
-    )
-    docker_prune_until: Optional[Annotated[str, _named(r"^([0-9]+[smhd])+$", "duration like 4h or 1d12h")]] = Field(
-        None,
-        description="Docker's scheduled prune removes what is older than this (v6.71.1: DockerPruneUntil, default 4h).",
-    )
-    parameters: dict[str, ParameterValue] = Field(
-        default_factory=dict,
-        description="Further Elastic CI Stack parameters, checked against the pinned version's catalog.",
-    )
-
-
-class AwsQueue(AwsQueueOptions):
-    """A queue served by one Buildkite Elastic CI Stack."""
-
-    instance_types: list[InstanceType] = Field(min_length=1, max_length=4)
-    min_size: int = Field(0, ge=0, le=MAX_AGENT_INSTANCES)
-    max_size: int = Field(ge=0, le=MAX_AGENT_INSTANCES)
-    region: Optional[AwsRegion] = None
-    stack_version: Optional[StackVersion] = None
-    agent_token_path: Optional[SsmPath] = None
-    image_id: Optional[AmiId] = Field(None, description="An AMI by id; wins over image.")
-    image: Optional[Literal["gpu", "cpu", "stack"]] = Field(
-        None,
-        description="The AMI it boots: gpu (the toolkit's GPU image), cpu (the toolkit's CPU image: the HF-token hook), stack "
-        "(the Elastic CI Stack's own). Absent: gpu for x86_64 queues with accelerators, cpu for x86_64 queues that need the HF token, else stack.",
-    )
-    builder: bool = Field(
-        False,
-        description="Takes the image builds of its builds and may push: to the repositories and build-cache prefix of the builds it serves, nowhere else.",
-    )
-    pushes: Optional[bool] = Field(
-        None,
-        description="May push to the repositories and build-cache prefix of the builds it serves without taking image builds (e.g. manifests). Absent: as builder.",
-    )
-    needs_hf_token: bool = Field(False, description="May read the HF token secret.")
-
-    @property
-    def may_push(self) -> bool:
-        return self.builder if self.pushes is None else self.pushes
-
-
-class TpuFleet(_Strict):
-    """TPUs on GCP with Buildkite agents."""
-
-    count: int = Field(description="Number of TPUs.", le=MAX_TPUS)
-    zone: GcpZone
-    accelerator_type: TpuType
-    software_version: SoftwareVersion = Field(
-        description="node: the TPU Node's TensorFlow/PyTorch version (e.g. pytorch-2.0); vm: the TPU VM runtime (e.g. v2-alpha-tpuv5-lite)."
-    )
-    architecture: Literal["node", "vm"] = Field(
-        "node",
-        description="node: google_tpu_node plus an agent host VM each; vm: TPU VMs (v5e, v6e, v7x) running the agent.",
-    )
-    host_machine_type: GcpMachineType = Field("e2-standard-4", description="Agent host VM (architecture node).")
-    host_image: GceImage = Field("debian-cloud/debian-12", description="Agent host boot image (architecture node).")
-    data_disk_gb: int = Field(500, ge=10, le=65536, description="Persistent SSD used as Docker's data root.")
-    data_disk_type: Optional[Literal["pd-ssd", "pd-balanced", "hyperdisk-balanced"]] = Field(
-        None,
-        description="Data disk type; default pd-ssd, hyperdisk-balanced for v6e and v7x (which support only Hyperdisk).",
-    )
-    cidr_block: Optional[Cidr] = Field(
-        None,
-        description="Architecture node: a block holding one /29 per TPU (a /26 for 8), outside the region's subnet.",
-    )
-    preemptible: bool = False
-
-
-class KubernetesQueue(_Strict):
-    """A queue whose jobs run as pods (Buildkite agent-stack-k8s)."""
-
-    cluster: Optional[str] = Field(
-        None, description="Cluster the agent stack runs in; the optional GKE cluster when absent."
-    )
-
-    def runs_on(self, cluster: str) -> bool:
-        """Whether the agent stack runs in `cluster` (the GKE cluster's name)."""
-        return self.cluster in (None, cluster)
-
-
-class ExternalQueue(_Strict):
-    """A queue hosted elsewhere: routed to, never synthesized."""
-
-    operator: Optional[str] = Field(None, description="Who runs it.")
-
-
 VerificationFailure = Literal["warn", "block"]
 # A Buildkite cluster's name: the provider's schema allows letters and digits only.
-ClusterName = Annotated[str, _named(r"^[A-Za-z0-9]{1,64}$", "Buildkite cluster name (letters and digits only)")]
+ClusterName = Annotated[str, named(r"^[A-Za-z0-9]{1,64}$", "Buildkite cluster name (letters and digits only)")]
 
 
-class QueueInBuildkite(_Strict):
+class QueueInBuildkite(Strict):
     """The queue's side in Buildkite: its cluster queue (buildkite stack) and its agents' verification of signed jobs."""
 
     cluster: Optional[ClusterName] = Field(
@@ -419,7 +178,7 @@ BUILD_KINDS: tuple[BuildKind, ...] = ("premerge", "postmerge", "release", "untru
 UNTRUSTED: BuildKind = "untrusted"
 
 
-class Queue(_Strict):
+class Queue(Hostings):
     description: Optional[str] = None
     accelerator: Optional[Accelerator] = Field(None, description="Absent: CPU only.")
     family: Optional[Token] = Field(
@@ -451,17 +210,14 @@ class Queue(_Strict):
         description="How its jobs run in the CI image: a runner of the top-level runners, or one written here. Absent: the plugin of its hosting with the toolkit's defaults.",
     )
     routing: QueueRouting = Field(default_factory=QueueRouting)
-    aws: Optional[AwsQueue] = Field(None, description="Hosted by an Elastic CI Stack on AWS.")
-    tpu: Optional[TpuFleet] = Field(None, description="Hosted by a TPU fleet on GCP.")
-    kubernetes: Optional[KubernetesQueue] = Field(None, description="Hosted on Kubernetes.")
-    external: Optional[ExternalQueue] = Field(None, description="Hosted elsewhere.")
     buildkite: QueueInBuildkite = Field(
         default_factory=QueueInBuildkite,
         description="Where the queue lives in Buildkite and how Buildkite dispatches to it.",
     )
 
     @property
-    def platform(self) -> str:
+    def hosting(self) -> str:
+        """The key of its hosting section (aws, tpu, kubernetes, external), or none."""
         for name in HOSTINGS:
             if getattr(self, name) is not None:
                 return name
@@ -475,18 +231,17 @@ class Queue(_Strict):
         return self.family or CPU_FAMILY
 
 
-HOSTINGS = ("aws", "tpu", "kubernetes", "external")
 CPU_FAMILY = "cpu"
 # The variable the HF token reaches a job in; only the toolkit decides where (needs_hf_token, fork PRs).
 HF_TOKEN = "HF_TOKEN"
 
 
-class ExistingVpc(_Strict):
+class ExistingVpc(Strict):
     vpc_id: VpcId
     subnet_ids: list[SubnetId] = Field(min_length=1)
 
 
-class AwsRegionNetwork(_Strict):
+class AwsRegionNetwork(Strict):
     """The shared network of one region: a new VPC, or an existing one."""
 
     vpc_cidr: Optional[Cidr] = None
@@ -512,8 +267,8 @@ def _repositories_with_builds(value: object) -> object:
 RepositoriesField = Annotated[RepositoryKinds, BeforeValidator(_repositories_with_builds)]
 
 
-class EcrPublic(_Strict):
-    alias: Annotated[str, _named(r"^[a-z0-9][a-z0-9_-]{1,49}$", "ECR Public registry alias")] = Field(
+class EcrPublic(Strict):
+    alias: Annotated[str, named(r"^[a-z0-9][a-z0-9_-]{1,49}$", "ECR Public registry alias")] = Field(
         description="The registry alias: images are public.ecr.aws/<alias>/<repository>."
     )
     repositories: RepositoriesField = Field(
@@ -522,7 +277,7 @@ class EcrPublic(_Strict):
     )
 
 
-class EcrPrivate(_Strict):
+class EcrPrivate(Strict):
     repositories: RepositoriesField = Field(
         min_length=1,
         description="Repositories the toolkit creates in the main region, each with the builds whose builders push to it.",
@@ -544,7 +299,7 @@ def readable_kinds(serves: Sequence[BuildKind]) -> tuple[BuildKind, ...]:
     return tuple(kind for kind in BUILD_KINDS if TRUST_RANK[kind] >= rank)
 
 
-class LayerCaches(_Strict):
+class LayerCaches(Strict):
     """BuildKit layer caches of the image builds: private ECR repositories, never public (intermediate layers stay private)."""
 
     region: Optional[AwsRegion] = Field(
@@ -573,7 +328,7 @@ class LayerCaches(_Strict):
         return tuple(name for _, name in sorted(ranked, key=lambda item: item[0]))
 
 
-class CiRegistry(_Strict):
+class CiRegistry(Strict):
     """The CI image registry: an ECR Public alias, or private ECR repositories the toolkit creates."""
 
     ecr_public: Optional[EcrPublic] = None
@@ -600,7 +355,7 @@ class CiRegistry(_Strict):
             return ()
         return tuple(name for name, served in given.repositories.items() if set(served) & set(kinds))
 
-    pull_through_cache: Optional[Annotated[str, _named(r"^[a-z0-9][a-z0-9._/-]{1,29}$", "ECR repository prefix")]] = (
+    pull_through_cache: Optional[Annotated[str, named(r"^[a-z0-9][a-z0-9._/-]{1,29}$", "ECR repository prefix")]] = (
         Field(
             None,
             description="A pull-through cache of public.ecr.aws in the main region under this repository prefix; every queue may pull through it.",
@@ -608,20 +363,20 @@ class CiRegistry(_Strict):
     )
 
 
-class CiImages(_Strict):
+class CiImages(Strict):
     gpu: Optional[SsmPath] = Field(
         None, description="SSM parameter holding the GPU AMI's id, per region (make ami KIND=gpu writes it)."
     )
     cpu: Optional[SsmPath] = Field(None, description="SSM parameter holding the CPU AMI's id (make ami KIND=cpu).")
 
 
-class AwsState(_Strict):
+class AwsState(Strict):
     bucket: S3Bucket
     lock_table: DynamoTable
     region: Optional[AwsRegion] = None
 
 
-class ModelCache(_Strict):
+class ModelCache(Strict):
     """A model cache every GPU host shares: an EFS file system per region, mounted on the hosts where the queue's runner keeps HF_HOME."""
 
     throughput: Literal["elastic", "bursting"] = Field(
@@ -630,7 +385,7 @@ class ModelCache(_Strict):
     )
 
 
-class Aws(_Strict):
+class Aws(Strict):
     region: AwsRegion
     stack_version: StackVersion = "v6.71.1"
     agent_token_path: Optional[SsmPath] = Field(
@@ -654,7 +409,7 @@ class Aws(_Strict):
     queue_defaults: AwsQueueOptions = Field(default_factory=AwsQueueOptions)
 
 
-class GkeNodePool(_Strict):
+class GkeNodePool(Strict):
     queue: QueueName
     machine_type: GcpMachineType
     accelerator_type: Optional[GcpAccelerator] = None
@@ -665,7 +420,7 @@ class GkeNodePool(_Strict):
     disk_size_gb: int = Field(200, ge=10, le=65536)
 
 
-class Gke(_Strict):
+class Gke(Strict):
     enabled: bool = False
     name: Name = "ci"
     region: GcpRegion
@@ -686,7 +441,7 @@ class Gke(_Strict):
     node_pools: dict[Name, GkeNodePool] = Field(default_factory=dict)
 
 
-class GcpSecrets(_Strict):
+class GcpSecrets(Strict):
     agent_token: Optional[Name] = Field(
         None,
         description="Secret Manager secret holding the agent token, without a buildkite section (with one, each cluster names its own).",
@@ -694,12 +449,12 @@ class GcpSecrets(_Strict):
     hf_token: Name = Field(description="Secret Manager secret holding the HF token.")
 
 
-class GcpState(_Strict):
+class GcpState(Strict):
     bucket: GcsBucket
     location: GcsLocation = "US"
 
 
-class GcpNetwork(_Strict):
+class GcpNetwork(Strict):
     """The private network of the TPU agents: no external IPs, Cloud NAT for egress."""
 
     name: Name = "buildkite-agents"
@@ -708,7 +463,7 @@ class GcpNetwork(_Strict):
     )
 
 
-class Gcp(_Strict):
+class Gcp(Strict):
     project: GcpProject
     region: GcpRegion
     state: GcpState
@@ -717,7 +472,7 @@ class Gcp(_Strict):
     gke: Optional[Gke] = None
 
 
-class Routing(_Strict):
+class Routing(Strict):
     default_gpu: Token = Field(description="Accelerator a step gets when it asks for GPUs without naming a type.")
     hf_token_for_fork_prs: bool = Field(
         False,
@@ -732,29 +487,29 @@ class Routing(_Strict):
 
 # -- Buildkite itself: the organization's clusters, pipelines and signing keys -------------
 
-OrgSlug = Annotated[str, _named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite organization slug")]
+OrgSlug = Annotated[str, named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite organization slug")]
 PipelineSlug = Annotated[
-    str, _named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite pipeline slug (lower-case letters, digits, '-')")
+    str, named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite pipeline slug (lower-case letters, digits, '-')")
 ]
 # A repository a pipeline builds or the toolkit is cloned from: https or git@ URLs; a shell word, never code.
 RepositoryUrl = Annotated[
     str,
-    _named(
+    named(
         r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)$",
         "repository URL like https://github.com/vllm-project/vllm.git",
     ),
 ]
-GitRef = Annotated[str, _named(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$", "git branch or tag")]
-HexColor = Annotated[str, _named(r"^#[0-9A-Fa-f]{6}$", "colour like #BADA55")]
-KeyId = Annotated[str, _named(r"^[A-Za-z0-9._-]{1,128}$", "JWKS key id (letters, digits, '.', '_', '-')")]
-BranchFilter = Annotated[str, _named(r"^[A-Za-z0-9 *!._/-]{1,500}$", "branch filter like 'main release/*'")]
+GitRef = Annotated[str, named(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$", "git branch or tag")]
+HexColor = Annotated[str, named(r"^#[0-9A-Fa-f]{6}$", "colour like #BADA55")]
+KeyId = Annotated[str, named(r"^[A-Za-z0-9._-]{1,128}$", "JWKS key id (letters, digits, '.', '_', '-')")]
+BranchFilter = Annotated[str, named(r"^[A-Za-z0-9 *!._/-]{1,500}$", "branch filter like 'main release/*'")]
 
 
-class Cluster(_Strict):
+class Cluster(Strict):
     """A Buildkite cluster: its queues' agents connect with its own token."""
 
     description: Optional[str] = Field(None, max_length=500)
-    emoji: Optional[Annotated[str, _named(r"^:[a-z0-9_+-]+:$", "emoji like :rocket:")]] = None
+    emoji: Optional[Annotated[str, named(r"^:[a-z0-9_+-]+:$", "emoji like :rocket:")]] = None
     color: Optional[HexColor] = None
     agent_token_path: Optional[SsmPath] = Field(
         None,
@@ -765,7 +520,7 @@ class Cluster(_Strict):
     )
 
 
-class ProviderSettings(_Strict):
+class ProviderSettings(Strict):
     """Which GitHub events build (the provider's provider_settings; absent keys keep Buildkite's defaults)."""
 
     trigger_mode: Literal["code", "deployment", "fork", "none"] = "code"
@@ -794,12 +549,12 @@ class ProviderSettings(_Strict):
     pull_request_branch_filter_configuration: Optional[BranchFilter] = None
 
 
-class Schedule(_Strict):
+class Schedule(Strict):
     """A scheduled build of the pipeline."""
 
     cron: Annotated[
         str,
-        _named(
+        named(
             r"^(@[a-z]+|[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,/-]+( [A-Za-z_/+-]+)?)$",
             "cron line like '0 9 * * *' or '0 9 * * * America/Los_Angeles'",
         ),
@@ -812,7 +567,7 @@ class Schedule(_Strict):
     enabled: bool = True
 
 
-class Pipeline(_Strict):
+class Pipeline(Strict):
     """A Buildkite pipeline whose first step is the toolkit's bootstrap."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -823,7 +578,7 @@ class Pipeline(_Strict):
     default_branch: GitRef = "main"
     description: Optional[str] = Field(None, max_length=500)
     visibility: Literal["PUBLIC", "PRIVATE"] = "PRIVATE"
-    default_team_id: Optional[Annotated[str, _named(r"^[A-Za-z0-9=+/_-]{1,200}$", "GraphQL id")]] = Field(
+    default_team_id: Optional[Annotated[str, named(r"^[A-Za-z0-9=+/_-]{1,200}$", "GraphQL id")]] = Field(
         None,
         description="GraphQL id of the team given the pipeline at creation: Buildkite requires one in organizations with teams.",
     )
@@ -843,14 +598,14 @@ class Pipeline(_Strict):
     )
 
 
-class Toolkit(_Strict):
+class Toolkit(Strict):
     """Where the bootstrap step fetches this toolkit from."""
 
     repository: RepositoryUrl
     ref: GitRef = "main"
 
 
-class Signing(_Strict):
+class Signing(Strict):
     """Signed pipelines: the bootstrap queue signs what it uploads, every agent verifies what it runs."""
 
     key_id: KeyId = Field(description="The key's id (buildkite-agent tool keygen --key-id).")
@@ -867,7 +622,7 @@ class Signing(_Strict):
     )
 
 
-class BuildkiteOrg(_Strict):
+class BuildkiteOrg(Strict):
     """The Buildkite organization: its clusters, their queues (every queue of the file), the pipelines and signing."""
 
     organization: OrgSlug
@@ -882,7 +637,7 @@ class BuildkiteOrg(_Strict):
         return next(iter(self.clusters))
 
 
-class QueuesFile(_Strict):
+class QueuesFile(Strict):
     """The whole of queues.yaml."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, title="queues.yaml", defer_build=True)
@@ -923,8 +678,8 @@ class QueuesFile(_Strict):
             return None
         return self.queues[name].buildkite.verification_failure or self.buildkite.signing.verification_failure
 
-    def hosted(self, platform: str) -> dict[str, Queue]:
-        return {name: q for name, q in self.queues.items() if q.platform == platform}
+    def hosted(self, hosting: str) -> dict[str, Queue]:
+        return {name: q for name, q in self.queues.items() if q.hosting == hosting}
 
     # The top-level sections, for code that runs only where the loader has made
     # sure they exist (an AWS queue needs `aws`, a TPU fleet `gcp`, ...).

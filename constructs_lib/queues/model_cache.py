@@ -9,9 +9,10 @@ so a fork reads the cache and writes nothing a trusted job loads.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from constructs_lib.queues.model import QueuesFile
+if TYPE_CHECKING:
+    from constructs_lib.queues.model import QueuesFile
 
 
 def mount_point(model: QueuesFile, queue_name: str) -> Optional[str]:

@@ -10,36 +10,28 @@ import ipaddress
 import re
 from typing import Any, Iterator, Optional, Sequence
 
-from constructs_lib.queues import aws_network, gcp_names, model_cache, places, stack_catalog
+from constructs_lib.queues import aws_network, findings, gcp_names, model_cache, places, stack_catalog
 from constructs_lib.queues import elastic_ci_parameters as ecp
-from constructs_lib.queues.model import HF_TOKEN, HOSTINGS, UNTRUSTED, Queue, QueueInBuildkite, QueuesFile, Runner
+from constructs_lib.queues.findings import Finding, Path
+from constructs_lib.queues.hostings import HOSTINGS, KINDS, kind_of
+from constructs_lib.queues.model import HF_TOKEN, UNTRUSTED, Queue, QueueInBuildkite, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
-
-Path = tuple[Any, ...]
-Finding = tuple[Path, str]
 
 
 def check(model: QueuesFile) -> list[Finding]:
-    findings: list[Finding] = []
+    found: list[Finding] = []
     for rule in (
         _hosting,
         _sizes,
-        _stack_names,
-        _aws,
         _aws_places,
-        _catalog,
         _networks,
-        _tpu,
-        _tpu_names,
         _gcp_places,
         _gcp_cidrs,
         _gcp_names,
         _gke,
-        _helm_releases,
         _routing,
         _offers,
         _runners,
-        _images,
         _registry,
         _push_rights,
         _repository_kinds,
@@ -47,9 +39,10 @@ def check(model: QueuesFile) -> list[Finding]:
         _agent_tokens,
         _pipelines,
         _signing,
+        *(rule for kind in KINDS for rule in kind.rules),
     ):
-        findings.extend(rule(model))
-    return findings
+        found.extend(rule(model))
+    return found
 
 
 def _hosting(model: QueuesFile) -> Iterator[Finding]:
@@ -60,62 +53,11 @@ def _hosting(model: QueuesFile) -> Iterator[Finding]:
             yield ("queues", name), f"needs exactly one of {', '.join(HOSTINGS)} to say how it is hosted (got {what})"
 
 
-def _min_max(path: tuple[Any, ...], low: int, high: int, low_key: str, high_key: str) -> Iterator[Finding]:
-    if low > high:
-        yield path + (high_key,), f"must be >= {low_key} ({high} < {low})"
-
-
 def _sizes(model: QueuesFile) -> Iterator[Finding]:
-    for name, aws in model.aws_queues().items():
-        yield from _min_max(("queues", name, "aws"), aws.min_size, aws.max_size, "min_size", "max_size")
-        schedule = ecp.option(model, aws, "scheduled_scaling")
-        if schedule is not None:
-            path: Path = (
-                ("queues", name, "aws", "scheduled_scaling")
-                if aws.scheduled_scaling
-                else ("aws", "queue_defaults", "scheduled_scaling")
-            )
-            sizes = [
-                ("min_size", aws.min_size),
-                ("down_min_size", schedule.down_min_size),
-                ("up_min_size", schedule.up_min_size),
-                ("max_size", aws.max_size),
-            ]
-            for (low_key, low), (high_key, high) in zip(sizes, sizes[1:], strict=False):
-                if low > high:
-                    yield (
-                        path + ((high_key,) if high_key != "max_size" else (low_key,)),
-                        (
-                            f"{high_key} ({high}) is below {low_key} ({low}); keep min_size <= down_min_size <= up_min_size <= max_size"
-                        ),
-                    )
     if model.gcp and model.gcp.gke:
         for pool_name, pool in model.gcp.gke.node_pools.items():
             path = ("gcp", "gke", "node_pools", pool_name)
-            yield from _min_max(path, pool.min_nodes, pool.max_nodes, "min_nodes", "max_nodes")
-
-
-def _stack_names(model: QueuesFile) -> Iterator[Finding]:
-    # IAM names are case-insensitive: stacks that differ only by case would share their roles' names.
-    seen: dict[str, str] = {}
-    for name in model.hosted("aws"):
-        stack = ecp.stack_name(name)
-        role = ecp.instance_role_name(name)
-        if len(role) > ecp.MAX_IAM_ROLE_NAME:
-            yield (
-                ("queues", name),
-                (
-                    f"gives the Elastic CI Stack's instance role the name {role} ({len(role)} characters; IAM's limit is "
-                    f"{ecp.MAX_IAM_ROLE_NAME}); shorten the queue name to at most {ecp.MAX_IAM_ROLE_NAME - len(role) + len(name)}"
-                ),
-            )
-        if stack.lower() in seen:
-            yield (
-                ("queues", name),
-                f"gives the stack name {stack}, as queue {seen[stack.lower()]} does (IAM names ignore case); rename one",
-            )
-        else:
-            seen[stack.lower()] = name
+            yield from findings.min_max(path, pool.min_nodes, pool.max_nodes, "min_nodes", "max_nodes")
 
 
 def _aws_places(model: QueuesFile) -> Iterator[Finding]:
@@ -154,97 +96,9 @@ def _gcp_places(model: QueuesFile) -> Iterator[Finding]:
             yield path, problem
 
 
-def _helm_releases(model: QueuesFile) -> Iterator[Finding]:
-    """agent-stack-k8s releases of the GKE-hosted queues: DNS labels of at most 53, one per queue."""
-    if not (model.gcp and model.gcp.gke):
-        return
-    owners: dict[str, str] = {}
-    for name, kubernetes in model.kubernetes_queues().items():
-        if not kubernetes.runs_on(model.gcp.gke.name):
-            continue
-        release = gcp_names.helm_release(name)
-        if len(release) > gcp_names.MAX_HELM_RELEASE:
-            yield (
-                ("queues", name),
-                f"gives the helm release name {release} ({len(release)} characters; helm's limit is {gcp_names.MAX_HELM_RELEASE})",
-            )
-        other = owners.setdefault(release, name)
-        if other != name:
-            yield (
-                ("queues", name),
-                f"gives the helm release name {release}, as queue {other} does (names are lower-cased, '_' made '-'); rename one",
-            )
-
-
-def _aws(model: QueuesFile) -> Iterator[Finding]:
-    aws_queues = model.aws_queues()
-    if aws_queues and model.aws is None:
-        first = next(iter(aws_queues))
-        yield (
-            ("queues", first, "aws"),
-            "AWS queues need the top-level aws section (region, state, networks, token path)",
-        )
-        return
-    for name, aws in aws_queues.items():
-        region = ecp.region(model, aws)
-        if model.aws is not None and region not in model.aws.networks:
-            path: Path = ("queues", name, "aws", "region") if aws.region else ("queues", name)
-            yield path, f"region {region} has no entry under aws.networks"
-
-
-def _catalog(model: QueuesFile) -> Iterator[Finding]:
-    if model.aws is None:
-        return
-    known = stack_catalog.versions()
-    reported: set[Any] = set()
-    for name, aws in model.aws_queues().items():
-        version = ecp.version(model, aws)
-        catalog = stack_catalog.load(version)
-        base: Path = ("queues", name, "aws")
-        if catalog is None:
-            path: Path = base + ("stack_version",) if aws.stack_version else ("aws", "stack_version")
-            yield (
-                path,
-                f"no parameter catalog for Elastic CI Stack {version} (have {', '.join(known)}); add it with scripts/make_stack_catalog.py",
-            )
-            continue
-        overrides = ecp.overrides(model, aws)
-        for parameter, (where, value) in overrides.items():
-            full = where if where[0] == "aws" else base + where
-            for message in catalog.check(parameter, value):
-                if (full, message) not in reported:
-                    reported.add((full, message))
-                    yield full, message
-        # Values the toolkit writes from typed options must suit the version too.
-        params = ecp.parameters(model, name, aws)
-        for option, (parameter, _) in ecp.OPTION_PARAMETERS.items():
-            if parameter in overrides:
-                continue
-            if parameter not in params:
-                continue  # not set: the stack's default
-            for message in catalog.check(parameter, params[parameter]):
-                if parameter not in catalog.parameters:
-                    message = f"Elastic CI Stack {version} has no {parameter} parameter"
-                yield base + (option,), message
-        if "EnableScheduledScaling" in params and "EnableScheduledScaling" in catalog.parameters:
-            for key, parameter in ecp.SCHEDULE_PARAMETERS.items():
-                if parameter not in overrides:
-                    for message in catalog.check(parameter, params[parameter]):
-                        yield base + ("scheduled_scaling", key), message
-
-
-def _cidr(path: tuple[Any, ...], text: str | None) -> Iterator[Finding]:
-    if text is None:
-        return
-    try:
-        ipaddress.ip_network(text, strict=True)
-    except ValueError as err:
-        yield path, f"invalid CIDR {text!r}: {err}"
-
-
 def _ipv4(path: tuple[Any, ...], text: str | None, low: int, high: int, what: str) -> Iterator[Finding]:
     """An IPv4 block from /low to /high (invalid text is reported by _cidr)."""
-    net = _parse_cidr(text)
+    net = findings.parse_cidr(text)
     if net is None:
         return
     if net.version != 4:
@@ -260,7 +114,7 @@ def _networks(model: QueuesFile) -> Iterator[Finding]:
         path = ("aws", "networks", region)
         if (network.vpc_cidr is None) == (network.existing_vpc is None):
             yield path, "needs exactly one of vpc_cidr (a new VPC) or existing_vpc"
-        yield from _cidr(path + ("vpc_cidr",), network.vpc_cidr)
+        yield from findings.cidr(path + ("vpc_cidr",), network.vpc_cidr)
         vpc = list(
             _ipv4(
                 path + ("vpc_cidr",),
@@ -271,7 +125,7 @@ def _networks(model: QueuesFile) -> Iterator[Finding]:
             )
         )
         yield from vpc
-        block = _parse_cidr(network.vpc_cidr)
+        block = findings.parse_cidr(network.vpc_cidr)
         if not vpc and block is not None:
             room = aws_network.subnet_count(block)
             if room < network.zones:
@@ -284,18 +138,11 @@ def _networks(model: QueuesFile) -> Iterator[Finding]:
                 )
 
 
-def _parse_cidr(text: str | None) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    try:
-        return ipaddress.ip_network(text, strict=True) if text is not None else None
-    except ValueError:
-        return None
-
-
 def _overlaps(ranges: Sequence[tuple[Path, Optional[str]]]) -> Iterator[Finding]:
     """Each range that overlaps one declared before it (invalid ones are reported by _cidr)."""
     seen: list[tuple[tuple[Any, ...], ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for path, text in ranges:
-        net = _parse_cidr(text)
+        net = findings.parse_cidr(text)
         if net is None:
             continue
         for other_path, other in seen:
@@ -303,78 +150,6 @@ def _overlaps(ranges: Sequence[tuple[Path, Optional[str]]]) -> Iterator[Finding]
                 yield path, f"{net} overlaps {format_path(other_path)} ({other})"
                 break
         seen.append((path, net))
-
-
-def _tpu(model: QueuesFile) -> Iterator[Finding]:
-    tpu_fleets = model.tpu_fleets()
-    if tpu_fleets and model.gcp is None:
-        yield (
-            ("queues", next(iter(tpu_fleets)), "tpu"),
-            "TPU queues need the top-level gcp section (project, region, state, secrets)",
-        )
-    for name, fleet in tpu_fleets.items():
-        path: Path = ("queues", name, "tpu")
-        if fleet.count < 1:
-            yield path + ("count",), f"must be at least 1 (got {fleet.count})"
-            continue
-        yield from _cidr(path + ("cidr_block",), fleet.cidr_block)
-        generation = gcp_names.generation(fleet.accelerator_type)
-        runtime = bool(gcp_names.TPU_VM_RUNTIME.match(fleet.software_version))
-        if fleet.architecture == "vm":
-            if fleet.cidr_block:
-                yield path + ("cidr_block",), "applies to architecture node only"
-            if not runtime:
-                yield (
-                    path + ("software_version",),
-                    (
-                        f"{fleet.software_version!r} is not a TPU VM runtime; architecture vm takes one such as v2-alpha-tpuv5-lite or tpu-ubuntu2204-base"
-                    ),
-                )
-        else:
-            if generation not in gcp_names.NODE_GENERATIONS:
-                yield (
-                    path + ("accelerator_type",),
-                    f"{fleet.accelerator_type} exists only as a TPU VM; set architecture: vm",
-                )
-            if runtime:
-                yield (
-                    path + ("software_version",),
-                    (
-                        f"{fleet.software_version!r} is a TPU VM runtime; a TPU Node takes a TensorFlow or PyTorch version such as 2.12.0 or pytorch-2.0 (or set architecture: vm)"
-                    ),
-                )
-            if fleet.cidr_block is None:
-                yield path, "architecture node needs cidr_block: a block with one /29 per TPU (a /26 for 8)"
-            else:
-                block = _parse_cidr(fleet.cidr_block)
-                need = gcp_names.node_blocks_needed(max(fleet.count, 1))
-                if block is not None and block.prefixlen > need:
-                    yield (
-                        path + ("cidr_block",),
-                        f"holds {2 ** max(gcp_names.SUBNET_PREFIX - block.prefixlen, 0)} /29 block(s) but the fleet has {fleet.count} TPU Nodes; use a /{need}",
-                    )
-        if gcp_names.data_disk_type(fleet).startswith("pd-") and generation in gcp_names.HYPERDISK_ONLY:
-            yield path + ("data_disk_type",), f"{fleet.accelerator_type} supports only hyperdisk-balanced data disks"
-        if model.gcp is not None:
-            region = gcp_names.zone_region(fleet.zone)
-            if region not in model.gcp.network.subnets:
-                yield path + ("zone",), f"region {region} has no subnet under gcp.network.subnets"
-
-
-def _tpu_names(model: QueuesFile) -> Iterator[Finding]:
-    owners: dict[str, str] = {}
-    for name, fleet in model.tpu_fleets().items():
-        for resource in gcp_names.fleet_names(name, fleet):
-            if len(resource) > gcp_names.MAX_NAME:
-                yield (
-                    ("queues", name),
-                    f"gives the GCP resource name {resource} ({len(resource)} characters; the limit is 63); shorten the queue name",
-                )
-                break
-            other = owners.setdefault(resource, name)
-            if other != name:
-                yield ("queues", name), f"gives the GCP resource name {resource}, as queue {other} does; rename one"
-                break
 
 
 def _gcp_cidrs(model: QueuesFile) -> Iterator[Finding]:
@@ -385,7 +160,7 @@ def _gcp_cidrs(model: QueuesFile) -> Iterator[Finding]:
         (("gcp", "network", "subnets", region), cidr) for region, cidr in model.gcp.network.subnets.items()
     ]
     for path, cidr in ranges:
-        yield from _cidr(path, cidr)
+        yield from findings.cidr(path, cidr)
         yield from _ipv4(path, cidr, 8, 29, "a GCP subnet")
     for name, fleet in model.tpu_fleets().items():
         if fleet.architecture == "node":
@@ -434,15 +209,15 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
     ]
     path: Path
     for path, cidr in ranges:
-        yield from _cidr(path, cidr)
+        yield from findings.cidr(path, cidr)
         yield from _ipv4(path, cidr, 8, 29, "a GKE range")
-    master = _parse_cidr(gke.master_cidr)
+    master = findings.parse_cidr(gke.master_cidr)
     if master is not None and master.prefixlen != 28:
         yield base + ("master_cidr",), f"must be a /28 (got /{master.prefixlen})"
     yield from _overlaps(ranges)
     for i, cidr in enumerate(gke.authorized_networks):
-        yield from _cidr(base + ("authorized_networks", i), cidr)
-        net = _parse_cidr(cidr)
+        yield from findings.cidr(base + ("authorized_networks", i), cidr)
+        net = findings.parse_cidr(cidr)
         if net is not None and net.prefixlen < (8 if net.version == 4 else 32):
             yield (
                 base + ("authorized_networks", i),
@@ -457,7 +232,7 @@ def _gke(model: QueuesFile) -> Iterator[Finding]:
         if queue is None:
             yield path + ("queue",), f"no queue named {pool.queue!r} is declared"
         elif queue.kubernetes is None:
-            yield path + ("queue",), f"queue {pool.queue!r} is not Kubernetes-backed (it is hosted by {queue.platform})"
+            yield path + ("queue",), f"queue {pool.queue!r} is not Kubernetes-backed (it is hosted by {queue.hosting})"
         elif not queue.kubernetes.runs_on(gke.name):
             yield (
                 path + ("queue",),
@@ -568,7 +343,7 @@ def _runners(model: QueuesFile) -> Iterator[Finding]:
 
 
 def _runner(runner: Runner, queue: Queue) -> Iterator[Finding]:
-    kubernetes = queue.kubernetes is not None
+    kubernetes = queue.hosting in HOSTINGS and kind_of(queue).default_plugin == "kubernetes"
     if runner.plugin == "kubernetes" and not kubernetes:
         yield ("plugin",), "the kubernetes plugin runs on queues hosted by kubernetes (agent-stack-k8s)"
     if runner.plugin == "docker" and kubernetes:
@@ -605,20 +380,6 @@ def _runner(runner: Runner, queue: Queue) -> Iterator[Finding]:
         host, _, inside = volume.partition(":")
         if ".." in host.split("/") or ".." in inside.split("/"):
             yield ("volumes", i), f"{volume!r}: write paths without .. parts"
-
-
-def _images(model: QueuesFile) -> Iterator[Finding]:
-    for name, aws in model.aws_queues().items():
-        if aws.image in ("gpu", "cpu") and ecp.image_parameter(model, aws.image) is None:
-            yield (
-                ("queues", name, "aws", "image"),
-                f"boots the toolkit's {aws.image} image: declare aws.images.{aws.image} (the SSM parameter make ami writes)",
-            )
-        if aws.image in ("gpu", "cpu") and model.queues[name].architecture != "x86_64":
-            yield (
-                ("queues", name, "aws", "image"),
-                f"the toolkit's {aws.image} image is x86_64; the queue is {model.queues[name].architecture}",
-            )
 
 
 def _registry(model: QueuesFile) -> Iterator[Finding]:
@@ -867,7 +628,7 @@ def _signing(model: QueuesFile) -> Iterator[Finding]:
         if signer.aws is None:
             yield (
                 ("buildkite", "signing"),
-                f"the bootstrap queue {bootstrap} signs with a key from SSM: it must be hosted on AWS ({signer.platform})",
+                f"the bootstrap queue {bootstrap} signs with a key from SSM: it must be hosted on AWS ({signer.hosting})",
             )
         routed = signer.routing
         if routed.general or routed.labels or routed.devices or routed.hardware:
@@ -890,5 +651,5 @@ def _signing(model: QueuesFile) -> Iterator[Finding]:
     if gcp_queue is not None and signing.public_key_secret is None:
         yield (
             ("buildkite", "signing"),
-            f"needs public_key_secret: queue {gcp_queue} ({model.queues[gcp_queue].platform}) verifies with it",
+            f"needs public_key_secret: queue {gcp_queue} ({model.queues[gcp_queue].hosting}) verifies with it",
         )

@@ -15,7 +15,7 @@ def test_minimal_file_loads():
     model = parse_queues(MINIMAL.encode(), FILE)
     assert list(model.queues) == ["cpu_queue", "gpu_4_queue"]
     assert model.queues["gpu_4_queue"].aws.max_size == 8
-    assert model.queues["gpu_4_queue"].platform == "aws"
+    assert model.queues["gpu_4_queue"].hosting == "aws"
 
 
 def test_default_queues_yaml_loads(repo):

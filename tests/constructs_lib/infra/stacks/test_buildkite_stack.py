@@ -171,7 +171,7 @@ def test_every_queue_of_the_file_has_a_cluster_queue_in_its_cluster(stack):
     placed = {q["key"]: clusters[q["cluster_id"]] for q in resources(stack, "buildkite_cluster_queue").values()}
     assert placed == {name: model.cluster_of(name) for name in model.queues}
     # Every hosting kind is there, not only the synthesized clouds'.
-    assert {model.queues[name].platform for name in placed} == {"aws", "tpu", "kubernetes", "external"}
+    assert {model.queues[name].hosting for name in placed} == {"aws", "tpu", "kubernetes", "external"}
     assert placed["gpu_1_queue"] == placed["bootstrap"] == placed["cpu_queue_untrusted_us_east_1"] == "ci"
     assert placed["cpu_queue_release"] == "release"
     assert sorted(c["name"] for c in resources(stack, "buildkite_cluster").values()) == [

@@ -1,0 +1,15 @@
+"""The external section of a queue: hosted elsewhere, routed to, never synthesized. Pure pydantic."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from constructs_lib.queues.fields import Strict
+
+
+class ExternalQueue(Strict):
+    """A queue hosted elsewhere: routed to, never synthesized."""
+
+    operator: Optional[str] = Field(None, description="Who runs it.")
