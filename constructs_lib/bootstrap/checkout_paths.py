@@ -1,9 +1,8 @@
 """The files of the tested checkout that the generator's own commands name. Pure.
 
 The scripts and Dockerfiles the generator adds to a pipeline moved between
-vLLM's layouts (`.buildkite/run-amd-test.sh` in 2024 became
-`.buildkite/scripts/hardware_ci/run-amd-test.sh`; `Dockerfile.rocm` became
-`docker/Dockerfile.rocm`). Each has its known paths here, newest first. The
+a repository's layouts; its profile (Profile.checkout_paths) gives each its
+known paths, newest first. The
 command line looks up which of them the checkout holds (`present`); a command
 names the newest path that exists. Where none does, the job fails saying so
 and the build's summary warns about it. Where the checkout is unknown (a
@@ -14,57 +13,41 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
-from typing import Optional
+from typing import Mapping, Optional
 
 from constructs_lib.bootstrap.steps import Origin
 from constructs_lib.queues.problems import Problem
-
-PATHS: dict[str, tuple[str, ...]] = {
-    "amd-test": (".buildkite/scripts/hardware_ci/run-amd-test.sh", ".buildkite/run-amd-test.sh"),
-    "rocm-dockerfile": ("docker/Dockerfile.rocm", "Dockerfile.rocm"),
-    "neuron-test": (".buildkite/scripts/hardware_ci/run-neuron-test.sh", ".buildkite/run-neuron-test.sh"),
-    "intel-cpu-test": (".buildkite/scripts/hardware_ci/run-cpu-test.sh", ".buildkite/run-cpu-test.sh"),
-    "intel-gpu-test": (".buildkite/scripts/hardware_ci/run-xpu-test.sh", ".buildkite/run-xpu-test.sh"),
-    "ppc64le-test": (".buildkite/scripts/hardware_ci/run-cpu-test-ppc64le.sh", ".buildkite/run-cpu-test-ppc64le.sh"),
-    "tpu-test": (
-        ".buildkite/scripts/hardware_ci/run-tpu-v1-test.sh",
-        ".buildkite/run-tpu-v1-test.sh",
-        ".buildkite/run-tpu-test.sh",
-    ),
-    "multi-node": (".buildkite/scripts/run-multi-node-test.sh", ".buildkite/run-multi-node-test.sh"),
-    "torch-nightly-dockerfile": ("docker/Dockerfile.nightly_torch",),
-}
-
-ALL_PATHS: tuple[str, ...] = tuple(path for paths in PATHS.values() for path in paths)
 
 
 @dataclasses.dataclass(frozen=True)
 class Resolved:
     name: str
     path: Optional[str]  # None: the checkout holds none of the known paths
+    candidates: tuple[str, ...]  # the known paths, newest first
 
     def missing_command(self) -> str:
         """A command that fails, saying which file the checkout lacks."""
-        wanted = " or ".join(PATHS[self.name])
+        wanted = " or ".join(self.candidates)
         return f"echo {shlex.quote(f'this checkout has no {wanted}')} >&2; exit 1"
 
 
-def resolve(name: str, present: Optional[frozenset[str]]) -> Resolved:
-    candidates = PATHS[name]
+def resolve(name: str, present: Optional[frozenset[str]], paths: Mapping[str, tuple[str, ...]]) -> Resolved:
+    candidates = paths[name]
     if present is None:
-        return Resolved(name, candidates[0])
-    return Resolved(name, next((p for p in candidates if p in present), None))
+        return Resolved(name, candidates[0], candidates)
+    return Resolved(name, next((p for p in candidates if p in present), None), candidates)
 
 
 class Lookups:
     """The paths one build's commands look for, each with the first step that needed it."""
 
-    def __init__(self, present: Optional[frozenset[str]]):
+    def __init__(self, present: Optional[frozenset[str]], paths: Mapping[str, tuple[str, ...]]):
         self.present = present
+        self.paths = paths
         self._found: dict[str, tuple[Resolved, Origin]] = {}
 
     def resolve(self, name: str, origin: Origin) -> Resolved:
-        resolved = resolve(name, self.present)
+        resolved = resolve(name, self.present, self.paths)
         self._found.setdefault(name, (resolved, origin))
         return resolved
 
@@ -75,7 +58,7 @@ class Lookups:
                 origin.file,
                 origin.line,
                 "",
-                f"this checkout has no {' or '.join(PATHS[resolved.name])}: the jobs that run it fail saying so",
+                f"this checkout has no {' or '.join(resolved.candidates)}: the jobs that run it fail saying so",
             )
             for resolved, origin in self._found.values()
             if resolved.path is None

@@ -17,9 +17,11 @@ import sys
 from typing import Optional, Sequence
 
 from constructs_lib.atomic_file import check_writable, write_all
-from constructs_lib.bootstrap import checkout_paths, controls, formats, interpolation, lenient_yaml
+from constructs_lib.bootstrap import controls, formats, interpolation, lenient_yaml
 from constructs_lib.bootstrap.controls import HIGH_PRIORITY, ONLY_KEYS_ENV
-from constructs_lib.bootstrap.generate import RUN_ALL_LABEL, Options, generate
+from constructs_lib.bootstrap.generate import Options, generate
+from constructs_lib.bootstrap.profile import Profile
+from constructs_lib.bootstrap.profiles.vllm import VLLM
 from constructs_lib.queues import trust
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.problems import LoadError, Problem
@@ -28,17 +30,17 @@ from constructs_lib.queues.strict_yaml import read_file
 STDIO = "-"
 
 
-def read_source(path: str) -> formats.Source:
-    """The test steps of a test-pipeline.yaml or of a ci_config.yaml's job directories."""
-    return dataclasses.replace(_read_steps(path), present=checkout_files(path))
+def read_source(path: str, profile: Profile = VLLM) -> formats.Source:
+    """The test steps of a test-pipeline.yaml or of a ci_config.yaml's job directories, with the repository's profile."""
+    return dataclasses.replace(_read_steps(path, profile), present=checkout_files(path, profile))
 
 
-def checkout_files(step_file: str) -> Optional[frozenset[str]]:
+def checkout_files(step_file: str, profile: Profile) -> Optional[frozenset[str]]:
     """Which of the paths the generator's commands name the tested checkout holds (None: no checkout)."""
     root = _checkout_root(step_file)
     if root is None:
         return None
-    return frozenset(p for p in checkout_paths.ALL_PATHS if os.path.isfile(os.path.join(root, p)))
+    return frozenset(p for p in profile.all_checkout_paths if os.path.isfile(os.path.join(root, p)))
 
 
 def _checkout_root(step_file: str) -> Optional[str]:
@@ -52,11 +54,11 @@ def _checkout_root(step_file: str) -> Optional[str]:
     return os.path.dirname(directory)
 
 
-def _read_steps(path: str) -> formats.Source:
+def _read_steps(path: str, profile: Profile) -> formats.Source:
     doc, warnings = lenient_yaml.load(read_file(path), path)
     if not formats.is_ci_config(doc):
-        return formats.single_file(doc, warnings)
-    config = formats.ci_config(doc, warnings)
+        return formats.single_file(doc, warnings, profile)
+    config = formats.ci_config(doc, warnings, profile)
     root = repository_root(path)
     real_root = os.path.realpath(root)
     job_files = []
@@ -248,7 +250,7 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument(
         "--pr-labels",
         default=env.get("PULL_REQUEST_LABELS", ""),
-        help=f"the PR's labels, comma-separated; {RUN_ALL_LABEL} runs everything (PULL_REQUEST_LABELS)",
+        help=f"the PR's labels, comma-separated; {VLLM.run_all_label} runs everything (PULL_REQUEST_LABELS)",
     )
     parser.add_argument("--registry", help="image registry (default: the ci_config's, else the reference's)")
     parser.add_argument(
@@ -300,7 +302,7 @@ def _run(args: argparse.Namespace) -> int:
         model = load_queues(args.queues)
         source = read_source(args.pipeline)
         changed, changed_warnings = read_changed_files(args.changed_files)
-        base_source, base_warnings = _base_source(args.base_pipeline)
+        base_source, base_warnings = _base_source(args.base_pipeline, source.profile)
         changed_warnings += base_warnings
         options = Options(
             changed_files=changed,
@@ -351,12 +353,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _base_source(path: Optional[str]) -> tuple[Optional[formats.Source], tuple[Problem, ...]]:
+def _base_source(path: Optional[str], profile: Profile) -> tuple[Optional[formats.Source], tuple[Problem, ...]]:
     """The merge base's steps; a base that cannot be read is a warning (its host steps then wait), never a stop."""
     if path is None:
         return None, ()
     try:
-        return _read_steps(path), ()
+        return _read_steps(path, profile), ()
     except LoadError as err:
         first = err.problems[0]
         return None, (

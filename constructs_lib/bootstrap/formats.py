@@ -15,6 +15,7 @@ import dataclasses
 from typing import Optional
 
 from constructs_lib.bootstrap import steps as fields
+from constructs_lib.bootstrap.profile import Images, Profile
 from constructs_lib.bootstrap.step_reader import StepReader
 from constructs_lib.bootstrap.steps import FieldError, TestStep
 from constructs_lib.queues.problems import LoadError, Problem, kind_of
@@ -24,16 +25,6 @@ SINGLE_FILE = "single-file"
 CURRENT_LAYOUT = "current-layout"
 
 # The reference bootstrap's run-all prefixes for the single-file format.
-SINGLE_FILE_RUN_ALL = (".buildkite/test-pipeline", "Dockerfile", "CMakeLists.txt", "requirements", "setup.py", "csrc/")
-
-
-@dataclasses.dataclass(frozen=True)
-class Images:
-    """Where the CI image of a commit lives (the reference's registry and names)."""
-
-    registry: str = "public.ecr.aws/q9t5s3a7"
-    main: str = "vllm-ci-postmerge-repo"  # builds of the default branch
-    premerge: str = "vllm-ci-test-repo"  # every other branch
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +36,11 @@ class Source:
     steps: tuple[TestStep, ...]
     run_all: tuple[str, ...]
     run_all_exclude: tuple[str, ...] = ()
-    images: Images = Images()
     warnings: tuple[Problem, ...] = ()
-    # Which of checkout_paths.ALL_PATHS the tested checkout holds; None: the checkout is unknown.
+    # Which of the profile's checkout paths the tested checkout holds; None: the checkout is unknown.
     present: Optional[frozenset[str]] = None
+    images: Images = dataclasses.field(kw_only=True)  # the profile's, or the ones the step files name
+    profile: Profile = dataclasses.field(kw_only=True)  # the repository's conventions the generator follows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,13 +51,14 @@ class CiConfig:
     run_all_exclude: tuple[str, ...]
     images: Images
     warnings: tuple[Problem, ...]
+    profile: Profile
 
 
 def is_ci_config(doc: Document) -> bool:
     return isinstance(doc.data, dict) and "job_dirs" in doc.data
 
 
-def single_file(doc: Document, warnings: list[Problem]) -> Source:
+def single_file(doc: Document, warnings: list[Problem], profile: Profile) -> Source:
     """Steps of a single-file test pipeline; LoadError lists every problem."""
     reader = StepReader(doc)
     data = doc.data
@@ -91,14 +84,22 @@ def single_file(doc: Document, warnings: list[Problem]) -> Source:
     reader.finish()
     if reader.problems:
         raise LoadError(reader.problems)
-    return Source(SINGLE_FILE, doc.file, tuple(found), SINGLE_FILE_RUN_ALL, warnings=tuple(warnings + reader.warnings))
+    return Source(
+        SINGLE_FILE,
+        doc.file,
+        tuple(found),
+        profile.single_file_run_all,
+        warnings=tuple(warnings + reader.warnings),
+        images=profile.images,
+        profile=profile,
+    )
 
 
 _CONFIG_LISTS = ("job_dirs", "run_all_patterns", "run_all_exclude_patterns")
 _CONFIG_KNOWN = set(_CONFIG_LISTS) | {"name", "registries", "repositories"}
 
 
-def ci_config(doc: Document, warnings: list[Problem]) -> CiConfig:
+def ci_config(doc: Document, warnings: list[Problem], profile: Profile) -> CiConfig:
     """The settings of a current-layout ci_config.yaml."""
     problems: list[Problem] = []
     warns = list(warnings)
@@ -132,14 +133,16 @@ def ci_config(doc: Document, warnings: list[Problem]) -> CiConfig:
             image_settings[attribute] = reader(value)
         except FieldError as err:
             problems.append(doc.problem(path, str(err)))
-    images = Images(**image_settings)
+    images = dataclasses.replace(profile.images, **image_settings)
     for field in data:
         if field not in _CONFIG_KNOWN:
             warns.append(doc.problem((str(field),), "unknown ci_config key; ignored"))
     if problems:
         raise LoadError(problems)
     dirs = tuple((d, doc.line_of(("job_dirs", i))) for i, d in enumerate(lists["job_dirs"]))
-    return CiConfig(doc.file, dirs, lists["run_all_patterns"], lists["run_all_exclude_patterns"], images, tuple(warns))
+    return CiConfig(
+        doc.file, dirs, lists["run_all_patterns"], lists["run_all_exclude_patterns"], images, tuple(warns), profile
+    )
 
 
 def job_file(doc: Document, relative_path: str) -> tuple[list[TestStep], StepReader]:
@@ -200,6 +203,7 @@ def current_layout(config: CiConfig, job_files: list[tuple[Document, str, list[P
         tuple(found),
         config.run_all,
         config.run_all_exclude,
-        config.images,
         tuple(warnings),
+        images=config.images,
+        profile=config.profile,
     )

@@ -40,7 +40,6 @@ from constructs_lib.queues.model import UNTRUSTED, BuildKind, CiRegistry, Queues
 from constructs_lib.queues.problems import LoadError, Problem
 
 # The PR label that runs every test, as vLLM's generator reads it.
-RUN_ALL_LABEL = "ready-run-all-tests"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Options:
     torch_nightly: bool = False  # TORCH_NIGHTLY=1: run everything, and the torch_nightly steps on torch nightly too
     noauto: bool = False  # NOAUTO=1: every job waits behind a block step
     only_keys: Optional[frozenset[str]] = None  # VLLM_CI_ONLY_STEP_KEYS
-    pr_labels: tuple[str, ...] = ()  # the PR's labels: ready-run-all-tests runs everything, nightly steps too
+    pr_labels: tuple[str, ...] = ()  # the PR's labels: the profile's run-all label runs everything, nightly steps too
     strict: bool = False  # a step no queue can run stops the bootstrap instead of failing on its own
     # Not trusted (constructs_lib.queues.trust: a PR from a fork or an unknown repository):
     # no secret, agent or writable shared mount in its containers; host steps only as the merge base defines them.
@@ -156,7 +155,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     if problems:
         raise LoadError(problems)
     jobs = tuple(routed)
-    labelled = RUN_ALL_LABEL in options.pr_labels
+    labelled = source.profile.run_all_label in options.pr_labels
     request = selection.Request(
         run_all=options.run_all or options.torch_nightly or labelled,
         nightly=options.nightly or labelled,
@@ -172,7 +171,9 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         base = _base_jobs(options.base_source, source, model, image, options.torch_nightly)
         decisions = host_trust.hold(jobs, decisions, base, options.changed_files)
     plan = Plan(jobs, routes, decisions)
-    pipeline = render.render(plan, image, model, options.priority, build, trusted=not options.untrusted)
+    pipeline = render.render(
+        plan, image, model, options.priority, build, trusted=not options.untrusted, profile=source.profile
+    )
     rejected = pipeline_schema.problems(pipeline)
     if rejected:
         raise LoadError(

@@ -16,6 +16,7 @@ from typing import Any, Optional, Sequence
 
 from constructs_lib.bootstrap import checkout_paths, image_build, keys
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
+from constructs_lib.bootstrap.profile import HardwareTest, MirrorFamily
 from constructs_lib.bootstrap.routing import Needs, build_architecture
 from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
 from constructs_lib.queues.model import QueuesFile
@@ -33,27 +34,6 @@ IMAGE_BUILD_KEY = "image-build"
 BUILD_LABEL_PREFIX = ":docker:"
 
 
-@dataclasses.dataclass(frozen=True)
-class HardwareTest:
-    """A hardware line's test step, added when a queue declares the line."""
-
-    line: str
-    label: str
-    script: str  # a name of checkout_paths.PATHS
-    optional: bool = False
-    timeout: Optional[int] = None
-
-
-# The reference template's hardware steps, one per hardware line.
-HARDWARE_TESTS = (
-    HardwareTest("neuron", "Neuron Test", "neuron-test"),
-    HardwareTest("intel-cpu", "Intel CPU Test", "intel-cpu-test"),
-    HardwareTest("intel-gpu", "Intel GPU Test", "intel-gpu-test"),
-    HardwareTest("ppc64le", "IBM Power(ppc64le) CPU Test", "ppc64le-test", optional=True),
-    HardwareTest("tpu", "TPU V1 Test", "tpu-test", timeout=180),
-)
-
-AMD_IMAGE = "rocm/vllm-ci:$BUILDKITE_COMMIT"
 # Commands are written as step files write them ($$ for the job's shell,
 # $BUILDKITE_COMMIT resolved by the generator: interpolation.py). Until the
 # bootstrap says which commit it builds (a local preview), the image tag keeps
@@ -98,47 +78,25 @@ class Image:
         return image_build.commands(self.caches, latest=self.latest is not None)
 
 
-@dataclasses.dataclass(frozen=True)
-class MirrorFamily:
-    """How a family of mirrors is labelled, built and run; `{name}` stands for a checkout path."""
+def in_checkout(family: MirrorFamily, lookups: checkout_paths.Lookups, origin: Origin) -> MirrorFamily:
+    """A mirror family with its paths filled in for this checkout."""
 
-    title: str
-    device: Optional[str]  # device of its image build (falls back to the hardware line)
-    build_commands: tuple[str, ...]
-    wrapper: Optional[str]  # script that runs the commands in the family's image
+    def fill(text: str) -> str:
+        for name in lookups.paths:
+            if "{" + name + "}" in text:
+                resolved = lookups.resolve(name, origin)
+                if resolved.path is None:
+                    return f"bash -c {shlex.quote(resolved.missing_command())}"
+                text = text.replace("{" + name + "}", resolved.path)
+        return text
 
-    def in_checkout(self, lookups: checkout_paths.Lookups, origin: Origin) -> "MirrorFamily":
-        """The family with its paths filled in for this checkout."""
-
-        def fill(text: str) -> str:
-            for name in checkout_paths.PATHS:
-                if "{" + name + "}" in text:
-                    resolved = lookups.resolve(name, origin)
-                    if resolved.path is None:
-                        return f"bash -c {shlex.quote(resolved.missing_command())}"
-                    text = text.replace("{" + name + "}", resolved.path)
-            return text
-
-        return dataclasses.replace(
-            self,
-            build_commands=tuple(fill(c) for c in self.build_commands),
-            wrapper=fill(self.wrapper) if self.wrapper else None,
-        )
+    return dataclasses.replace(
+        family,
+        build_commands=tuple(fill(c) for c in family.build_commands),
+        wrapper=fill(family.wrapper) if family.wrapper else None,
+    )
 
 
-MIRROR_FAMILIES = {
-    "amd": MirrorFamily(
-        title="AMD",
-        device="amd_cpu",
-        build_commands=(
-            "docker build --build-arg max_jobs=16 --build-arg REMOTE_VLLM=1 "
-            "--build-arg ARG_PYTORCH_ROCM_ARCH='gfx90a;gfx942' --build-arg VLLM_BRANCH=$BUILDKITE_COMMIT "
-            f"--tag {AMD_IMAGE} -f {{rocm-dockerfile}} --target test --no-cache --progress plain .",
-            f"docker push {AMD_IMAGE}",
-        ),
-        wrapper="bash {amd-test}",
-    ),
-}
 TORCH_NIGHTLY = "torch-nightly"
 TORCH_NIGHTLY_GROUP = "vllm against torch nightly"
 TORCH_NIGHTLY_BUILD_KEY = f"{IMAGE_BUILD_KEY}-{TORCH_NIGHTLY}"
@@ -160,7 +118,7 @@ class Job:
     always_without_dependencies: bool = True
     image: Optional[str] = None  # the image its container runs, when not the build's CI image
     inherited_timeout: Optional[int] = None  # a mirror's: its parent's, when neither it nor its queue sets one
-    multi_node_script: Optional[str] = checkout_paths.PATHS["multi-node"][0]  # None: the checkout has none
+    multi_node_script: Optional[str] = None  # of a multi-node job: None when the checkout has none
 
     @property
     def label(self) -> str:
@@ -190,7 +148,8 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     families: dict[str, Origin] = {}
     declared = {line for q in model.queues.values() for line in q.routing.hardware}
     undeclared: dict[tuple[str, Optional[str]], int] = {}
-    lookups = checkout_paths.Lookups(source.present)
+    profile = source.profile
+    lookups = checkout_paths.Lookups(source.present, profile.checkout_paths)
     specs: dict[str, Optional[MirrorFamily]] = {}  # each family filled in for this checkout once
     derived = _derived_keys(source.steps, given, warnings)
     for step in source.steps:
@@ -208,8 +167,8 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
                 continue
             families.setdefault(mirror.family, step.origin)
             if mirror.family not in specs:
-                base = MIRROR_FAMILIES.get(mirror.family)
-                specs[mirror.family] = base.in_checkout(lookups, step.origin) if base else None
+                base = profile.mirror_families.get(mirror.family)
+                specs[mirror.family] = in_checkout(base, lookups, step.origin) if base else None
             mirrors.append(_mirror_job(job, mirror, specs[mirror.family]))
     for (file, line_name), line in undeclared.items():
         warnings.append(
@@ -224,7 +183,9 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
         for family, origin in families.items()
         if (spec := specs[family]) is not None and f"{IMAGE_BUILD_KEY}-{family}" not in given
     ]
-    hardware = [_hardware_job(test, source, lookups) for test in HARDWARE_TESTS if single and test.line in declared]
+    hardware = [
+        _hardware_job(test, source, lookups) for test in profile.hardware_tests if single and test.line in declared
+    ]
     if nightly_torch and TORCH_NIGHTLY_BUILD_KEY not in given:
         nightly_torch.insert(0, _torch_nightly_build(source, image, lookups))
     warnings.extend(lookups.missing())

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional
 from constructs_lib.bootstrap import checkout_paths, interpolation, runners
 from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, UNROUTABLE, Image, Job
 from constructs_lib.bootstrap.plan import Plan
+from constructs_lib.bootstrap.profile import Profile
 from constructs_lib.bootstrap.registry_login import registry_login
 from constructs_lib.bootstrap.routing import Route
 from constructs_lib.bootstrap.selection import Decision
@@ -22,7 +23,6 @@ from constructs_lib.bootstrap.steps import checkout_artifacts
 from constructs_lib.queues.hostings import kind_of
 from constructs_lib.queues.model import Queue, QueuesFile
 
-DEFAULT_WORKING_DIR = "/vllm-workspace/tests"
 # Jobs lost with their agent (spot reclaim, scale-in) are retried; tests are not. Exit status -1 is also
 # what an agent reports when it refuses a job (signal reason signature_rejected, agent_refused, ...): only
 # -1 without a signal reason is a lost agent, and a job refused for its signature is never retried.
@@ -40,6 +40,8 @@ def render(
     priority: Optional[int] = None,
     build: Optional[Mapping[str, str]] = None,
     trusted: bool = True,
+    *,
+    profile: Profile,
 ) -> dict[str, Any]:
     """The pipeline as a JSON-ready dict, fields in the order a person reads them.
 
@@ -52,7 +54,9 @@ def render(
     top: list[Any] = []
     groups: dict[str, list[Any]] = {}
     for job in plan.jobs:
-        steps = _steps(job, plan.decisions[job.key], plan.routes[job.key], image, model, variables, priority, trusted)
+        steps = _steps(
+            job, plan.decisions[job.key], plan.routes[job.key], image, model, variables, priority, trusted, profile
+        )
         if job.group:
             if job.group not in groups:
                 groups[job.group] = []
@@ -116,6 +120,7 @@ def _steps(
     variables: dict[str, Any],
     priority: Optional[int],
     trusted: bool,
+    profile: Profile,
 ) -> list[dict[str, Any]]:
     step = job.step
     label = interpolation.resolve(step.label, variables)
@@ -134,11 +139,11 @@ def _steps(
     commands = [interpolation.shell_text(c) for c in step.commands]
     queue = model.queues[route.queue]
     if job.runner == CONTAINER:
-        shell = [_script(job, commands)]
+        shell = [_script(job, commands, profile.working_dir)]
     elif job.runner == MULTI_NODE:
-        shell = [_multi_node(job)]
+        shell = [_multi_node(job, profile)]
     elif job.family is not None and job.family.wrapper and job.parent is not None:
-        shell = [_wrapped(job, commands)]
+        shell = [_wrapped(job, commands, profile.working_dir)]
     else:
         shell = _host_commands(job, commands, image)
     # The step's env, then the generator's image variables that the commands name.
@@ -157,6 +162,7 @@ def _steps(
             values=tuple(env.items()),
             trusted=trusted,
             hf_token=hf_token_allowed(queue, model, trusted),
+            defaults=tuple(profile.container_env.items()),
         )
         command["plugins"] = [runners.plugin(model, route.queue, container)]
         if not trusted:
@@ -234,19 +240,19 @@ def _data(value: Any, variables: dict[str, str]) -> Any:
     return interpolation.resolve(value, variables) if isinstance(value, str) else value
 
 
-def _script(job: Job, commands: list[str]) -> str:
-    working_dir = job.step.working_dir or DEFAULT_WORKING_DIR
+def _script(job: Job, commands: list[str], default_dir: str) -> str:
+    working_dir = job.step.working_dir or default_dir
     return "\n".join(["(command nvidia-smi || true)", f"cd {working_dir}", *commands])
 
 
-def _multi_node(job: Job) -> str:
+def _multi_node(job: Job, profile: Profile) -> str:
     step = job.step
     nodes = [" && ".join(interpolation.shell_text(c) for c in node) for node in step.node_commands or ()]
     if job.multi_node_script is None:
-        return checkout_paths.Resolved("multi-node", None).missing_command()
+        return checkout_paths.Resolved("multi-node", None, profile.checkout_paths["multi-node"]).missing_command()
     words = [
         f"./{job.multi_node_script}",
-        step.working_dir or DEFAULT_WORKING_DIR,
+        step.working_dir or profile.working_dir,
         str(step.nodes),
         str(step.count or 1),
         '"$IMAGE_TAG"',
@@ -254,8 +260,8 @@ def _multi_node(job: Job) -> str:
     return " ".join(words + [shlex.quote(node) for node in nodes])
 
 
-def _wrapped(job: Job, commands: list[str]) -> str:
-    working_dir = job.step.working_dir or DEFAULT_WORKING_DIR
+def _wrapped(job: Job, commands: list[str], default_dir: str) -> str:
+    working_dir = job.step.working_dir or default_dir
     script = " && ".join([f"cd {working_dir}", *commands])
     wrapper = job.family.wrapper if job.family else None
     return f"{wrapper} {shlex.quote(script)}"

@@ -23,7 +23,6 @@ DOCKER_PLUGIN = "docker#v5.2.0"
 KUBERNETES_PLUGIN = "kubernetes"
 HF_HOME = "/root/.cache/huggingface"
 HF_TOKEN_SECRET = "hf-token-secret"  # Kubernetes secret with key `token`
-CONTAINER_ENV = {"VLLM_USAGE_SOURCE": "ci-test", "NCCL_CUMEM_HOST_ENABLE": "0"}
 # What a container gets of the job's environment, by name: never the whole of
 # it (propagate-environment would hand every agent and job variable to the
 # tested code). A step's own `env` names are added, and HF_TOKEN where allowed.
@@ -75,6 +74,8 @@ class Container:
     # The step's env: a trusted build's container gets it by name from the job, an
     # untrusted build's by value, never by name (an agent hook may have put a secret under any name).
     values: tuple[tuple[str, str], ...] = ()
+    # The variables every container of the repository gets (its profile's), before the runner's.
+    defaults: tuple[tuple[str, str], ...] = ()
 
 
 def runner_of(model: QueuesFile, queue_name: str) -> Runner:
@@ -112,8 +113,8 @@ def plugin(model: QueuesFile, queue_name: str, container: Container) -> dict[str
     return {DOCKER_PLUGIN: _docker(runner, exposure, container)}
 
 
-def _set_values(runner: Runner) -> dict[str, str]:
-    values = dict(CONTAINER_ENV)
+def _set_values(runner: Runner, container: Container) -> dict[str, str]:
+    values = dict(container.defaults)
     if runner.hf_home is not None:
         values["HF_HOME"] = runner.hf_home
     values.update(runner.environment)
@@ -129,7 +130,7 @@ def _docker(runner: Runner, exposure: str, container: Container) -> dict[str, An
     if exposure == "partition":
         by_name.update(PARTITION_VARIABLES)
         volumes += [v for v in PARTITION_VOLUMES if v not in volumes]
-    set_values = _set_values(runner)
+    set_values = _set_values(runner, container)
     if not container.trusted:
         set_values.update(container.values)
         by_name -= set(dict(container.values))
@@ -228,7 +229,7 @@ def _kubernetes(
     runner: Runner, exposure: str, container: Container, gke_selector: Optional[dict[str, Any]]
 ) -> dict[str, Any]:
     pod_fields = runner.pod
-    set_values = _set_values(runner)
+    set_values = _set_values(runner, container)
     if not container.trusted:
         set_values.update(container.values)
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in set_values.items()]

@@ -23,9 +23,9 @@ def test_measure_reports_every_figure():
 
 
 def test_changed_files_are_deterministic_and_never_run_all():
-    from constructs_lib.bootstrap.formats import SINGLE_FILE_RUN_ALL
+    from constructs_lib.bootstrap.profiles.vllm import VLLM
     from constructs_lib.bootstrap.selection import changes
 
     files = bench_bootstrap.changed_files(2_000)
     assert files == bench_bootstrap.changed_files(2_000) and len(set(files)) == 2_000
-    assert changes(files, SINGLE_FILE_RUN_ALL).run_all_file is None
+    assert changes(files, VLLM.single_file_run_all).run_all_file is None

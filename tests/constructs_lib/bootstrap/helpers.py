@@ -8,6 +8,7 @@ import textwrap
 
 from constructs_lib.bootstrap import formats, lenient_yaml
 from constructs_lib.bootstrap.generate import Options, Result, generate
+from constructs_lib.bootstrap.profiles.vllm import VLLM
 from constructs_lib.queues.loader import load_queues, parse_queues
 from constructs_lib.queues.model import QueuesFile
 
@@ -39,7 +40,7 @@ def queues(text: str) -> QueuesFile:
 
 def single(text: str, file: str = PIPELINE) -> formats.Source:
     doc, warnings = lenient_yaml.load(textwrap.dedent(text).encode(), file)
-    return formats.single_file(doc, warnings)
+    return formats.single_file(doc, warnings, VLLM)
 
 
 def run(text: str, model: QueuesFile | None = None, **options) -> Result:

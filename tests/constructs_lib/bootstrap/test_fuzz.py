@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from constructs_lib.bootstrap import formats, lenient_yaml, pipeline_schema
 from constructs_lib.bootstrap.cli import main
 from constructs_lib.bootstrap.generate import Options, generate
+from constructs_lib.bootstrap.profiles.vllm import VLLM
 from constructs_lib.bootstrap.step_model import STEP_FIELDS as FIELDS
 from constructs_lib.queues.problems import LoadError
 
@@ -70,13 +71,13 @@ def outcome(load):
 
 def single_file(data: bytes):
     doc, warnings = lenient_yaml.load(data, "test-pipeline.yaml")
-    return formats.single_file(doc, warnings)
+    return formats.single_file(doc, warnings, VLLM)
 
 
 def job_file(data: bytes):
     doc, warnings = lenient_yaml.load(data, ".buildkite/test_areas/x.yaml")
     config = formats.CiConfig(
-        "ci_config.yaml", ((".buildkite/test_areas", 2),), ("setup.py",), (), formats.Images(), ()
+        "ci_config.yaml", ((".buildkite/test_areas", 2),), ("setup.py",), (), VLLM.images, (), VLLM
     )
     return formats.current_layout(config, [(doc, ".buildkite/test_areas/x.yaml", warnings)])
 

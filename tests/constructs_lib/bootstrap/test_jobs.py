@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from constructs_lib.bootstrap.jobs import HARDWARE_TESTS, Image, expand
+from constructs_lib.bootstrap.jobs import Image, expand
+from constructs_lib.bootstrap.profiles.vllm import VLLM
 
 from .helpers import fleet_2024, single
 
@@ -48,7 +49,7 @@ def test_hardware_tests_for_declared_lines_only_and_keys_of_their_own():
     declared = {line for q in fleet_2024().queues.values() for line in q.routing.hardware}
     expansion = jobs_of("steps:\n- label: Neuron Test\n  command: x\n")
     hardware = {job.key for job in expansion.jobs if job.role == "hardware"}
-    assert hardware == {f"hardware-{t.line}" for t in HARDWARE_TESTS if t.line in declared}
+    assert hardware == {f"hardware-{t.line}" for t in VLLM.hardware_tests if t.line in declared}
     assert "neuron-test" in {job.key for job in expansion.jobs}  # a step of the same label does not collide
 
 

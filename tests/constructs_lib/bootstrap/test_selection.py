@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib.bootstrap import formats
+from constructs_lib.bootstrap.profiles.vllm import VLLM
 from constructs_lib.bootstrap.selection import SortedPaths, changes
 
 from .fuzz_settings import FUZZ
@@ -138,9 +138,9 @@ def test_run_all_patterns_of_the_single_file_format():
         "CMakeLists.txt",
         ".buildkite/test-pipeline.yaml",
     ):
-        assert changes([path], formats.SINGLE_FILE_RUN_ALL).run_all_file is not None, path
+        assert changes([path], VLLM.single_file_run_all).run_all_file is not None, path
     for path in ("vllm/setup.py", "docs/requirements.txt", "tests/csrc/x.py"):
-        assert changes([path], formats.SINGLE_FILE_RUN_ALL).run_all_file is None, path
+        assert changes([path], VLLM.single_file_run_all).run_all_file is None, path
     result = run(STEPS, changed_files=("setup.py",))
     assert planned(result)["Kernels"].reason == "run-all: `setup.py` matches run-all pattern `setup.py`"
 
@@ -227,6 +227,6 @@ def test_a_job_is_decided_by_the_first_changed_file_any_dependency_prefixes(depe
     )
     hits = sorted((f, d) for f in files for d in dependencies if f.startswith(d))
     job = planned(result)["S"]
-    if not hits or changes(files, formats.SINGLE_FILE_RUN_ALL).run_all_file:
+    if not hits or changes(files, VLLM.single_file_run_all).run_all_file:
         return
     assert job.runs and job.reason.startswith(f"`{hits[0][0]}` matches")
