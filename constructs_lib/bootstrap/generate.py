@@ -89,7 +89,7 @@ class Planned:
     rule: str
     runs: bool
     reason: str
-    runner: str
+    runs_in: str  # container, host or multi-node
     depends_on: tuple[str, ...]
 
 
@@ -210,7 +210,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
             routes[job.key].rule,
             plan.runs(job),
             plan.decisions[job.key].reason,
-            job.runner,
+            job.runs_in,
             job.depends_on,
         )
         for job in jobs

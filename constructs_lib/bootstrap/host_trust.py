@@ -33,20 +33,20 @@ _WORD = re.compile(r"(?<![\w./+-])(?:\./)?([\w.+-]+(?:/[\w.+-]+)*)")
 
 
 def runs_on_host(job: Job) -> bool:
-    return job.runner != CONTAINER and job.role != UNROUTABLE
+    return job.runs_in != CONTAINER and job.role != UNROUTABLE
 
 
 def definition(job: Job) -> tuple[Any, ...]:
     """What decides what a host job runs (not where its step stands in its file)."""
-    return (dataclasses.replace(job.step, origin=_NOWHERE), job.runner, job.family, job.multi_node_script, job.image)
+    return (dataclasses.replace(job.step, origin=_NOWHERE), job.runs_in, job.recipe, job.multi_node_script, job.image)
 
 
 def _command_text(job: Job) -> str:
     step = job.step
     parts = [*step.commands, *(c for node in step.node_commands or () for c in node)]
-    if job.family is not None and job.family.wrapper:
-        parts.append(job.family.wrapper)
-    if job.runner == MULTI_NODE and job.multi_node_script:
+    if job.recipe is not None and job.recipe.wrapper:
+        parts.append(job.recipe.wrapper)
+    if job.runs_in == MULTI_NODE and job.multi_node_script:
         parts.append(job.multi_node_script)
     return "\n".join(parts)
 

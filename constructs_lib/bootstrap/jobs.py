@@ -16,7 +16,7 @@ from typing import Any, Optional, Sequence
 
 from constructs_lib.bootstrap import checkout_paths, image_build, keys
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
-from constructs_lib.bootstrap.profile import HardwareTest, MirrorFamily
+from constructs_lib.bootstrap.profile import HardwareTest, MirrorRecipe
 from constructs_lib.bootstrap.routing import Needs, build_architecture
 from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
 from constructs_lib.queues.model import QueuesFile
@@ -25,7 +25,7 @@ from constructs_lib.queues.problems import LoadError, Problem
 # Roles: what a job is for. Selection and rendering treat each differently.
 TEST, MIRROR, BUILD, HARDWARE = "test", "mirror", "build", "hardware"
 UNROUTABLE = "unroutable"  # a step no declared queue can run: fails on the bootstrap queue, saying why
-# Runners: where the commands run.
+# Where a job's commands run (Job.runs_in); a queue's runner (queues.yaml) says how its containers run.
 CONTAINER = "container"  # in the CI image, through the queue's docker or kubernetes plugin
 HOST = "host"  # on the agent itself (no_plugin, image builds, hardware scripts)
 MULTI_NODE = "multi-node"  # several containers on one host through the repository's script
@@ -78,8 +78,8 @@ class Image:
         return image_build.commands(self.caches, latest=self.latest is not None)
 
 
-def in_checkout(family: MirrorFamily, lookups: checkout_paths.Lookups, origin: Origin) -> MirrorFamily:
-    """A mirror family with its paths filled in for this checkout."""
+def in_checkout(recipe: MirrorRecipe, lookups: checkout_paths.Lookups, origin: Origin) -> MirrorRecipe:
+    """A mirror recipe with its paths filled in for this checkout."""
 
     def fill(text: str) -> str:
         for name in lookups.paths:
@@ -91,9 +91,9 @@ def in_checkout(family: MirrorFamily, lookups: checkout_paths.Lookups, origin: O
         return text
 
     return dataclasses.replace(
-        family,
-        build_commands=tuple(fill(c) for c in family.build_commands),
-        wrapper=fill(family.wrapper) if family.wrapper else None,
+        recipe,
+        build_commands=tuple(fill(c) for c in recipe.build_commands),
+        wrapper=fill(recipe.wrapper) if recipe.wrapper else None,
     )
 
 
@@ -108,11 +108,11 @@ class Job:
     step: TestStep  # the job's own step; synthesized for mirrors, builds and hardware tests
     key: str
     needs: Needs
-    runner: str
+    runs_in: str  # where its commands run: CONTAINER, HOST or MULTI_NODE
     depends_on: tuple[str, ...] = ()
     group: Optional[str] = None
     parent: Optional[str] = None  # key of the step a mirror copies
-    family: Optional[MirrorFamily] = None
+    recipe: Optional[MirrorRecipe] = None  # how a mirror or its image build is built and run (the profile's)
     # Single-file steps without source_file_dependencies always run; the current
     # layout gives every step its job file as a dependency instead.
     always_without_dependencies: bool = True
@@ -150,13 +150,13 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     undeclared: dict[tuple[str, Optional[str]], int] = {}
     profile = source.profile
     lookups = checkout_paths.Lookups(source.present, profile.checkout_paths)
-    specs: dict[str, Optional[MirrorFamily]] = {}  # each family filled in for this checkout once
+    specs: dict[str, Optional[MirrorRecipe]] = {}  # each family filled in for this checkout once
     derived = _derived_keys(source.steps, given, warnings)
     for step in source.steps:
         if step.fast_check_only:
             continue
         job = _in_variant_image(_test_job(step, source, model, step.key or derived[id(step)]), image)
-        if job.runner == MULTI_NODE:
+        if job.runs_in == MULTI_NODE:
             job = dataclasses.replace(job, multi_node_script=lookups.resolve("multi-node", step.origin).path)
         tests.append(job)
         if torch_nightly and step.torch_nightly:
@@ -167,7 +167,7 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
                 continue
             families.setdefault(mirror.family, step.origin)
             if mirror.family not in specs:
-                base = profile.mirror_families.get(mirror.family)
+                base = profile.mirror_recipes.get(mirror.family)
                 specs[mirror.family] = in_checkout(base, lookups, step.origin) if base else None
             mirrors.append(_mirror_job(job, mirror, specs[mirror.family]))
     for (file, line_name), line in undeclared.items():
@@ -249,7 +249,7 @@ def _in_variant_image(job: Job, image: Image) -> Job:
     pushes `...:<commit>-cpu`); a CPU step that depends on it must not run in
     the CUDA image.
     """
-    if job.runner != CONTAINER:
+    if job.runs_in != CONTAINER:
         return job
     variants = [d[len(IMAGE_BUILD_KEY) + 1 :] for d in job.depends_on if d.startswith(IMAGE_BUILD_KEY + "-")]
     if len(variants) != 1:
@@ -261,11 +261,11 @@ def _test_job(step: TestStep, source: Source, model: QueuesFile, key: str) -> Jo
     single = source.kind == SINGLE_FILE
     builds_image = step.label.startswith(BUILD_LABEL_PREFIX)
     if step.no_plugin or builds_image:
-        runner = HOST
+        runs_in = HOST
     elif step.nodes >= 2:
-        runner = MULTI_NODE
+        runs_in = MULTI_NODE
     else:
-        runner = CONTAINER
+        runs_in = CONTAINER
     if single:
         depends = tuple(dict.fromkeys((step.depends_on or ()) + (IMAGE_BUILD_KEY,)))
     else:
@@ -275,14 +275,14 @@ def _test_job(step: TestStep, source: Source, model: QueuesFile, key: str) -> Jo
         step=step,
         key=key,
         needs=needs_of(step, model, builder=builds_image and step.device is None, key=key),
-        runner=runner,
+        runs_in=runs_in,
         depends_on=tuple(d for d in depends if d != key),
         group=step.group,
         always_without_dependencies=single,
     )
 
 
-def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorFamily]) -> Job:
+def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Job:
     title = spec.title if spec else mirror.family
     step = parent.step
     dependencies = step.dependencies
@@ -318,11 +318,11 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorFamily]) -> Jo
         step=own,
         key=f"{mirror.family}-{parent.key}",
         needs=Needs(own.label, None, own.count or 0, device=mirror.device, hardware=mirror.hardware),
-        runner=HOST,
+        runs_in=HOST,
         depends_on=depends,
         group=f"{title} Tests",
         parent=parent.key,
-        family=spec,
+        recipe=spec,
         always_without_dependencies=parent.always_without_dependencies,
         inherited_timeout=step.timeout,
     )
@@ -335,7 +335,7 @@ def _image_build(source: Source, image: Image) -> Job:
     return Job(BUILD, step, IMAGE_BUILD_KEY, Needs(step.label, builder=True), HOST)
 
 
-def _family_build(family: str, spec: MirrorFamily, origin: Origin) -> Job:
+def _family_build(family: str, spec: MirrorRecipe, origin: Origin) -> Job:
     step = TestStep(
         origin,
         f"{spec.title}: {BUILD_LABEL_PREFIX} build image",
@@ -343,7 +343,7 @@ def _family_build(family: str, spec: MirrorFamily, origin: Origin) -> Job:
         env={"DOCKER_BUILDKIT": "1"},
     )
     needs = Needs(step.label, None, 0, device=spec.device, hardware=family)
-    return Job(BUILD, step, f"{IMAGE_BUILD_KEY}-{family}", needs, HOST, group=f"{spec.title} Tests", family=spec)
+    return Job(BUILD, step, f"{IMAGE_BUILD_KEY}-{family}", needs, HOST, group=f"{spec.title} Tests", recipe=spec)
 
 
 def _hardware_job(test: HardwareTest, source: Source, lookups: checkout_paths.Lookups) -> Job:
@@ -382,7 +382,7 @@ def failing_job(job: Job, message: str) -> Job:
         passthrough=None,
         parallelism=None,
     )
-    return dataclasses.replace(job, role=UNROUTABLE, step=step, runner=HOST, depends_on=(), family=None, image=None)
+    return dataclasses.replace(job, role=UNROUTABLE, step=step, runs_in=HOST, depends_on=(), recipe=None, image=None)
 
 
 def _torch_nightly_build(source: Source, image: Image, lookups: checkout_paths.Lookups) -> Job:

@@ -35,8 +35,8 @@ class HardwareTest:
 
 
 @dataclasses.dataclass(frozen=True)
-class MirrorFamily:
-    """How a family of mirrors is labelled, built and run; `{name}` stands for a path of Profile.checkout_paths."""
+class MirrorRecipe:
+    """How the mirrors of one family (a step's `mirror:` key, e.g. amd) are labelled, built and run; `{name}` stands for a path of Profile.checkout_paths."""
 
     title: str
     device: Optional[str]  # device of its image build (falls back to the hardware line)
@@ -53,7 +53,7 @@ class Profile:
     # The checkout's files the generator's commands name, by name; each with its known paths, newest first.
     checkout_paths: Mapping[str, tuple[str, ...]]
     hardware_tests: tuple[HardwareTest, ...]  # of the single-file layout, one per hardware line
-    mirror_families: Mapping[str, MirrorFamily]  # by mirror family (a step's `mirror:` key)
+    mirror_recipes: Mapping[str, MirrorRecipe]  # by mirror family (a step's `mirror:` key)
     single_file_run_all: tuple[str, ...]  # changed-file prefixes that run every step of the single-file layout
     run_all_label: str  # the PR label that runs every step
 

@@ -138,11 +138,11 @@ def _steps(
         command["depends_on"] = list(job.depends_on)
     commands = [interpolation.shell_text(c) for c in step.commands]
     queue = model.queues[route.queue]
-    if job.runner == CONTAINER:
+    if job.runs_in == CONTAINER:
         shell = [_script(job, commands, profile.working_dir)]
-    elif job.runner == MULTI_NODE:
+    elif job.runs_in == MULTI_NODE:
         shell = [_multi_node(job, profile)]
-    elif job.family is not None and job.family.wrapper and job.parent is not None:
+    elif job.recipe is not None and job.recipe.wrapper and job.parent is not None:
         shell = [_wrapped(job, commands, profile.working_dir)]
     else:
         shell = _host_commands(job, commands, image)
@@ -153,7 +153,7 @@ def _steps(
     if job.needs.builder and job.role != UNROUTABLE:
         # Every image build, a tree's own script included, learns its kind of build's caches (image_build.BuildCaches).
         env.update({k: v for k, v in image.caches.env().items() if k not in env})
-    if job.runner == CONTAINER:
+    if job.runs_in == CONTAINER:
         container = runners.Container(
             script=shell[0],
             # arm64 agents run the arm64 variant (vLLM: the DGX Spark steps).
@@ -263,7 +263,7 @@ def _multi_node(job: Job, profile: Profile) -> str:
 def _wrapped(job: Job, commands: list[str], default_dir: str) -> str:
     working_dir = job.step.working_dir or default_dir
     script = " && ".join([f"cd {working_dir}", *commands])
-    wrapper = job.family.wrapper if job.family else None
+    wrapper = job.recipe.wrapper if job.recipe else None
     return f"{wrapper} {shlex.quote(script)}"
 
 

@@ -6,7 +6,7 @@ from this profile only.
 
 from __future__ import annotations
 
-from constructs_lib.bootstrap.profile import HardwareTest, Images, MirrorFamily, Profile
+from constructs_lib.bootstrap.profile import HardwareTest, Images, MirrorRecipe, Profile
 
 # The image of the AMD mirrors, as vLLM's template names it (its tag is resolved by the generator).
 AMD_IMAGE = "rocm/vllm-ci:$BUILDKITE_COMMIT"
@@ -44,8 +44,8 @@ VLLM = Profile(
         HardwareTest("ppc64le", "IBM Power(ppc64le) CPU Test", "ppc64le-test", optional=True),
         HardwareTest("tpu", "TPU V1 Test", "tpu-test", timeout=180),
     ),
-    mirror_families={
-        "amd": MirrorFamily(
+    mirror_recipes={
+        "amd": MirrorRecipe(
             title="AMD",
             device="amd_cpu",
             build_commands=(
