@@ -30,7 +30,7 @@ def _buildkite_stack(app: App, model: QueuesFile) -> None:
 
 def _hosting_stacks(app: App, model: QueuesFile) -> None:
     for kind in KINDS:
-        hostings.STACK_BUILDERS[kind.key](app, model)
+        hostings.stack_builder(kind.key)(app, model)
 
 
 STACK_BUILDERS: list[Callable[[App, QueuesFile], None]] = [_buildkite_stack, _hosting_stacks]
