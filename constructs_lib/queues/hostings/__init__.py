@@ -4,8 +4,8 @@ A kind is a unit of its own (`hostings/<kind>/`: its section, its rules and
 its HostingKind); this file lists them twice, side by side: as the optional
 sections of a queue (`Hostings`, which the queue model extends) and as the
 kinds the rules, the summary and the generator ask (`KINDS`). Adding a kind
-is its unit plus a line in each list here; its infrastructure registers in
-constructs_lib/infra/hostings.py.
+is its unit plus a line in each list here; its infrastructure lives in
+constructs_lib/infra/hostings/<kind>.py (add_stacks, found by the key).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ object, which says the rest: its summary row, the plugin its jobs run with
 by default, whether its jobs may get HF_TOKEN (in trusted builds; the
 generator decides trust), and whether its queues take image builds. The
 registry (`hostings/__init__.py`) lists the kinds; how a kind's
-infrastructure is built registers in `constructs_lib/infra/hostings.py`. Pure.
+infrastructure is built lives in `constructs_lib/infra/hostings/<kind>.py`. Pure.
 """
 
 from __future__ import annotations
