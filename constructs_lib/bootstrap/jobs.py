@@ -15,6 +15,7 @@ import shlex
 from typing import Any, Optional, Sequence
 
 from constructs_lib.bootstrap import checkout_paths, image_build, keys
+from constructs_lib.bootstrap.derived_steps import derive
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
 from constructs_lib.bootstrap.profile import HardwareTest, MirrorRecipe
 from constructs_lib.bootstrap.routing import Needs, build_architecture
@@ -290,12 +291,11 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         dependencies = tuple(dict.fromkeys(mirror.dependencies + (dependencies or ())))
     env = dict(step.env or {})
     env.update(mirror.env or {})
-    own = dataclasses.replace(
+    own = derive(
         step,
+        "mirror",
         label=f"{title}: {step.label}",
-        key=None,
         commands=mirror.commands if mirror.commands is not None else step.commands,
-        node_commands=None,
         working_dir=mirror.working_dir or step.working_dir,
         dependencies=dependencies,
         optional=step.optional if mirror.optional is None else mirror.optional,
@@ -303,13 +303,7 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         timeout=mirror.timeout,  # else the queue's timeout_in_minutes, else the parent's (inherited_timeout)
         device=mirror.device,
         count=mirror.count or (step.count or 1) * step.nodes,
-        nodes=1,
-        cpu_only=False,
-        gpu=None,
         env=env or None,
-        mirrors=(),
-        agent_tags=None,  # the parent's tags are for its own hardware
-        torch_nightly=False,
     )
     build = f"{IMAGE_BUILD_KEY}-{mirror.family}"
     depends = mirror.depends_on if mirror.depends_on is not None else ((build,) if spec else ())
@@ -369,18 +363,8 @@ FAILURE_REASON = "CI_FAILURE_REASON"
 
 def failing_job(job: Job, message: str) -> Job:
     """The job as a step that fails at once, printing `message`."""
-    step = dataclasses.replace(
-        job.step,
-        commands=(f'echo "${FAILURE_REASON}" >&2', "exit 1"),
-        node_commands=None,
-        nodes=1,
-        mirrors=(),
-        soft_fail=False,
-        working_dir=None,
-        env={FAILURE_REASON: message},
-        agent_tags=None,
-        passthrough=None,
-        parallelism=None,
+    step = derive(
+        job.step, "failing", commands=(f'echo "${FAILURE_REASON}" >&2', "exit 1"), env={FAILURE_REASON: message}
     )
     return dataclasses.replace(job, role=UNROUTABLE, step=step, runs_in=HOST, depends_on=(), recipe=None, image=None)
 
@@ -402,14 +386,7 @@ def _torch_nightly_build(source: Source, image: Image, lookups: checkout_paths.L
 
 def _torch_nightly_job(parent: Job, image: Image) -> Job:
     """The parent step again, soft-failing, in the image built against torch nightly."""
-    step = dataclasses.replace(
-        parent.step,
-        label=f"Torch Nightly {parent.step.label}",
-        key=None,
-        soft_fail=True,
-        mirrors=(),
-        torch_nightly=False,
-    )
+    step = derive(parent.step, "torch_nightly", label=f"Torch Nightly {parent.step.label}", soft_fail=True)
     return dataclasses.replace(
         parent,
         step=step,
