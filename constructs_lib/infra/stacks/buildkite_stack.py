@@ -2,19 +2,19 @@
 
 The provider's API token comes from the operator's environment
 (BUILDKITE_API_TOKEN), never from queues.yaml, a synthesized file or the
-state. The state lives beside the clouds' (the AWS state bucket, else the GCP
-one, else local).
+state. Its state is local, beside the output folder, as the state stacks'
+are: Buildkite comes first in a deployment, before any state bucket exists.
 """
 
 from __future__ import annotations
 
-from cdktf import GcsBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from constructs_lib.infra.buildkite.cluster import BuildkiteCluster
 from constructs_lib.infra.buildkite.pipeline import BuildkitePipeline, signing_file_variable
 from constructs_lib.infra.jsii.providers import generic_provider
-from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.infra.stacks.local_state import keep_local_state
 from constructs_lib.queues import pipeline_steps
 from constructs_lib.queues.model import BuildkiteOrg, QueuesFile
 
@@ -24,16 +24,9 @@ class BuildkiteStack(TerraformStack):
         super().__init__(scope, id)
         org: BuildkiteOrg = model.buildkite  # type: ignore[assignment]  # the app builds this stack only with a buildkite section
         provider = generic_provider(self, "buildkite", name="buildkite", organization=org.organization)
-        if model.aws is not None:
-            S3Backend(
-                self,
-                bucket=model.aws.state.bucket,
-                key=f"{id}/terraform.tfstate",
-                region=ecp.state_region(model),
-                dynamodb_table=model.aws.state.lock_table,
-            )
-        elif model.gcp is not None:
-            GcsBackend(self, bucket=model.gcp.state.bucket, prefix=id)
+        # Local state, as the state stacks keep: Buildkite comes first in a deployment, before any cloud
+        # holds a state bucket, and its state holds no secret (the signing key is read from a file by path).
+        keep_local_state(self, id)
         clusters = {}
         for name, cluster in org.clusters.items():
             members = {q: queue for q, queue in model.queues.items() if model.cluster_of(q) == name}

@@ -262,3 +262,8 @@ def test_no_stack_without_a_buildkite_section(tmp_path):
 def test_the_stored_steps_are_deterministic(stack, tmp_path):
     again = synth_stacks((REPO / "queues.yaml").read_text(), tmp_path)["buildkite"]
     assert json.dumps(again, sort_keys=True) == json.dumps(stack, sort_keys=True)
+
+
+def test_its_state_is_local_so_it_deploys_before_any_cloud(stack):
+    # An empty organization and an empty account: no state bucket exists when Buildkite is deployed first.
+    assert stack["terraform"]["backend"] == {"local": {"path": "../../../terraform.buildkite.tfstate"}}
