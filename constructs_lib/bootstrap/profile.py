@@ -45,6 +45,18 @@ class MirrorRecipe:
 
 
 @dataclasses.dataclass(frozen=True)
+class ContainerSetup:
+    """Shell lines a container job runs before its step's commands: diagnostics and their environment."""
+
+    info: tuple[str, ...] = ()  # every container job (e.g. the GPU listing)
+    multi_gpu_info: tuple[str, ...] = ()  # jobs of two or more GPUs or nodes (e.g. the GPU topology)
+    environment: tuple[str, ...] = ()  # exports every container job gets (e.g. the CUDA coredump settings)
+
+    def lines(self, multi_gpu: bool) -> tuple[str, ...]:
+        return self.info + (self.multi_gpu_info if multi_gpu else ()) + self.environment
+
+
+@dataclasses.dataclass(frozen=True)
 class Profile:
     name: str
     images: Images  # unless the step files name others (ci_config's registries, repositories)
@@ -56,6 +68,7 @@ class Profile:
     mirror_recipes: Mapping[str, MirrorRecipe]  # by mirror family (a step's `mirror:` key)
     single_file_run_all: tuple[str, ...]  # changed-file prefixes that run every step of the single-file layout
     run_all_label: str  # the PR label that runs every step
+    container_setup: ContainerSetup = ContainerSetup()  # before a container job's commands
 
     @property
     def all_checkout_paths(self) -> tuple[str, ...]:

@@ -139,7 +139,7 @@ def _steps(
     commands = [interpolation.shell_text(c) for c in step.commands]
     queue = model.queues[route.queue]
     if job.runs_in == CONTAINER:
-        shell = [_script(job, commands, profile.working_dir)]
+        shell = [_script(job, commands, profile)]
     elif job.runs_in == MULTI_NODE:
         shell = [_multi_node(job, profile)]
     elif job.recipe is not None and job.recipe.wrapper and job.parent is not None:
@@ -240,9 +240,11 @@ def _data(value: Any, variables: dict[str, str]) -> Any:
     return interpolation.resolve(value, variables) if isinstance(value, str) else value
 
 
-def _script(job: Job, commands: list[str], default_dir: str) -> str:
-    working_dir = job.step.working_dir or default_dir
-    return "\n".join(["(command nvidia-smi || true)", f"cd {working_dir}", *commands])
+def _script(job: Job, commands: list[str], profile: Profile) -> str:
+    """A container job's script: into its working folder, the profile's setup, then its commands (as vLLM orders them)."""
+    working_dir = job.step.working_dir or profile.working_dir
+    multi_gpu = (job.step.count or 1) >= 2 or job.step.nodes >= 2
+    return "\n".join([f"cd {working_dir}", *profile.container_setup.lines(multi_gpu), *commands])
 
 
 def _multi_node(job: Job, profile: Profile) -> str:

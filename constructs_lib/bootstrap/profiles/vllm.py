@@ -6,7 +6,7 @@ from this profile only.
 
 from __future__ import annotations
 
-from constructs_lib.bootstrap.profile import HardwareTest, Images, MirrorRecipe, Profile
+from constructs_lib.bootstrap.profile import ContainerSetup, HardwareTest, Images, MirrorRecipe, Profile
 
 # The image of the AMD mirrors, as vLLM's template names it (its tag is resolved by the generator).
 AMD_IMAGE = "rocm/vllm-ci:$BUILDKITE_COMMIT"
@@ -67,4 +67,17 @@ VLLM = Profile(
         "csrc/",
     ),
     run_all_label="ready-run-all-tests",
+    # As vLLM's generator sets up its NVIDIA jobs (ci-infra buildkite_step.py, 2026): the GPU listing; on jobs of
+    # several GPUs or nodes the NVLink topology, which tells a host with a degraded fabric from a regression;
+    # and CUDA coredumps on exceptions, without the memory images.
+    container_setup=ContainerSetup(
+        info=('echo "--- :nvidia: GPU Info"', "(command nvidia-smi || true)"),
+        multi_gpu_info=('echo "--- :nvidia: GPU Topology"', "(command nvidia-smi topo -m || true)"),
+        environment=(
+            'echo "--- :gear: CUDA Coredump Setup"',
+            "export CUDA_ENABLE_COREDUMP_ON_EXCEPTION=1 && export CUDA_COREDUMP_SHOW_PROGRESS=1 && export "
+            'CUDA_COREDUMP_GENERATION_FLAGS="skip_nonrelocated_elf_images,skip_global_memory,skip_shared_memory,'
+            'skip_local_memory,skip_constbank_memory"',
+        ),
+    ),
 )

@@ -66,7 +66,9 @@ def test_docker_plugin_for_queues_not_on_kubernetes():
     assert "/dev/shm:/dev/shm" in gpu["volumes"]
     assert any(v.endswith(":/root/.cache/huggingface") for v in gpu["volumes"])
     script = gpu["command"][-1]
-    assert "cd /vllm-workspace/tests/distributed\npytest -v -s a.py\npytest -v -s b.py" in script
+    assert script.startswith("cd /vllm-workspace/tests/distributed\n") and script.endswith(
+        "\npytest -v -s a.py\npytest -v -s b.py"
+    )
 
 
 def test_cpu_only_steps_get_no_gpus():
@@ -277,3 +279,39 @@ def test_queues_yaml_may_not_give_the_hf_token_to_fork_prs():
     with pytest.raises(LoadError) as err:
         parse_queues(text.encode(), "queues.yaml")
     assert [p.path for p in err.value.problems] == ["routing.hf_token_for_fork_prs"]
+
+
+def container_script(text: str, label: str) -> str:
+    step_ = next(s for s in steps_of(run(text).pipeline) if s.get("label") == label)
+    (plugin,) = step_["plugins"]
+    settings = next(iter(plugin.values()))
+    return settings["command"][-1] if "command" in settings else settings["podSpec"]["containers"][0]["command"][-1]
+
+
+def test_container_jobs_list_their_gpus_and_keep_cuda_coredumps_as_vllm_does():
+    text = "steps:\n- label: One\n  commands: [pytest a.py]\n- label: Two\n  num_gpus: 2\n  commands: [pytest b.py]\n"
+    one, two = container_script(text, "One").splitlines(), container_script(text, "Two").splitlines()
+    assert one[0] == "cd /vllm-workspace/tests" and one[-1] == "pytest a.py"
+    assert one[1:3] == ['echo "--- :nvidia: GPU Info"', "(command nvidia-smi || true)"]
+    assert any(line.startswith("export CUDA_ENABLE_COREDUMP_ON_EXCEPTION=1") for line in one)
+    # The topology only where several GPUs talk to each other.
+    assert "(command nvidia-smi topo -m || true)" not in one
+    assert "(command nvidia-smi topo -m || true)" in two and two.index(
+        "(command nvidia-smi topo -m || true)"
+    ) < two.index("pytest b.py")
+
+
+def test_the_setup_lines_are_the_ones_vllms_generator_writes():
+    """The peer's pipeline of the shared tree holds the same lines in the same order (ci-infra, 2026)."""
+    import yaml
+
+    from constructs_lib.bootstrap.profiles.vllm import VLLM
+    from tests.conftest import shared_path
+
+    peer = shared_path("vllm-repo-2026-06-peer", "b", "pipeline.yaml").read_text()
+    steps = [s for s in steps_of(yaml.safe_load(peer)) if "CUDA_COREDUMP_GENERATION_FLAGS" in str(s.get("commands"))]
+    assert steps, "the peer's pipeline has container steps"
+    setup = list(VLLM.container_setup.lines(multi_gpu=False))
+    commands = steps[0]["commands"]
+    start = commands.index(setup[0])
+    assert commands[start : start + len(setup)] == setup
