@@ -14,7 +14,7 @@ from cdktf import TerraformProvider
 from constructs import Construct
 
 from constructs_lib.infra.gcp.startup_script import AgentBoot, instance_metadata
-from constructs_lib.infra.jsii.providers import google_beta_resource
+from constructs_lib.infra.jsii.providers import generic_resource
 
 RESOURCE_TYPE = "google_tpu_v2_vm"
 
@@ -60,6 +60,6 @@ class TpuVm(Construct):
         }
         if preemptible:
             attributes["scheduling_config"] = {"preemptible": True}
-        self.vm = google_beta_resource(
+        self.vm = generic_resource(
             self, "vm", resource_type=RESOURCE_TYPE, provider=provider, attributes=attributes, depends_on=depends_on
         )

@@ -25,7 +25,8 @@ bindings, or to locally generated ones, is a change of the package names in
 this file.
 
 Usage: `from constructs_lib.infra.jsii.providers import aws, google` then `aws.Vpc(...)`;
-`google_beta_provider` / `google_beta_resource` for google-beta resources.
+`generic_provider` / `generic_resource` for the providers without a prebuilt
+binding (google-beta, buildkite).
 """
 
 from __future__ import annotations
@@ -49,8 +50,6 @@ __all__ = [
     "generic_provider",
     "generic_resource",
     "google",
-    "google_beta_provider",
-    "google_beta_resource",
     "slim_off_reason",
 ]
 
@@ -341,23 +340,3 @@ def generic_resource(
     for key, value in attributes.items():
         resource.add_override(key, value)
     return resource
-
-
-def google_beta_provider(scope: Any, id: str, **settings: Any) -> Any:
-    """A google-beta provider block (`project`, `region`, ... as Terraform names them)."""
-    return generic_provider(scope, id, name="google-beta", **settings)
-
-
-def google_beta_resource(
-    scope: Any,
-    id: str,
-    *,
-    resource_type: str,
-    provider: Any,
-    attributes: dict[str, Any],
-    depends_on: list[Any] | None = None,
-) -> Any:
-    """A google-beta resource; `attributes` use Terraform's names, nested blocks as dicts."""
-    return generic_resource(
-        scope, id, resource_type=resource_type, provider=provider, attributes=attributes, depends_on=depends_on
-    )

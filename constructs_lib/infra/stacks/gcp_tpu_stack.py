@@ -10,7 +10,7 @@ from constructs_lib.infra.gcp.disk_encryption import DiskEncryption
 from constructs_lib.infra.gcp.private_network import PrivateNetwork, SubnetSpec
 from constructs_lib.infra.gcp.service_account import ServiceAccount
 from constructs_lib.infra.gcp.tpu_fleet import TpuFleet
-from constructs_lib.infra.jsii.providers import google_beta_provider
+from constructs_lib.infra.jsii.providers import generic_provider
 from constructs_lib.infra.stacks.gcp_stack import LABELS, GcpStack
 from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
 from constructs_lib.queues import agent_tokens
@@ -55,8 +55,8 @@ class GcpTpuStack(KeepsQueueAddresses, GcpStack):
         )
         beta = None
         if any(f.architecture == "vm" for f in fleets.values()):
-            beta = google_beta_provider(
-                self, "google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS
+            beta = generic_provider(
+                self, "google-beta", name="google-beta", project=gcp.project, region=gcp.region, default_labels=LABELS
             )
         for queue_name, fleet in fleets.items():
             region = names.zone_region(fleet.zone)
