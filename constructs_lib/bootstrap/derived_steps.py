@@ -10,10 +10,9 @@ Pure.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Literal
 
-from constructs_lib.bootstrap.steps import TestStep
+from constructs_lib.bootstrap.step_model import TestStep
 
 Rule = Literal["keep", "reset", "given"]
 Derivation = Literal["mirror", "failing", "torch_nightly"]
@@ -22,37 +21,50 @@ DERIVATIONS: tuple[Derivation, ...] = ("mirror", "failing", "torch_nightly")
 # field: (mirror, failing, torch_nightly)
 RULES: dict[str, tuple[Rule, Rule, Rule]] = {
     "origin": ("keep", "keep", "keep"),
+    "group": ("keep", "keep", "keep"),
+    "extra_dependencies": ("reset", "keep", "keep"),  # a mirror's source_file_dependencies hold them already
+    "mirrors": ("reset", "reset", "reset"),  # derived steps are mirrored by no one
+    "broken": ("keep", "keep", "keep"),
     "label": ("given", "keep", "given"),  # a mirror and a copy say what they are
     "key": ("reset", "keep", "reset"),  # their jobs get keys of their own
-    "commands": ("given", "given", "keep"),  # a mirror's own or its parent's; a failing step prints why
-    "node_commands": ("reset", "reset", "keep"),  # a mirror runs on one host; a failing step runs nothing
+    "commands": ("given", "given", "keep"),  # a mirror's own or its parent's, on one host; a failing step prints why
     "working_dir": ("given", "reset", "keep"),
-    "dependencies": ("given", "keep", "keep"),  # a mirror adds its own
-    "optional": ("given", "keep", "keep"),
-    "nightly_only": ("keep", "keep", "keep"),
-    "autorun_on_main": ("keep", "keep", "keep"),
-    "fast_check_only": ("keep", "keep", "keep"),
-    "soft_fail": ("given", "reset", "given"),  # a copy against torch nightly never fails the build
-    "parallelism": ("keep", "reset", "keep"),
-    "timeout": ("given", "keep", "keep"),  # a mirror's own, else its queue's, else its parent's (inherited_timeout)
-    "gpu": ("reset", "keep", "keep"),  # a mirror is routed by its device or hardware line
-    "cpu_only": ("reset", "keep", "keep"),
-    "device": ("given", "keep", "keep"),
-    "count": ("given", "keep", "keep"),  # a mirror's, else every GPU of every node of its parent
-    "nodes": ("reset", "reset", "keep"),
-    "mirrors": ("reset", "reset", "reset"),  # derived steps are mirrored by no one
-    "env": ("given", "given", "keep"),  # a mirror's over its parent's; a failing step's reason
-    "retry": ("keep", "keep", "keep"),
     "depends_on": ("keep", "keep", "keep"),  # the job's depends_on is decided with the job
-    "no_plugin": ("keep", "keep", "keep"),
-    "group": ("keep", "keep", "keep"),
+    "soft_fail": ("given", "reset", "given"),  # a copy against torch nightly never fails the build
+    "timeout_in_minutes": ("given", "keep", "keep"),  # a mirror's own, else its queue's, else its parent's
+    "source_file_dependencies": ("given", "keep", "keep"),  # a mirror adds its own to its parent's
+    "optional": ("given", "keep", "keep"),
+    "env": ("given", "given", "keep"),  # a mirror's over its parent's; a failing step's reason
+    "num_devices": ("given", "keep", "keep"),  # a mirror's, else every GPU of every node of its parent
+    "device": ("given", "keep", "keep"),
+    "parallelism": ("keep", "reset", "keep"),
+    "num_nodes": ("reset", "reset", "keep"),
+    "gpu": ("reset", "keep", "keep"),  # a mirror is routed by its device or hardware line
+    "no_gpu": ("reset", "keep", "keep"),
+    "mirror_hardwares": ("reset", "reset", "reset"),
+    "mirror": ("reset", "reset", "reset"),
+    "fast_check": ("keep", "keep", "keep"),
+    "fast_check_only": ("keep", "keep", "keep"),
     "torch_nightly": ("reset", "keep", "reset"),
-    "agent_tags": ("reset", "reset", "keep"),  # the parent's tags are for its own hardware
-    "passthrough": ("keep", "reset", "keep"),
-    "broken": ("keep", "keep", "keep"),
+    "autorun_on_main": ("keep", "keep", "keep"),
+    "nightly": ("keep", "keep", "keep"),
+    "amd_gpus": ("reset", "reset", "reset"),
+    "retry": ("keep", "keep", "keep"),
+    "no_plugin": ("keep", "keep", "keep"),
+    "agents": ("reset", "reset", "keep"),  # the parent's tags are for its own hardware
+    "agent_tags": ("reset", "reset", "keep"),
+    # Buildkite's fields written as given: a failing step keeps none of them.
+    "concurrency": ("keep", "reset", "keep"),
+    "concurrency_group": ("keep", "reset", "keep"),
+    "artifact_paths": ("keep", "reset", "keep"),
+    "notify": ("keep", "reset", "keep"),
+    "cancel_on_build_failing": ("keep", "reset", "keep"),
+    "allow_dependency_failure": ("keep", "reset", "keep"),
+    "if_": ("keep", "reset", "keep"),
+    "skip": ("keep", "reset", "keep"),
 }
 
-_DEFAULTS: dict[str, Any] = {field.name: field.default for field in dataclasses.fields(TestStep)}
+_DEFAULTS: dict[str, Any] = {name: field.default for name, field in TestStep.model_fields.items()}
 
 
 def derive(step: TestStep, derivation: Derivation, **given: Any) -> TestStep:
@@ -63,4 +75,4 @@ def derive(step: TestStep, derivation: Derivation, **given: Any) -> TestStep:
         raise TypeError(f"a {derivation} step is given {sorted(wanted)}, not {sorted(given)}")
     updates: dict[str, Any] = {field: _DEFAULTS[field] for field, rules in RULES.items() if rules[column] == "reset"}
     updates.update(given)
-    return dataclasses.replace(step, **updates)
+    return step.model_copy(update=updates)

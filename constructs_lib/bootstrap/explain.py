@@ -11,7 +11,7 @@ from typing import Sequence
 from constructs_lib.bootstrap.markdown import cell, code_span
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.selection import Changes, Request
-from constructs_lib.bootstrap.steps import TestStep
+from constructs_lib.bootstrap.step_model import TestStep
 from constructs_lib.queues.problems import Problem
 
 

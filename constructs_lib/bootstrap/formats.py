@@ -16,8 +16,9 @@ from typing import Optional
 
 from constructs_lib.bootstrap import steps as fields
 from constructs_lib.bootstrap.profile import Images, Profile
+from constructs_lib.bootstrap.step_model import TestStep
 from constructs_lib.bootstrap.step_reader import StepReader
-from constructs_lib.bootstrap.steps import FieldError, TestStep
+from constructs_lib.bootstrap.steps import FieldError
 from constructs_lib.queues.problems import LoadError, Problem, kind_of
 from constructs_lib.queues.strict_yaml import Document
 
@@ -178,7 +179,7 @@ def job_file(doc: Document, relative_path: str) -> tuple[list[TestStep], StepRea
         if step is None:
             continue
         if step.depends_on is None and group_depends:
-            step = dataclasses.replace(step, depends_on=group_depends)
+            step = step.model_copy(update={"depends_on": group_depends})
         found.append(step)
     return found, reader
 

@@ -17,7 +17,6 @@ every host job waits. Pure.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, Mapping, Optional, Sequence
 
@@ -38,12 +37,12 @@ def runs_on_host(job: Job) -> bool:
 
 def definition(job: Job) -> tuple[Any, ...]:
     """What decides what a host job runs (not where its step stands in its file)."""
-    return (dataclasses.replace(job.step, origin=_NOWHERE), job.runs_in, job.recipe, job.multi_node_script, job.image)
+    return (job.step.model_copy(update={"origin": _NOWHERE}), job.runs_in, job.recipe, job.multi_node_script, job.image)
 
 
 def _command_text(job: Job) -> str:
     step = job.step
-    parts = [*step.commands, *(c for node in step.node_commands or () for c in node)]
+    parts = [*step.flat_commands, *(c for node in step.node_commands or () for c in node)]
     if job.recipe is not None and job.recipe.wrapper:
         parts.append(job.recipe.wrapper)
     if job.runs_in == MULTI_NODE and job.multi_node_script:

@@ -19,7 +19,8 @@ from constructs_lib.bootstrap.derived_steps import derive
 from constructs_lib.bootstrap.formats import SINGLE_FILE, Source
 from constructs_lib.bootstrap.profile import HardwareTest, MirrorRecipe
 from constructs_lib.bootstrap.routing import Needs, build_architecture
-from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
+from constructs_lib.bootstrap.step_model import TestStep
+from constructs_lib.bootstrap.steps import Mirror, Origin
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
@@ -123,7 +124,7 @@ class Job:
 
     @property
     def label(self) -> str:
-        return self.step.label
+        return str(self.step.label)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,7 +161,7 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
         if job.runs_in == MULTI_NODE:
             job = dataclasses.replace(job, multi_node_script=lookups.resolve("multi-node", step.origin).path)
         tests.append(job)
-        if torch_nightly and step.torch_nightly:
+        if torch_nightly and step.also_torch_nightly:
             nightly_torch.append(_torch_nightly_job(job, image))
         for mirror in step.mirrors:
             if mirror.device is None and mirror.hardware not in declared:
@@ -210,14 +211,14 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
 
 
 def needs_of(step: TestStep, model: QueuesFile, builder: bool = False, key: Optional[str] = None) -> Needs:
-    amount = (step.count or 1) * step.nodes  # num_nodes x GPUs share one host
+    amount = (step.count or 1) * step.num_nodes  # num_nodes x GPUs share one host
     if builder:
         return Needs(step.label, builder=True, architecture=build_architecture(step.label, key or step.key))
-    if step.cpu_only:
+    if step.no_gpu:
         return Needs(step.label, None, 0)
     if step.device is not None:
         return Needs(step.label, None, amount, device=step.device)
-    return Needs(step.label, step.gpu or model.routing.default_gpu, amount)
+    return Needs(step.label, step.accelerator or model.routing.default_gpu, amount)
 
 
 def _derived_keys(steps: Sequence[TestStep], given: set[Any], warnings: list[Problem]) -> dict[int, str]:
@@ -261,9 +262,9 @@ def _in_variant_image(job: Job, image: Image) -> Job:
 def _test_job(step: TestStep, source: Source, model: QueuesFile, key: str) -> Job:
     single = source.kind == SINGLE_FILE
     builds_image = step.label.startswith(BUILD_LABEL_PREFIX)
-    if step.no_plugin or builds_image:
+    if step.on_host or builds_image:
         runs_in = HOST
-    elif step.nodes >= 2:
+    elif step.num_nodes >= 2:
         runs_in = MULTI_NODE
     else:
         runs_in = CONTAINER
@@ -295,14 +296,14 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         step,
         "mirror",
         label=f"{title}: {step.label}",
-        commands=mirror.commands if mirror.commands is not None else step.commands,
+        commands=mirror.commands if mirror.commands is not None else step.flat_commands,
         working_dir=mirror.working_dir or step.working_dir,
-        dependencies=dependencies,
+        source_file_dependencies=dependencies,
         optional=step.optional if mirror.optional is None else mirror.optional,
         soft_fail=step.soft_fail if mirror.soft_fail is None else mirror.soft_fail,
-        timeout=mirror.timeout,  # else the queue's timeout_in_minutes, else the parent's (inherited_timeout)
+        timeout_in_minutes=mirror.timeout,  # else the queue's timeout_in_minutes, else the parent's (inherited_timeout)
         device=mirror.device,
-        count=mirror.count or (step.count or 1) * step.nodes,
+        num_devices=mirror.count or (step.count or 1) * step.num_nodes,
         env=env or None,
     )
     build = f"{IMAGE_BUILD_KEY}-{mirror.family}"
@@ -318,21 +319,23 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         parent=parent.key,
         recipe=spec,
         always_without_dependencies=parent.always_without_dependencies,
-        inherited_timeout=step.timeout,
+        inherited_timeout=step.timeout_in_minutes,
     )
 
 
 def _image_build(source: Source, image: Image) -> Job:
     origin = Origin(source.file, 1, ())
     env = {"DOCKER_BUILDKIT": "1", **image.caches.env()}
-    step = TestStep(origin, ":docker: build image", commands=image.build_commands(), timeout=600, env=env)
+    step = TestStep.model_construct(
+        origin=origin, label=":docker: build image", commands=image.build_commands(), timeout_in_minutes=600, env=env
+    )
     return Job(BUILD, step, IMAGE_BUILD_KEY, Needs(step.label, builder=True), HOST)
 
 
 def _family_build(family: str, spec: MirrorRecipe, origin: Origin) -> Job:
-    step = TestStep(
-        origin,
-        f"{spec.title}: {BUILD_LABEL_PREFIX} build image",
+    step = TestStep.model_construct(
+        origin=origin,
+        label=f"{spec.title}: {BUILD_LABEL_PREFIX} build image",
         commands=spec.build_commands,
         env={"DOCKER_BUILDKIT": "1"},
     )
@@ -344,8 +347,13 @@ def _hardware_job(test: HardwareTest, source: Source, lookups: checkout_paths.Lo
     origin = Origin(source.file, 1, ())
     resolved = lookups.resolve(test.script, origin)
     command = f"bash {resolved.path}" if resolved.path else resolved.missing_command()
-    step = TestStep(
-        origin, test.label, commands=(command,), optional=test.optional, soft_fail=True, timeout=test.timeout
+    step = TestStep.model_construct(
+        origin=origin,
+        label=test.label,
+        commands=(command,),
+        optional=test.optional,
+        soft_fail=True,
+        timeout_in_minutes=test.timeout,
     )
     return Job(
         HARDWARE, step, f"hardware-{test.line}", Needs(step.label, hardware=test.line), HOST, group="Hardware Tests"
@@ -373,12 +381,12 @@ def _torch_nightly_build(source: Source, image: Image, lookups: checkout_paths.L
     origin = Origin(source.file, 1, ())
     resolved = lookups.resolve("torch-nightly-dockerfile", origin)
     commands = image.torch_nightly_build_commands(resolved.path) if resolved.path else (resolved.missing_command(),)
-    step = TestStep(
-        origin,
-        f"{BUILD_LABEL_PREFIX} build image torch nightly",
+    step = TestStep.model_construct(
+        origin=origin,
+        label=f"{BUILD_LABEL_PREFIX} build image torch nightly",
         commands=commands,
         soft_fail=True,
-        timeout=360,
+        timeout_in_minutes=360,
         env={"DOCKER_BUILDKIT": "1"},
     )
     return Job(BUILD, step, TORCH_NIGHTLY_BUILD_KEY, Needs(step.label, builder=True), HOST, group=TORCH_NIGHTLY_GROUP)

@@ -124,7 +124,7 @@ def _steps(
 ) -> list[dict[str, Any]]:
     step = job.step
     label = interpolation.resolve(step.label, variables)
-    agents = {"queue": route.queue, **(step.agent_tags or {})}
+    agents = {"queue": route.queue, **(step.tags or {})}
     command: dict[str, Any] = {"label": label, "key": job.key, "agents": agents}
     blocked = not decision.runs
     out: list[Any] = []
@@ -136,7 +136,7 @@ def _steps(
         command["depends_on"] = [f"block-{job.key}"]
     elif job.depends_on:
         command["depends_on"] = list(job.depends_on)
-    commands = [interpolation.shell_text(c) for c in step.commands]
+    commands = [interpolation.shell_text(c) for c in step.flat_commands]
     queue = model.queues[route.queue]
     if job.runs_in == CONTAINER:
         shell = [_script(job, commands, profile)]
@@ -177,7 +177,7 @@ def _steps(
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
     # The step's own, else its queue's (AMD hosts pull a large image first), else a mirror's parent's.
-    timeout = step.timeout or queue.timeout_in_minutes or job.inherited_timeout
+    timeout = step.timeout_in_minutes or queue.timeout_in_minutes or job.inherited_timeout
     if timeout:
         command["timeout_in_minutes"] = timeout
     if step.parallelism:
@@ -227,7 +227,7 @@ def _host_commands(job: Job, commands: list[str], image: Image) -> list[str]:
     step = job.step
     out = list(commands)
     # As the current layout's own generator: builds and multi-node scripts choose their directory.
-    if step.working_dir and step.nodes < 2 and not step.label.startswith(BUILD_LABEL_PREFIX):
+    if step.working_dir and step.num_nodes < 2 and not step.label.startswith(BUILD_LABEL_PREFIX):
         out.insert(0, f"cd {step.working_dir}")
     login = registry_login(image.registry) if job.needs.builder and job.role != UNROUTABLE else None
     if login:
@@ -243,7 +243,7 @@ def _data(value: Any, variables: dict[str, str]) -> Any:
 def _script(job: Job, commands: list[str], profile: Profile) -> str:
     """A container job's script: into its working folder, the profile's setup, then its commands (as vLLM orders them)."""
     working_dir = job.step.working_dir or profile.working_dir
-    multi_gpu = (job.step.count or 1) >= 2 or job.step.nodes >= 2
+    multi_gpu = (job.step.count or 1) >= 2 or job.step.num_nodes >= 2
     return "\n".join([f"cd {working_dir}", *profile.container_setup.lines(multi_gpu), *commands])
 
 
@@ -255,7 +255,7 @@ def _multi_node(job: Job, profile: Profile) -> str:
     words = [
         f"./{job.multi_node_script}",
         step.working_dir or profile.working_dir,
-        str(step.nodes),
+        str(step.num_nodes),
         str(step.count or 1),
         '"$IMAGE_TAG"',
     ]

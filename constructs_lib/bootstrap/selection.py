@@ -144,7 +144,7 @@ def _decide(
         return Decision(False, "optional: runs in nightly builds")
     if run_all:
         return Decision(True, run_all)  # nightly-only steps too: run-all runs every step that is not optional
-    if step.nightly_only:
+    if step.nightly:
         return Decision(False, "nightly only")
     if docs_only:
         # The steps the docs change concerns still run: those whose own dependencies

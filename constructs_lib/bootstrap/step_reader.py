@@ -1,10 +1,12 @@
 """Reads the steps of one loaded step file into TestSteps, collecting problems and warnings.
 
-Each step's fields go through the pydantic models of `step_model` (problems
-said as queues.yaml's are, by the shared translation); what spans fields
-(command or commands, per-node command lists, no_gpu against a device, the
-mirrors) is checked here. Invalid values of known fields are problems;
-unknown fields are warnings, so that a field added upstream does not stop CI.
+Each step is read into the one model of `step_model.TestStep` (problems
+said as queues.yaml's are, by the shared translation; the model checks what
+spans fields). The reader adds where the step stands (file, line, group,
+its job file), the warnings (a field said twice, or to no effect) and the
+mirrors, whose fields it reads with `MirrorFields`. Invalid values of known
+fields are problems; unknown fields are warnings, so that a field added
+upstream does not stop CI.
 """
 
 from __future__ import annotations
@@ -15,16 +17,14 @@ from typing import Any, Callable, Optional
 from pydantic import ValidationError
 
 from constructs_lib.bootstrap import steps as fields
-from constructs_lib.bootstrap.step_model import MirrorFields, StepFields, _Fields
+from constructs_lib.bootstrap.step_model import MirrorFields, TestStep, _Fields
 from constructs_lib.bootstrap.steps import (
     IGNORED_MIRRORS,
     MIRROR_LINE_FAMILIES,
     NAME_PATTERN,
-    PASSTHROUGH,
     FieldError,
     Mirror,
     Origin,
-    TestStep,
     never_matches,
 )
 from constructs_lib.queues.problems import Problem, kind_of
@@ -85,11 +85,55 @@ class StepReader:
         if not isinstance(raw, dict):
             self.problem(path, f"a step must be a mapping, not {kind_of(raw)}")
             return None
-        values, ok = self._fields(raw, StepFields, path, self.unknown)
-        if "label" not in raw or raw["label"] is None:
+        known = TestStep.file_fields()
+        for field in raw:
+            if not isinstance(field, str) or field not in known:
+                self.unknown(path, field)
+        # `field:` with nothing after it is not given, as upstream reads it.
+        given = {k: v for k, v in raw.items() if isinstance(k, str) and k in known and v is not None}
+        labelled = "label" in given
+        origin = Origin(self.doc.file, self.doc.line_of(path), path)
+        context = {"origin": origin, "group": group, "extra_dependencies": extra_dependencies}
+        try:
+            step = TestStep.model_validate({**given, **context} if labelled else {**given, **context, "label": "-"})
+        except ValidationError as err:
+            self.problems.extend(translate(err, self.doc, TestStep, path))
+            step = None
+        if not labelled:
             self.problem(path, "a step needs a label")
             return None
-        return self._build(values, path, group, extra_dependencies) if ok else None
+        if step is None:
+            return None
+        self._warn_spanning(step, given, path)
+        mirrors = self._mirrors(step, path)
+        if mirrors is None:
+            return None
+        return step.model_copy(update={"mirrors": mirrors}) if mirrors else step
+
+    def _warn_spanning(self, step: TestStep, given: dict[str, Any], path: tuple[Any, ...]) -> None:
+        """What the step file says twice, or says to no effect: warnings, never a stop."""
+        if step.device is not None and step.gpu is not None and step.gpu != step.device:
+            self.warn(path + ("gpu",), f"ignored: device {step.device!r} decides where the step runs")
+        if "num_devices" in given and "num_gpus" in given:
+            try:
+                other = fields.accelerators(given["num_gpus"])
+            except FieldError:
+                other = None
+            if other != step.num_devices:
+                self.warn(path + ("num_gpus",), f"ignored: num_devices ({step.num_devices}) decides")
+        for index, entry in enumerate(step.source_file_dependencies or ()):
+            why = never_matches(entry)
+            if why:
+                self.warn(
+                    path + ("source_file_dependencies", index), f"{entry!r} can never match a changed file: {why}"
+                )
+        for field in ("agents", "agent_tags"):
+            tags = getattr(step, field) or {}
+            if "queue" in tags:
+                self.warn(
+                    path + (field, "queue"),
+                    f"ignored: the generator routes the step to a queue of queues.yaml (not {tags['queue']!r})",
+                )
 
     def _broken(self, raw: Any, path: tuple[Any, ...], group: Optional[str], problems: tuple[Problem, ...]) -> TestStep:
         """A stand-in for a step the bootstrap cannot honour: its label and key where they are readable."""
@@ -103,7 +147,7 @@ class StepReader:
             key = fields.key(given["key"]) if given.get("key") is not None else None
         except FieldError:
             pass
-        return TestStep(origin, label, key=key, group=group, broken=problems)
+        return TestStep.model_construct(origin=origin, label=label, key=key, group=group, broken=problems)
 
     def _fields(
         self,
@@ -124,119 +168,13 @@ class StepReader:
             return {}, False
         return fields.given(), True
 
-    def _build(
-        self, values: dict[str, Any], path: tuple[Any, ...], group: Optional[str], extra: tuple[str, ...]
-    ) -> Optional[TestStep]:
-        origin = Origin(self.doc.file, self.doc.line_of(path), path)
-        ok = True
-        if "command" in values and "commands" in values:
-            self.problem(path + ("command",), "give either command or commands, not both")
-            ok = False
-        given = values.get("commands", values.get("command"))
-        if given is None:
-            self.problem(path, "a step needs command or commands")
-            return None
-        field = "commands" if "commands" in values else "command"
-        nodes = values.get("num_nodes", 1)
-        no_plugin = values.get("no_plugin", False)
-        nested = bool(given) and isinstance(given[0], tuple)
-        node_commands = None
-        if nested:
-            if nodes < 2 or no_plugin:
-                self.problem(path + (field,), "lists of command lists are for num_nodes of 2 or more")
-                ok = False
-            elif len(given) != nodes:
-                self.problem(
-                    path + (field,), f"num_nodes is {nodes}: give one command list per node (got {len(given)})"
-                )
-                ok = False
-            node_commands = given
-            flat = tuple(command for node in given for command in node)
-        else:
-            flat = given
-            # One command list for several nodes: the commands start the nodes themselves (a multi-node runner
-            # script), so they run on the host as given, as vLLM's generator runs them (no_plugin).
-            no_plugin = no_plugin or nodes >= 2
-        if values.get("no_gpu") and ("gpu" in values or "device" in values):
-            other = "gpu" if "gpu" in values else "device"
-            self.problem(path + ("no_gpu",), f"no_gpu contradicts {other}: {values[other]}")
-            ok = False
-        if "device" in values and "gpu" in values and values["gpu"] != values["device"]:
-            self.warn(path + ("gpu",), f"ignored: device {values['device']!r} decides where the step runs")
-        amount = values.get("num_devices", values.get("num_gpus"))
-        if "num_devices" in values and "num_gpus" in values and values["num_devices"] != values["num_gpus"]:
-            self.warn(path + ("num_gpus",), f"ignored: num_devices ({values['num_devices']}) decides")
-        dependencies = values.get("source_file_dependencies")
-        for index, entry in enumerate(dependencies or ()):
-            why = never_matches(entry)
-            if why:
-                self.warn(
-                    path + ("source_file_dependencies", index), f"{entry!r} can never match a changed file: {why}"
-                )
-        if extra:
-            dependencies = (dependencies or ()) + extra
-        mirrors = self._mirrors(values, path)
-        if not ok or mirrors is None:
-            return None
-        return TestStep(
-            origin=origin,
-            label=values["label"],
-            key=values.get("key"),
-            commands=flat,
-            node_commands=node_commands,
-            working_dir=values.get("working_dir"),
-            dependencies=dependencies,
-            optional=values.get("optional", False),
-            nightly_only=values.get("nightly", False),
-            autorun_on_main=values.get("autorun_on_main", False),
-            fast_check_only=values.get("fast_check_only", False),
-            soft_fail=values.get("soft_fail", False),
-            parallelism=values.get("parallelism"),
-            timeout=values.get("timeout_in_minutes"),
-            gpu=None if "device" in values else values.get("gpu"),
-            cpu_only=values.get("no_gpu", False),
-            device=values.get("device"),
-            count=amount,
-            nodes=nodes,
-            mirrors=mirrors,
-            env=values.get("env"),
-            retry=values.get("retry"),
-            depends_on=values.get("depends_on"),
-            no_plugin=no_plugin,
-            group=group,
-            torch_nightly=bool(values.get("torch_nightly")) or self._has_torch_nightly_mirror(values),
-            agent_tags=self._agent_tags(values, path),
-            passthrough={f: values[f] for f in PASSTHROUGH if f in values} or None,
-        )
-
-    def _agent_tags(self, values: dict[str, Any], path: tuple[Any, ...]) -> Optional[dict[str, Any]]:
-        """`agents:` (Buildkite's name) and `agent_tags:` (the current layout's), minus the queue the generator chooses."""
-        tags: dict[str, Any] = {}
-        for field in ("agents", "agent_tags"):
-            given = dict(values.get(field) or {})
-            if "queue" in given:
-                self.warn(
-                    path + (field, "queue"),
-                    f"ignored: the generator routes the step to a queue of queues.yaml (not {given['queue']!r})",
-                )
-                del given["queue"]
-            tags.update(given)
-        return tags or None
-
-    @staticmethod
-    def _has_torch_nightly_mirror(values: dict[str, Any]) -> bool:
-        block = values.get("mirror")
-        return isinstance(block, dict) and "torch_nightly" in block
-
-    def _mirrors(self, values: dict[str, Any], path: tuple[Any, ...]) -> Optional[tuple[Mirror, ...]]:
+    def _mirrors(self, step: TestStep, path: tuple[Any, ...]) -> Optional[tuple[Mirror, ...]]:
         mirrors: dict[str, Mirror] = {}
-        for line in values.get("mirror_hardwares", ()):
+        for line in step.mirror_hardwares or ():
             family = MIRROR_LINE_FAMILIES.get(line, line)
             if family not in mirrors:
-                mirrors[family] = Mirror(
-                    family=family, hardware=line, count=values.get("amd_gpus") if family == "amd" else None
-                )
-        block = values.get("mirror")
+                mirrors[family] = Mirror(family=family, hardware=line, count=step.amd_gpus if family == "amd" else None)
+        block = step.mirror
         if block is None:
             return tuple(mirrors.values())
         if not isinstance(block, dict):

@@ -2,9 +2,9 @@
 
 Both formats (the single `.buildkite/test-pipeline.yaml` and the job files of
 the current layout) share most field names; a step of either becomes one
-`TestStep`. Each reader here either returns a value in normal form or raises
-`FieldError` with a sentence for a person; `step_model` says which field
-each reads, `step_reader` builds the steps.
+`TestStep` (`step_model`). Each reader here either returns a value in normal
+form or raises `FieldError` with a sentence for a person; `step_model` says
+which field each reads, `step_reader` reads the steps.
 """
 
 from __future__ import annotations
@@ -60,42 +60,6 @@ class Mirror:
     dependencies: Optional[tuple[str, ...]] = None  # added to the step's own
     optional: Optional[bool] = None
     env: Optional[dict[str, Any]] = None
-
-
-@dataclasses.dataclass(frozen=True)
-class TestStep:
-    __test__ = False  # not a pytest class, despite the name
-
-    origin: Origin
-    label: str
-    key: Optional[str] = None
-    commands: tuple[str, ...] = ()
-    node_commands: Optional[tuple[tuple[str, ...], ...]] = None  # one list per node (num_nodes >= 2)
-    working_dir: Optional[str] = None
-    dependencies: Optional[tuple[str, ...]] = None  # source_file_dependencies; None: not given
-    optional: bool = False
-    nightly_only: bool = False
-    autorun_on_main: bool = False
-    fast_check_only: bool = False
-    soft_fail: Any = False
-    parallelism: Optional[int] = None
-    timeout: Optional[int] = None
-    gpu: Optional[str] = None  # accelerator type; None: the fleet's default
-    cpu_only: bool = False
-    device: Optional[str] = None
-    count: Optional[int] = None  # accelerators per node; None: 1
-    nodes: int = 1
-    mirrors: tuple[Mirror, ...] = ()
-    env: Optional[dict[str, Any]] = None
-    retry: Optional[dict[str, Any]] = None
-    depends_on: Optional[tuple[str, ...]] = None
-    no_plugin: bool = False
-    group: Optional[str] = None
-    torch_nightly: bool = False  # also runs against torch nightly (TORCH_NIGHTLY=1 builds)
-    agent_tags: Optional[dict[str, Any]] = None  # agent tags beyond the queue the generator routes to
-    passthrough: Optional[dict[str, Any]] = None  # Buildkite fields written to the step as given (PASSTHROUGH)
-    # Problems confined to this step: it becomes a step that fails with them, and the rest of the build runs.
-    broken: tuple[Problem, ...] = ()
 
 
 # -- readers of single values -----------------------------------------------------
@@ -371,18 +335,8 @@ def as_given(value: Any) -> Any:
     return value
 
 
-# Buildkite step fields written to the command step as given (the pipeline
-# schema checks every one before anything is uploaded).
-PASSTHROUGH: dict[str, Callable[[Any], Any]] = {
-    "concurrency": at_most(MAX_PARALLELISM, "jobs at once"),
-    "concurrency_group": text,
-    "artifact_paths": string_or_strings,
-    "notify": as_given,
-    "cancel_on_build_failing": flag,
-    "allow_dependency_failure": flag,
-    "if": text,
-    "skip": flag_or_text,
-}
+# `concurrency`: Buildkite's bound of jobs at once.
+concurrency = at_most(MAX_PARALLELISM, "jobs at once")
 
 
 # Mirror lines of `mirror_hardwares` that name the same hardware family.

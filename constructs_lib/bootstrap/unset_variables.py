@@ -74,9 +74,9 @@ def warnings(jobs: Iterable[Job], model: QueuesFile, queues: dict[str, str], ima
     counts: dict[tuple[str, str], int] = {}
     for job in jobs:
         step = job.step
-        if step.broken or not step.commands or not step.origin.path:
+        if step.broken or not step.flat_commands or not step.origin.path:
             continue  # broken, or the toolkit's own (image builds, hardware tests: no place in a step file)
-        text = "\n".join(step.commands)
+        text = "\n".join(step.flat_commands)
         runner = model.runner_of(queues[job.key]) if job.key in queues else None
         given = (
             set(step.env or {})

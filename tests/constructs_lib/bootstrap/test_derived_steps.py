@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from constructs_lib.bootstrap.derived_steps import DERIVATIONS, RULES, derive
-from constructs_lib.bootstrap.steps import Mirror, Origin, TestStep
+from constructs_lib.bootstrap.step_model import TestStep
+from constructs_lib.bootstrap.steps import Mirror, Origin
 
-STEP = TestStep(
-    Origin("x.yaml", 3, ("steps", 0)),
-    "Test",
+STEP = TestStep.model_construct(
+    origin=Origin("x.yaml", 3, ("steps", 0)),
+    label="Test",
     key="test",
     commands=("pytest a.py",),
     working_dir="/w",
     soft_fail=False,
     parallelism=2,
     gpu="h100",
-    count=2,
+    num_devices=2,
     mirrors=(Mirror("amd"),),
     env={"A": "1"},
     agent_tags={"gpu": "2+"},
-    passthrough={"notify": [{"slack": "#ci"}]},
+    notify=[{"slack": "#ci"}],
     torch_nightly=True,
 )
 
 
 def test_every_field_of_a_step_has_its_row():
-    assert set(RULES) == {field.name for field in dataclasses.fields(TestStep)}
+    assert set(RULES) == set(TestStep.model_fields)
     assert all(len(rules) == len(DERIVATIONS) for rules in RULES.values())
 
 
@@ -41,11 +40,11 @@ def test_a_torch_nightly_copy_keeps_the_step_but_fails_softly_and_mirrors_nothin
         (),
         False,
     )
-    assert (copy.commands, copy.working_dir, copy.gpu, copy.agent_tags, copy.passthrough) == (
+    assert (copy.commands, copy.working_dir, copy.gpu, copy.tags, copy.passthrough) == (
         STEP.commands,
         STEP.working_dir,
         STEP.gpu,
-        STEP.agent_tags,
+        STEP.tags,
         STEP.passthrough,
     )
 
@@ -53,7 +52,7 @@ def test_a_torch_nightly_copy_keeps_the_step_but_fails_softly_and_mirrors_nothin
 def test_a_failing_step_runs_nothing_of_the_step():
     failing = derive(STEP, "failing", commands=("exit 1",), env={"CI_FAILURE_REASON": "why"})
     assert failing.commands == ("exit 1",) and failing.env == {"CI_FAILURE_REASON": "why"}
-    assert (failing.working_dir, failing.parallelism, failing.agent_tags, failing.passthrough, failing.mirrors) == (
+    assert (failing.working_dir, failing.parallelism, failing.tags, failing.passthrough, failing.mirrors) == (
         None,
         None,
         None,
@@ -68,16 +67,16 @@ def test_a_mirror_is_routed_by_its_own_hardware_without_the_parents_tags():
         label="AMD: Test",
         commands=STEP.commands,
         working_dir=STEP.working_dir,
-        dependencies=None,
+        source_file_dependencies=None,
         optional=False,
         soft_fail=False,
-        timeout=None,
+        timeout_in_minutes=None,
         device="mi300",
-        count=4,
+        num_devices=4,
         env={"A": "1"},
     )
     mirror = derive(STEP, "mirror", **given)
-    assert (mirror.gpu, mirror.cpu_only, mirror.agent_tags, mirror.key, mirror.mirrors, mirror.torch_nightly) == (
+    assert (mirror.gpu, mirror.no_gpu, mirror.tags, mirror.key, mirror.mirrors, mirror.torch_nightly) == (
         None,
         False,
         None,

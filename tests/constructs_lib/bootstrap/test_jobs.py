@@ -25,7 +25,7 @@ def test_mirror_needs_as_many_accelerators_as_the_step():
         "steps:\n- label: K\n  mirror_hardwares: [amd]\n  num_gpus: 2\n  num_nodes: 2\n  commands: [[a], [b]]\n"
     )
     (mirror,) = [job for job in expansion.jobs if job.role == "mirror"]
-    assert mirror.needs.count == 4 and mirror.step.nodes == 1
+    assert mirror.needs.count == 4 and mirror.step.num_nodes == 1
     amd_gpus = jobs_of("steps:\n- label: K\n  mirror_hardwares: [amd]\n  amd_gpus: 8\n  command: k\n")
     assert [job.needs.count for job in amd_gpus.jobs if job.role == "mirror"] == [8]
 

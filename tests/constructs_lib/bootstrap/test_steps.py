@@ -177,7 +177,7 @@ def test_pyyaml_readings_of_the_real_files_load():
         """
     )
     (docs,) = source.steps
-    assert docs.cpu_only is True and docs.dependencies == ("vllm/",)
+    assert docs.no_gpu is True and docs.dependencies == ("vllm/",)
     assert [str(w) for w in source.warnings] == ["test-pipeline.yaml:1: common: unknown top-level key; ignored"]
 
 
@@ -194,7 +194,7 @@ def test_empty_values_mean_not_given():
 
 def test_device_decides_over_gpu_with_a_warning():
     source = single("steps:\n- label: a\n  command: x\n  device: h200_35gb\n  gpu: h100\n")
-    assert source.steps[0].device == "h200_35gb" and source.steps[0].gpu is None
+    assert source.steps[0].device == "h200_35gb" and source.steps[0].accelerator is None
     assert [str(w) for w in source.warnings] == [
         "test-pipeline.yaml:5: steps[0].gpu: ignored: device 'h200_35gb' decides where the step runs"
     ]
