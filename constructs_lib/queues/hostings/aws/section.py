@@ -106,3 +106,9 @@ class AwsQueue(AwsQueueOptions):
     @property
     def may_push(self) -> bool:
         return self.builder if self.pushes is None else self.pushes
+
+
+class AwsHosted(Strict):
+    """The aws section of a queue, as the queue model takes it (constructs_lib.queues.hostings.Hostings)."""
+
+    aws: Optional[AwsQueue] = Field(None, description="Hosted by an Elastic CI Stack on AWS.")

@@ -13,3 +13,9 @@ class ExternalQueue(Strict):
     """A queue hosted elsewhere: routed to, never synthesized."""
 
     operator: Optional[str] = Field(None, description="Who runs it.")
+
+
+class ExternalHosted(Strict):
+    """The external section of a queue, as the queue model takes it (constructs_lib.queues.hostings.Hostings)."""
+
+    external: Optional[ExternalQueue] = Field(None, description="Hosted elsewhere.")

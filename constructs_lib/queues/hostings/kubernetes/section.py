@@ -19,3 +19,9 @@ class KubernetesQueue(Strict):
     def runs_on(self, cluster: str) -> bool:
         """Whether the agent stack runs in `cluster` (the GKE cluster's name)."""
         return self.cluster in (None, cluster)
+
+
+class KubernetesHosted(Strict):
+    """The kubernetes section of a queue, as the queue model takes it (constructs_lib.queues.hostings.Hostings)."""
+
+    kubernetes: Optional[KubernetesQueue] = Field(None, description="Hosted on Kubernetes.")

@@ -43,3 +43,9 @@ class TpuFleet(Strict):
         description="Architecture node: a block holding one /29 per TPU (a /26 for 8), outside the region's subnet.",
     )
     preemptible: bool = False
+
+
+class TpuHosted(Strict):
+    """The tpu section of a queue, as the queue model takes it (constructs_lib.queues.hostings.Hostings)."""
+
+    tpu: Optional[TpuFleet] = Field(None, description="Hosted by a TPU fleet on GCP.")
