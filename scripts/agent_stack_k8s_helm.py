@@ -24,7 +24,8 @@ from typing import Any
 
 from constructs_lib.bootstrap.runners import HF_TOKEN_SECRET
 from constructs_lib.queues import agent_tokens
-from constructs_lib.queues.gcp_names import helm_release, label_value
+from constructs_lib.queues.gcp_names import label_value
+from constructs_lib.queues.hostings.kubernetes.names import helm_release
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.model import QueuesFile
 from constructs_lib.queues.problems import LoadError

@@ -12,6 +12,7 @@ import ipaddress
 import re
 
 from constructs_lib.queues.hostings.tpu.section import TpuFleet
+from constructs_lib.queues.labels import label_value as label_value  # GCP and Kubernetes labels alike
 
 MAX_NAME = 63
 MAX_CLUSTER_NAME = 40  # GKE clusters and node pools
@@ -31,11 +32,6 @@ DATA_DEVICE = "docker-data"
 def slug(queue_name: str) -> str:
     """Lower-case letters, digits and '-' only."""
     return re.sub(r"[^a-z0-9-]", "-", queue_name.lower())
-
-
-def label_value(queue_name: str) -> str:
-    """A GCP label / Kubernetes label value: [a-z0-9_-], alphanumeric at both ends."""
-    return re.sub(r"[^a-z0-9_-]", "_", queue_name.lower()).strip("_-") or "queue"
 
 
 def tpu_name(queue_name: str, index: int) -> str:
@@ -112,13 +108,3 @@ def access_log_bucket_name(state_bucket: str) -> str:
     """`<state bucket>-access-logs`, shortened to GCS's 63 characters where needed."""
     tail = "-access-logs"
     return state_bucket[: MAX_NAME - len(tail)].rstrip(".-_") + tail
-
-
-# Helm release names are DNS labels of at most 53 characters (helm keeps room for suffixes).
-HELM_RELEASE_PREFIX = "agent-stack-k8s-"
-MAX_HELM_RELEASE = 53
-
-
-def helm_release(queue_name: str) -> str:
-    """The agent-stack-k8s release of a GKE-hosted queue."""
-    return HELM_RELEASE_PREFIX + label_value(queue_name).replace("_", "-")

@@ -11,9 +11,9 @@ import re
 from typing import Any, Iterator, Optional, Sequence
 
 from constructs_lib.queues import aws_network, findings, gcp_names, model_cache, places, stack_catalog
-from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues.findings import Finding, Path
 from constructs_lib.queues.hostings import HOSTINGS, KINDS, kind_of
+from constructs_lib.queues.hostings.aws import parameters as ecp
 from constructs_lib.queues.model import HF_TOKEN, UNTRUSTED, Queue, QueueInBuildkite, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 

@@ -20,7 +20,7 @@ class ElasticCiQueue(Construct):
 
     Takes what the stack needs, resolved: its name, the template of the pinned
     version and the parameters the queue model decided
-    (`elastic_ci_parameters.parameters`); it adds the network and the key.
+    (`queues/hostings/aws/parameters.py`); it adds the network and the key.
     """
 
     def __init__(

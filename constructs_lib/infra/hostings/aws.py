@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cdktf import App
 
-from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import stack_ids
+from constructs_lib.queues.hostings.aws import parameters as ecp
 from constructs_lib.queues.model import AwsQueue, QueuesFile
 
 

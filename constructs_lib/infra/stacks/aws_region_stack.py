@@ -20,8 +20,8 @@ from constructs_lib.infra.aws.stack_events import StackEvents, topic_name
 from constructs_lib.infra.aws.vpc_flow_log import FlowLogTarget, log_group_name
 from constructs_lib.infra.jsii.providers import aws
 from constructs_lib.infra.stacks.queue_scope import MAIN, KeepsQueueAddresses, queue_scope
-from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import model_cache
+from constructs_lib.queues.hostings.aws import parameters as ecp
 from constructs_lib.queues.model import ECR_PUBLIC_HOST, AwsQueue, QueuesFile
 
 TAGS = {"ManagedBy": "buildkite-ci-toolkit"}

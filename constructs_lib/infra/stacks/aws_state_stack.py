@@ -8,7 +8,7 @@ from constructs import Construct
 from constructs_lib.infra.aws.state_backend import StateBackend
 from constructs_lib.infra.jsii.providers import aws
 from constructs_lib.infra.stacks.local_state import keep_local_state
-from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.queues.hostings.aws import parameters as ecp
 from constructs_lib.queues.model import QueuesFile
 
 

@@ -240,7 +240,7 @@ def test_pod_volumes_with_the_same_last_path_part_get_names_of_their_own():
 def test_the_built_in_defaults_are_valid_models():
     # Constructed without validation at start-up: held to the model here.
     from constructs_lib.bootstrap.runners import DEFAULT_DOCKER, DEFAULT_KUBERNETES
-    from constructs_lib.queues.elastic_ci_parameters import BUILTIN_OPTIONS
+    from constructs_lib.queues.hostings.aws.parameters import BUILTIN_OPTIONS
     from constructs_lib.queues.model import AwsQueueOptions, Runner
 
     for default in (DEFAULT_DOCKER, DEFAULT_KUBERNETES):

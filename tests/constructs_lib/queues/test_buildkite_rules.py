@@ -7,7 +7,7 @@ import copy
 import yaml
 
 from constructs_lib.queues import agent_tokens, rules
-from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.queues.hostings.aws import parameters as ecp
 from constructs_lib.queues.model import QueuesFile
 from tests.constructs_lib.queues.minimal_queues import MINIMAL, edit, problems
 

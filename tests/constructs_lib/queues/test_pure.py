@@ -31,3 +31,21 @@ def test_importing_every_module_loads_nothing_of_cdktf(package):
     assert any(m.startswith(f"constructs_lib.{package}.") for m in modules)  # the probe imported them at all
     loaded = [m for m in modules if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)]
     assert loaded == []
+
+
+def test_every_module_of_the_model_imports_first_in_a_fresh_process():
+    """The registry of hosting kinds imports its units, which import helpers of the model: no import order may break."""
+    import pkgutil
+
+    import constructs_lib.queues as package
+
+    names = [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    probe = "import importlib, sys\nimportlib.import_module(sys.argv[1])\n"
+    failed = []
+    for name in names:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, name], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            failed.append(f"{name}: {done.stderr.strip().splitlines()[-1]}")
+    assert failed == []

@@ -1,11 +1,11 @@
-"""AWS queues: each one Buildkite Elastic CI Stack (constructs_lib.infra.aws; its parameters: elastic_ci_parameters)."""
+"""AWS queues: each one Buildkite Elastic CI Stack (constructs_lib.infra.aws; its stack parameters and names: parameters.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import stack_ids
+from constructs_lib.queues.hostings.aws import parameters as ecp
 from constructs_lib.queues.hostings.aws.rules import RULES
 from constructs_lib.queues.hostings.kind import HostingKind
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator
 
-from constructs_lib.queues import elastic_ci_parameters as ecp
 from constructs_lib.queues import findings, stack_catalog
 from constructs_lib.queues.findings import Finding, Path
+from constructs_lib.queues.hostings.aws import parameters as ecp
 
 if TYPE_CHECKING:
     from constructs_lib.queues.model import QueuesFile

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from constructs_lib.queues import gcp_names
 from constructs_lib.queues.findings import Finding
+from constructs_lib.queues.hostings.kubernetes import names
 
 if TYPE_CHECKING:
     from constructs_lib.queues.model import QueuesFile
@@ -19,11 +19,11 @@ def helm_releases(model: QueuesFile) -> Iterator[Finding]:
     for name, kubernetes in model.kubernetes_queues().items():
         if not kubernetes.runs_on(model.gcp.gke.name):
             continue
-        release = gcp_names.helm_release(name)
-        if len(release) > gcp_names.MAX_HELM_RELEASE:
+        release = names.helm_release(name)
+        if len(release) > names.MAX_HELM_RELEASE:
             yield (
                 ("queues", name),
-                f"gives the helm release name {release} ({len(release)} characters; helm's limit is {gcp_names.MAX_HELM_RELEASE})",
+                f"gives the helm release name {release} ({len(release)} characters; helm's limit is {names.MAX_HELM_RELEASE})",
             )
         other = owners.setdefault(release, name)
         if other != name:

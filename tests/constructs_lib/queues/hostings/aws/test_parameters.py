@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.queues import elastic_ci_parameters as ecp
+from constructs_lib.queues.hostings.aws import parameters as ecp
 from constructs_lib.queues.loader import parse_queues
 from tests.constructs_lib.queues.minimal_queues import MINIMAL
 
