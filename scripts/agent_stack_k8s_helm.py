@@ -25,6 +25,7 @@ from typing import Any
 from constructs_lib.bootstrap.runners import HF_TOKEN_SECRET
 from constructs_lib.queues import agent_tokens
 from constructs_lib.queues.gcp_names import label_value
+from constructs_lib.queues.hostings.kubernetes.gke import queues_on_gke
 from constructs_lib.queues.hostings.kubernetes.names import helm_release
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.model import QueuesFile
@@ -40,8 +41,8 @@ VERIFICATION_SECRET = "buildkite-verification-jwks"
 
 def gke_queues(model: QueuesFile) -> list[str]:
     """Kubernetes-backed queues served by the optional GKE cluster, in file order."""
-    cluster = model.gke_settings().name
-    return [name for name, queue in model.kubernetes_queues().items() if queue.runs_on(cluster)]
+    model.gke_settings()  # refuses a file without the cluster
+    return queues_on_gke(model)
 
 
 def token_secrets(model: QueuesFile, queue: str) -> tuple[str, str]:

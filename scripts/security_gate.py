@@ -188,8 +188,9 @@ def split_unpoliced(
     files: list[tuple[pathlib.Path, str]],
 ) -> tuple[list[tuple[pathlib.Path, str]], list[tuple[pathlib.Path, str]]]:
     """(stacks for checkov, (stack, providers) of the stacks of providers checkov has no policy for)."""
-    skipped = [(file, providers) for file, _ in files if (providers := unpoliced(file))]
-    return [(file, label) for file, label in files if not unpoliced(file)], skipped
+    providers = {file: unpoliced(file) for file, _ in files}
+    skipped = [(file, found) for file, found in providers.items() if found]
+    return [(file, label) for file, label in files if not providers[file]], skipped
 
 
 def unpoliced(file: pathlib.Path) -> Optional[str]:

@@ -14,6 +14,7 @@ from constructs_lib.queues import aws_network, findings, gcp_names, model_cache,
 from constructs_lib.queues.findings import Finding, Path
 from constructs_lib.queues.hostings import HOSTINGS, KINDS, kind_of
 from constructs_lib.queues.hostings.aws import parameters as ecp
+from constructs_lib.queues.hostings.kubernetes.gke import queues_on_gke
 from constructs_lib.queues.model import HF_TOKEN, UNTRUSTED, Queue, QueueInBuildkite, QueuesFile, Runner
 from constructs_lib.queues.problems import format_path
 
@@ -498,12 +499,8 @@ SIGNING_PARAMETERS = ("BuildkiteAgentVerificationKeySSMParameter", "PipelineSign
 def _agent_tokens(model: QueuesFile) -> Iterator[Finding]:
     """Every agent reads a token of its queue's cluster; where that token lives is said once."""
     bk = model.buildkite
-    gke_name = model.gcp.gke.name if model.gcp is not None and model.gcp.gke is not None else None
-    gcp_readers = [
-        name
-        for name, q in model.queues.items()
-        if q.tpu is not None or (q.kubernetes is not None and gke_name is not None and q.kubernetes.runs_on(gke_name))
-    ]
+    on_gke = set(queues_on_gke(model))
+    gcp_readers = [name for name, q in model.queues.items() if q.tpu is not None or name in on_gke]
     if bk is None:
         for name, queue in model.queues.items():
             if queue.buildkite != QueueInBuildkite():

@@ -11,11 +11,11 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
+from constructs_lib.bootstrap import pipeline_steps
 from constructs_lib.infra.buildkite.cluster import BuildkiteCluster
 from constructs_lib.infra.buildkite.pipeline import BuildkitePipeline, signing_file_variable
 from constructs_lib.infra.jsii.providers import generic_provider
 from constructs_lib.infra.stacks.local_state import keep_local_state
-from constructs_lib.queues import pipeline_steps
 from constructs_lib.queues.model import BuildkiteOrg, QueuesFile
 
 

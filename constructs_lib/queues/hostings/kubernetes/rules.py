@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from constructs_lib.queues.findings import Finding
 from constructs_lib.queues.hostings.kubernetes import names
+from constructs_lib.queues.hostings.kubernetes.gke import queues_on_gke
 
 if TYPE_CHECKING:
     from constructs_lib.queues.model import QueuesFile
@@ -13,12 +14,8 @@ if TYPE_CHECKING:
 
 def helm_releases(model: QueuesFile) -> Iterator[Finding]:
     """agent-stack-k8s releases of the GKE-hosted queues: DNS labels of at most 53, one per queue."""
-    if not (model.gcp and model.gcp.gke):
-        return
     owners: dict[str, str] = {}
-    for name, kubernetes in model.kubernetes_queues().items():
-        if not kubernetes.runs_on(model.gcp.gke.name):
-            continue
+    for name in queues_on_gke(model):
         release = names.helm_release(name)
         if len(release) > names.MAX_HELM_RELEASE:
             yield (

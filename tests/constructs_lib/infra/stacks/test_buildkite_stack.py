@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
+from constructs_lib.bootstrap import pipeline_steps
 from constructs_lib.infra.jsii.providers import GENERIC_PROVIDERS
-from constructs_lib.queues import pipeline_steps
 from constructs_lib.queues.loader import parse_queues
 from tests.conftest import REPO
 from tests.constructs_lib.infra.stacks.synth_helpers import data_sources, resources, synth_stacks

@@ -1,7 +1,8 @@
 """The steps Buildkite stores for a pipeline of queues.yaml: the bootstrap, as its first and only step.
 
 Written by the toolkit, never by hand, so that the stored step, the README and
-the buildkite stack say the same thing. The command runs on the bootstrap
+the buildkite stack say the same thing; written as the generator writes its
+pipelines (yaml_writer). The command runs on the bootstrap
 queue in the tested repository's checkout, which for a fork's PR is the
 fork's code: nothing of the checkout may run. So the toolkit is cloned
 afresh over any `.ci-toolkit` the checkout holds, Python runs isolated (`-I`:
@@ -14,8 +15,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-import yaml
-
+from constructs_lib.bootstrap import yaml_writer
 from constructs_lib.queues.model import QueuesFile, Toolkit
 
 TOOLKIT_DIR = ".ci-toolkit"
@@ -53,19 +53,6 @@ def bootstrap_step(model: QueuesFile, slug: str) -> dict[str, Any]:
     return step
 
 
-class _Dumper(yaml.SafeDumper):
-    """Multi-line strings as literal blocks (`|`), as a person writes a command."""
-
-
-def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-
-_Dumper.add_representer(str, _string)
-
-
 def stored_steps(model: QueuesFile, slug: str) -> str:
     """The YAML Buildkite stores as the pipeline's steps (before signing)."""
-    return yaml.dump(
-        {"steps": [bootstrap_step(model, slug)]}, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000
-    )
+    return yaml_writer.dump({"steps": [bootstrap_step(model, slug)]})

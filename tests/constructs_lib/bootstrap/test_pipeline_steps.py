@@ -8,7 +8,7 @@ import subprocess
 
 import yaml
 
-from constructs_lib.queues import pipeline_steps
+from constructs_lib.bootstrap import pipeline_steps
 from constructs_lib.queues.loader import load_queues
 from constructs_lib.queues.model import Toolkit
 from tests.conftest import REPO
