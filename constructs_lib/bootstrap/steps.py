@@ -130,8 +130,8 @@ def _matching(pattern: re.Pattern[str], what: str) -> Callable[[Any], str]:
 
 
 name = _matching(NAME_PATTERN, "a valid name (letters, digits, '_', '.', '-')")
-registry = _matching(REGISTRY_PATTERN, "an image registry like public.ecr.aws/q9t5s3a7")
-repository = _matching(REPOSITORY_PATTERN, "an image repository name like vllm-ci-test-repo")
+registry = _matching(REGISTRY_PATTERN, "an image registry like registry.example.com/ci")
+repository = _matching(REPOSITORY_PATTERN, "an image repository name like ci-test-repo")
 _key_text = _matching(KEY_PATTERN, "a valid step key (letters, digits and _-:.,)")
 
 

@@ -171,8 +171,8 @@ def test_image_options_are_checked(tmp_path, capsys):
         == 2
     )
     assert capsys.readouterr().err.splitlines() == [
-        "--registry: 'a b' is not an image registry like public.ecr.aws/q9t5s3a7",
-        "--repository: '$x' is not an image repository name like vllm-ci-test-repo",
+        "--registry: 'a b' is not an image registry like registry.example.com/ci",
+        "--repository: '$x' is not an image repository name like ci-test-repo",
     ]
 
 

@@ -12,7 +12,25 @@ from constructs_lib.queues.loader import load_queues
 from tests.conftest import REPO
 
 ENGINE = REPO / "constructs_lib" / "bootstrap"
-# What vLLM's conventions say, as text the engine would hold if they leaked back into it.
+
+
+def convention_words(profile) -> set[str]:
+    """What a profile says, as text the engine would hold if it leaked back into it: taken from the profile itself."""
+    return {
+        profile.working_dir,
+        profile.run_all_label,
+        profile.images.registry,
+        profile.images.main,
+        profile.images.premerge,
+        *profile.container_env,
+        *(path for paths in profile.checkout_paths.values() for path in paths),
+        *(test.label for test in profile.hardware_tests),
+        *(line for recipe in profile.mirror_recipes.values() for line in recipe.build_commands),
+        *profile.container_setup.lines(multi_gpu=True),
+    }
+
+
+# And what stands in them but is not a whole value (the AMD image, the scripts' folder).
 VLLM_WORDS = (
     "/vllm-workspace",
     "VLLM_USAGE_SOURCE",
@@ -25,9 +43,11 @@ VLLM_WORDS = (
 
 
 def test_the_engine_names_none_of_vllms_conventions():
+    words = convention_words(VLLM) | set(VLLM_WORDS)
+    assert len(words) > 20, "the profile's own values are checked, not a copied list"
     for path in sorted(ENGINE.glob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for word in VLLM_WORDS:
+        for word in sorted(words):
             assert word not in text, f"{path.relative_to(REPO)} names {word!r}: it belongs in a profile"
 
 

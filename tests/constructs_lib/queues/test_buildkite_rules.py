@@ -205,3 +205,16 @@ def test_without_a_buildkite_section_the_single_token_is_required():
         )
     )
     assert "queues.cpu_queue.buildkite: needs the top-level buildkite section" in line
+
+
+def test_the_pipeline_rule_knows_every_kind_of_build_the_generator_makes():
+    """A pipeline's cluster must hold the queues of the builds the bootstrap generates: the rule's list is the generator's."""
+    import itertools
+
+    from constructs_lib.bootstrap.generate import Options, kind_of_build
+
+    made = {
+        kind_of_build(Options(branch=branch, pull_request=pr, untrusted=untrusted))
+        for branch, pr, untrusted in itertools.product(("main", "feature"), ("false", "7"), (False, True))
+    }
+    assert made == set(rules.GENERATED_BUILDS)
