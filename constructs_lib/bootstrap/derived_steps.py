@@ -50,9 +50,10 @@ RULES: dict[str, tuple[Rule, Rule, Rule]] = {
     "nightly": ("keep", "keep", "keep"),
     "amd_gpus": ("reset", "reset", "reset"),
     "retry": ("keep", "keep", "keep"),
-    "no_plugin": ("keep", "keep", "keep"),
+    "no_plugin": ("given", "keep", "keep"),  # a mirror's own (`mirror.amd.no_plugin`), never its parent's
     "agents": ("reset", "reset", "keep"),  # the parent's tags are for its own hardware
     "agent_tags": ("reset", "reset", "keep"),
+    "dind": ("given", "keep", "keep"),  # a mirror's own (`mirror.amd.dind`), never its parent's
     # Buildkite's fields written as given: a failing step keeps none of them.
     "concurrency": ("keep", "reset", "keep"),
     "concurrency_group": ("keep", "reset", "keep"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import re
 import shlex
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from constructs_lib.bootstrap import checkout_paths, image_build, keys
 from constructs_lib.bootstrap.derived_steps import derive
@@ -31,6 +32,7 @@ UNROUTABLE = "unroutable"  # a step no declared queue can run: fails on the boot
 CONTAINER = "container"  # in the CI image, through the queue's docker or kubernetes plugin
 HOST = "host"  # on the agent itself (no_plugin, image builds, hardware scripts)
 MULTI_NODE = "multi-node"  # several containers on one host through the repository's script
+NATIVE = "native"  # in a pod of its mirror family's own image (MirrorRecipe.native), not docker-in-docker
 
 IMAGE_BUILD_KEY = "image-build"
 BUILD_LABEL_PREFIX = ":docker:"
@@ -92,10 +94,26 @@ def in_checkout(recipe: MirrorRecipe, lookups: checkout_paths.Lookups, origin: O
                 text = text.replace("{" + name + "}", resolved.path)
         return text
 
+    def paths(given: tuple[str, ...]) -> tuple[str, ...]:
+        """Each path, or each known path of a checkout name: the one this checkout has, else all."""
+        out: list[str] = []
+        for text in given:
+            name = text[1:-1] if text.startswith("{") and text.endswith("}") else None
+            if name is None or name not in lookups.paths:
+                out.append(text)
+                continue
+            found = lookups.resolve(name, origin).path
+            out.extend((found,) if found else lookups.paths[name])
+        return tuple(out)
+
+    native = recipe.native
+    if native is not None:
+        native = dataclasses.replace(native, runs_when_changed=paths(native.runs_when_changed))
     return dataclasses.replace(
         recipe,
         build_commands=tuple(fill(c) for c in recipe.build_commands),
         wrapper=fill(recipe.wrapper) if recipe.wrapper else None,
+        native=native,
     )
 
 
@@ -121,10 +139,23 @@ class Job:
     image: Optional[str] = None  # the image its container runs, when not the build's CI image
     inherited_timeout: Optional[int] = None  # a mirror's: its parent's, when neither it nor its queue sets one
     multi_node_script: Optional[str] = None  # of a multi-node job: None when the checkout has none
+    always_runs: bool = False  # the profile runs it in every build (Profile.always_run_keys)
+    host_family: Optional[MirrorRecipe] = None  # of a job on a family's build device (its host_retry, timeout_cap)
+    runs_when_changed: tuple[str, ...] = ()  # a change to one of these runs it, optional or not (a mirror's family's)
 
     @property
     def label(self) -> str:
         return str(self.step.label)
+
+    @property
+    def family_test(self) -> bool:
+        """A test job of a mirror family (a mirror, or a step on one of the family's devices): the recipe runs it."""
+        return self.recipe is not None and self.role in (TEST, MIRROR)
+
+    @property
+    def wrapped(self) -> bool:
+        """Its commands run through the family's wrapper (docker-in-docker or native), not as they are."""
+        return self.family_test and self.recipe is not None and bool(self.recipe.wrapper) and not self.step.no_plugin
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,14 +183,31 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
     undeclared: dict[tuple[str, Optional[str]], int] = {}
     profile = source.profile
     lookups = checkout_paths.Lookups(source.present, profile.checkout_paths)
+    recipes = profile.recipes(single)
     specs: dict[str, Optional[MirrorRecipe]] = {}  # each family filled in for this checkout once
     derived = _derived_keys(source.steps, given, warnings)
+
+    def spec_of(family: str, origin: Origin) -> Optional[MirrorRecipe]:
+        if family not in specs:
+            base = recipes.get(family)
+            specs[family] = in_checkout(base, lookups, origin) if base else None
+        return specs[family]
+
     for step in source.steps:
         if step.fast_check_only:
             continue
         job = _in_variant_image(_test_job(step, source, model, step.key or derived[id(step)]), image)
         if job.runs_in == MULTI_NODE:
             job = dataclasses.replace(job, multi_node_script=lookups.resolve("multi-node", step.origin).path)
+        family = _family_of_device(step.device, recipes)
+        host = next((r for r in recipes.values() if step.device is not None and r.device == step.device), None)
+        if family is not None:
+            families.setdefault(family, step.origin)
+            job = _as_family_test(job, family, spec_of(family, step.origin))
+        elif host is not None:
+            job = dataclasses.replace(job, host_family=host)
+        if job.key in profile.always_run_keys:
+            job = dataclasses.replace(job, always_runs=True)
         tests.append(job)
         if torch_nightly and step.also_torch_nightly:
             nightly_torch.append(_torch_nightly_job(job, image))
@@ -168,10 +216,7 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
                 undeclared.setdefault((step.origin.file, mirror.hardware), step.origin.line)
                 continue
             families.setdefault(mirror.family, step.origin)
-            if mirror.family not in specs:
-                base = profile.mirror_recipes.get(mirror.family)
-                specs[mirror.family] = in_checkout(base, lookups, step.origin) if base else None
-            mirrors.append(_mirror_job(job, mirror, specs[mirror.family]))
+            mirrors.append(_mirror_job(job, mirror, spec_of(mirror.family, step.origin)))
     for (file, line_name), line in undeclared.items():
         warnings.append(
             Problem(
@@ -192,6 +237,7 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
         nightly_torch.insert(0, _torch_nightly_build(source, image, lookups))
     warnings.extend(lookups.missing())
     jobs = tuple(builds + tests + family_builds + mirrors + hardware + nightly_torch)
+    jobs = tuple(_unsupported_native(job) for job in jobs)
     given_keys = [(job.key, job.label, job.step.origin) for job in jobs]
     # Block keys too: a step may wait behind one. Not for keys that collide already.
     counts = collections.Counter(job.key for job in jobs)
@@ -284,9 +330,68 @@ def _test_job(step: TestStep, source: Source, model: QueuesFile, key: str) -> Jo
     )
 
 
+def _family_of_device(device: Optional[str], recipes: Mapping[str, MirrorRecipe]) -> Optional[str]:
+    """The mirror family whose devices include `device` (vLLM: mi325_1 is AMD's), or None."""
+    if device is None:
+        return None
+    return next((f for f, r in recipes.items() if r.devices and re.fullmatch(r.devices, device)), None)
+
+
+def _family_label(spec: Optional[MirrorRecipe], family: str, label: str, device: Optional[str]) -> str:
+    if spec is None:
+        return f"{family}: {label}"
+    if device is None:  # routed by its hardware line (the single-file layout)
+        return f"{spec.title}: {label}"
+    return spec.label.format(title=spec.title, label=label, device=device)
+
+
+def _runs_in(spec: Optional[MirrorRecipe], dind: Optional[bool]) -> str:
+    return NATIVE if dind is False and spec is not None and spec.native is not None else HOST
+
+
+def _capped(timeout: Optional[int], spec: Optional[MirrorRecipe]) -> Optional[int]:
+    """A family test job's timeout: its own, else the family's cap, and never above the cap."""
+    cap = spec.timeout_cap if spec else None
+    return timeout if cap is None else min(timeout or cap, cap)
+
+
+def _native_dependencies(
+    dependencies: Optional[tuple[str, ...]], spec: Optional[MirrorRecipe], runs_in: str
+) -> Optional[tuple[str, ...]]:
+    """A native job also runs when the files of its runtime change (vLLM: the AMD wrapper)."""
+    if dependencies is None or runs_in != NATIVE or spec is None or spec.native is None:
+        return dependencies
+    return tuple(dict.fromkeys(dependencies + spec.native.runs_when_changed))
+
+
+def _as_family_test(job: Job, family: str, spec: Optional[MirrorRecipe]) -> Job:
+    """A test step on one of a mirror family's devices: it runs as the family's jobs run, after its image build."""
+    step = job.step
+    runs_in = HOST if job.runs_in == HOST and step.no_plugin else _runs_in(spec, step.dind)
+    build = f"{IMAGE_BUILD_KEY}-{family}"
+    dependencies = _native_dependencies(step.dependencies, spec, runs_in)
+    added = tuple(d for d in dependencies or () if d not in (step.dependencies or ()))
+    own = step.model_copy(
+        update={
+            "label": _family_label(spec, family, step.label, step.device),
+            "timeout_in_minutes": _capped(step.timeout_in_minutes, spec),
+            "extra_dependencies": step.extra_dependencies + added,
+        }
+    )
+    depends = (build,) + tuple(build if d == IMAGE_BUILD_KEY else d for d in job.depends_on)
+    return dataclasses.replace(
+        job,
+        step=own,
+        needs=dataclasses.replace(job.needs, label=own.label),
+        runs_in=runs_in,
+        depends_on=tuple(dict.fromkeys(d for d in depends if d != job.key)),
+        recipe=spec,
+    )
+
+
 def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Job:
-    title = spec.title if spec else mirror.family
     step = parent.step
+    runs_in = HOST if mirror.no_plugin else _runs_in(spec, mirror.dind)
     dependencies = step.dependencies
     if mirror.dependencies:
         dependencies = tuple(dict.fromkeys(mirror.dependencies + (dependencies or ())))
@@ -295,32 +400,49 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
     own = derive(
         step,
         "mirror",
-        label=f"{title}: {step.label}",
+        label=mirror.label or _family_label(spec, mirror.family, step.label, mirror.device),
         commands=mirror.commands if mirror.commands is not None else step.flat_commands,
         working_dir=mirror.working_dir or step.working_dir,
-        source_file_dependencies=dependencies,
+        source_file_dependencies=_native_dependencies(dependencies, spec, runs_in),
         optional=step.optional if mirror.optional is None else mirror.optional,
         soft_fail=step.soft_fail if mirror.soft_fail is None else mirror.soft_fail,
-        timeout_in_minutes=mirror.timeout,  # else the queue's timeout_in_minutes, else the parent's (inherited_timeout)
+        # Its own, else the family's cap, else its queue's timeout_in_minutes, else its parent's (inherited_timeout).
+        timeout_in_minutes=_capped(mirror.timeout, spec),
         device=mirror.device,
         num_devices=mirror.count or (step.count or 1) * step.num_nodes,
         env=env or None,
+        dind=mirror.dind,
+        no_plugin=bool(mirror.no_plugin),  # a mirror's own: its parent's is for the parent's hardware
     )
+    if mirror.tags:
+        own = own.model_copy(update={"agent_tags": mirror.tags})
     build = f"{IMAGE_BUILD_KEY}-{mirror.family}"
     depends = mirror.depends_on if mirror.depends_on is not None else ((build,) if spec else ())
+    if spec is not None:
+        # As vLLM's generator: a family job waits for the family's image build, never the CUDA one.
+        depends = tuple(dict.fromkeys((build,) + tuple(build if d == IMAGE_BUILD_KEY else d for d in depends)))
     return Job(
         role=MIRROR,
         step=own,
         key=f"{mirror.family}-{parent.key}",
         needs=Needs(own.label, None, own.count or 0, device=mirror.device, hardware=mirror.hardware),
-        runs_in=HOST,
+        runs_in=runs_in,
         depends_on=depends,
-        group=f"{title} Tests",
+        group=f"{spec.title if spec else mirror.family} Tests",
         parent=parent.key,
         recipe=spec,
         always_without_dependencies=parent.always_without_dependencies,
         inherited_timeout=step.timeout_in_minutes,
+        runs_when_changed=spec.runs_when_changed if spec else (),
     )
+
+
+def _unsupported_native(job: Job) -> Job:
+    """A native job of several nodes is a problem of its step alone: it fails alone, saying why (--strict stops)."""
+    if job.runs_in == NATIVE and job.step.num_nodes >= 2:
+        problem = job.step.origin.problem("native jobs (dind: false) run on one node: set num_nodes to 1", "num_nodes")
+        return dataclasses.replace(job, step=job.step.model_copy(update={"broken": job.step.broken + (problem,)}))
+    return job
 
 
 def _image_build(source: Source, image: Image) -> Job:

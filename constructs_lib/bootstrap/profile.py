@@ -35,13 +35,57 @@ class HardwareTest:
 
 
 @dataclasses.dataclass(frozen=True)
+class NativeRecipe:
+    """How a family's native jobs run (`dind: false`): in a pod of the family's own image, not docker-in-docker.
+
+    The queue's Kubernetes agents (agent-stack-k8s) start the pod; the job's
+    kubernetes plugin patches its first container: the image, the GPUs
+    requested from the cluster's device plugin, a memory-backed /dev/shm, an
+    empty workspace, and the pod's own name, namespace and node as variables.
+    """
+
+    image: str
+    gpu_resource: str  # the device plugin's resource name (amd.com/gpu)
+    env: Mapping[str, str]  # the job's variables, over the family's and the step's
+    env_defaults: Mapping[str, str]  # the job's variables unless the step sets them
+    env_dropped: tuple[str, ...]  # the family's variables that do not apply (docker-in-docker's)
+    container_env: Mapping[str, str]  # the container's own variables
+    field_env: Mapping[str, str]  # container variables from the pod's fields (name: field path)
+    workspace: str  # an empty folder the job's checkout and artifacts go in
+    shm_size: str
+    image_pull_secret: Optional[str] = None
+    # Checkout paths (names of Profile.checkout_paths, in braces) whose change runs every native job.
+    runs_when_changed: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class MirrorRecipe:
-    """How the mirrors of one family (a step's `mirror:` key, e.g. amd) are labelled, built and run; `{name}` stands for a path of Profile.checkout_paths."""
+    """How the jobs of one family (a step's `mirror:` key, e.g. amd; or a step on one of its devices) are built and run.
+
+    `{name}` in a command or path stands for a path of Profile.checkout_paths.
+    The family's test jobs run its wrapper on the agent (docker-in-docker),
+    or, with `dind: false`, natively (`native`).
+    """
 
     title: str
     device: Optional[str]  # device of its image build (falls back to the hardware line)
     build_commands: tuple[str, ...]
     wrapper: Optional[str]  # script that runs the commands in the family's image
+    devices: str = ""  # a regular expression: a test step whose device it matches is one of the family's jobs
+    label: str = "{title}: {label}"  # its jobs' label ({title}, {label}: the step's, {device})
+    commands_variable: Optional[str] = None  # the wrapper reads the commands from it; None: as its argument
+    group_name_variable: Optional[str] = None  # the commands of a step on the family's device export its key in it
+    setup: tuple[str, ...] = ()  # lines before a wrapped job's commands (diagnostics)
+    env: Mapping[str, str] = dataclasses.field(default_factory=dict)  # every wrapped job's variables
+    dind_env: Mapping[str, str] = dataclasses.field(default_factory=dict)  # a docker-in-docker job's, besides
+    gpu_count_variable: Optional[str] = None  # the GPUs its queue's agents hold, for the wrapper to check
+    native: Optional[NativeRecipe] = None
+    retry: tuple[Mapping[str, object], ...] = ()  # automatic retries of its test jobs, before the step's own
+    host_retry: tuple[Mapping[str, object], ...] = ()  # of the jobs on its build device (`device`)
+    priority: Optional[int] = None  # of its test jobs
+    artifact_paths: tuple[str, ...] = ()  # what a wrapped job uploads (its diagnostics)
+    timeout_cap: Optional[int] = None  # minutes: its test jobs' and build-device jobs' timeout, and their most
+    runs_when_changed: tuple[str, ...] = ()  # paths whose change runs every mirror of the family
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +113,20 @@ class Profile:
     single_file_run_all: tuple[str, ...]  # changed-file prefixes that run every step of the single-file layout
     run_all_label: str  # the PR label that runs every step
     container_setup: ContainerSetup = ContainerSetup()  # before a container job's commands
+    # Step keys with a timeout of their own (minutes), whatever the step says (vLLM: the ROCm base refresh).
+    key_timeouts: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    always_run_keys: frozenset[str] = frozenset()  # steps that run in every build (but NOAUTO and named-key builds)
+    # The mirror recipes of the single-file layout (`mirror_hardwares`), when its era ran them otherwise.
+    single_file_mirror_recipes: Optional[Mapping[str, MirrorRecipe]] = None
+
+    def recipes(self, single_file: bool) -> Mapping[str, MirrorRecipe]:
+        """The mirror recipes of a layout."""
+        if single_file and self.single_file_mirror_recipes is not None:
+            return self.single_file_mirror_recipes
+        return self.mirror_recipes
+
+    # A log section before each command ({n}, {total}, {preview}: the command's first characters); None: none.
+    command_section: Optional[str] = None
 
     @property
     def all_checkout_paths(self) -> tuple[str, ...]:

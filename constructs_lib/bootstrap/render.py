@@ -13,7 +13,16 @@ import shlex
 from typing import Any, Mapping, Optional
 
 from constructs_lib.bootstrap import checkout_paths, interpolation, runners
-from constructs_lib.bootstrap.jobs import BUILD_LABEL_PREFIX, CONTAINER, MULTI_NODE, UNROUTABLE, Image, Job
+from constructs_lib.bootstrap.jobs import (
+    BUILD_LABEL_PREFIX,
+    CONTAINER,
+    MULTI_NODE,
+    NATIVE,
+    TEST,
+    UNROUTABLE,
+    Image,
+    Job,
+)
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.profile import Profile
 from constructs_lib.bootstrap.registry_login import registry_login
@@ -137,17 +146,21 @@ def _steps(
     elif job.depends_on:
         command["depends_on"] = list(job.depends_on)
     commands = [interpolation.shell_text(c) for c in step.flat_commands]
+    if job.role != UNROUTABLE:
+        commands = _sectioned(commands, profile)
     queue = model.queues[route.queue]
+    family = job.recipe if job.family_test else None
+    gpus = 0 if step.no_gpu else (queue.accelerator.count if queue.accelerator else job.needs.count)
+    # The step's env, then the family's (a wrapped job's), then the generator's image variables that the commands name.
+    env = {k: _data(v, variables) for k, v in (step.env or {}).items()}
     if job.runs_in == CONTAINER:
         shell = [_script(job, commands, profile)]
     elif job.runs_in == MULTI_NODE:
         shell = [_multi_node(job, profile)]
-    elif job.recipe is not None and job.recipe.wrapper and job.parent is not None:
-        shell = [_wrapped(job, commands, profile.working_dir)]
+    elif job.wrapped and job.recipe is not None:
+        shell = [_wrapped(job, commands, profile.working_dir, env, gpus)]
     else:
         shell = _host_commands(job, commands, image)
-    # The step's env, then the generator's image variables that the commands name.
-    env = {k: _data(v, variables) for k, v in (step.env or {}).items()}
     own = _own_variables(image, shell)
     env.update(own)
     if job.needs.builder and job.role != UNROUTABLE:
@@ -172,18 +185,31 @@ def _steps(
             env = own
     else:
         command["commands"] = shell
+        if job.runs_in == NATIVE and job.recipe is not None and job.recipe.native is not None:
+            command["plugins"] = [runners.native_plugin(job.recipe.native, gpus)]
     if env:
         command["env"] = env
     if step.soft_fail:
         command["soft_fail"] = step.soft_fail
-    # The step's own, else its queue's (AMD hosts pull a large image first), else a mirror's parent's.
+    # The profile's for its key, else the step's own, else its queue's (AMD hosts pull a large image first),
+    # else a mirror's parent's; a family's jobs on its build hosts no more than the family's cap.
     timeout = step.timeout_in_minutes or queue.timeout_in_minutes or job.inherited_timeout
+    cap = job.recipe.timeout_cap if job.family_test and job.recipe else None
+    if job.host_family is not None:
+        cap = job.host_family.timeout_cap
+    if cap is not None:
+        timeout = min(timeout or cap, cap)
+    timeout = profile.key_timeouts.get(job.key, timeout)
     if timeout:
         command["timeout_in_minutes"] = timeout
     if step.parallelism:
         command["parallelism"] = step.parallelism
-    if priority:
+    if family is not None and family.priority is not None:
+        command["priority"] = family.priority
+    elif priority:
         command["priority"] = priority
+    if job.wrapped and family is not None and family.artifact_paths:
+        command["artifact_paths"] = list(family.artifact_paths)
     for field, value in (step.passthrough or {}).items():
         if field == "artifact_paths" and not trusted:
             value = checkout_artifacts(value)[0]  # the agent uploads them from the host
@@ -193,10 +219,26 @@ def _steps(
             continue  # notifications reach the organization's channels: not a fork's to send
         if field == "concurrency_group" and not trusted:
             value = f"{UNTRUSTED_CONCURRENCY_PREFIX}{value}"  # a fork's group never holds up a trusted pipeline's
-        command[field] = _data(value, variables)
-    command["retry"] = _retry(step.retry)
+        value = _data(value, variables)
+        if field == "artifact_paths" and "artifact_paths" in command:
+            value = command["artifact_paths"] + [v for v in _listed(value) if v not in command["artifact_paths"]]
+        command[field] = value
+    command["retry"] = _retry(step.retry, _family_retry(job))
     out.append(command)
     return out
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _family_retry(job: Job) -> tuple[Mapping[str, Any], ...]:
+    """The retries a mirror family gives its test jobs, or the jobs on its build hosts."""
+    if job.family_test and job.recipe is not None:
+        return job.recipe.retry
+    if job.host_family is not None:
+        return job.host_family.host_retry
+    return ()
 
 
 # Step fields an untrusted build's steps do not keep, and the prefix its concurrency groups get.
@@ -240,6 +282,19 @@ def _data(value: Any, variables: dict[str, str]) -> Any:
     return interpolation.resolve(value, variables) if isinstance(value, str) else value
 
 
+def _sectioned(commands: list[str], profile: Profile) -> list[str]:
+    """Each command after a log section named by its first characters, as the profile writes them (or as given)."""
+    form = profile.command_section
+    if form is None:
+        return commands
+    out = []
+    for n, command in enumerate(commands, 1):
+        # The preview is data in single quotes: no quote, and no `$` for any reader that expands it; one line.
+        preview = command[:80].replace("'", "").replace('"', "").replace("$", "").replace("\n", " ")
+        out += [f"echo {shlex.quote(form.format(n=n, total=len(commands), preview=preview))}", command]
+    return out
+
+
 def _script(job: Job, commands: list[str], profile: Profile) -> str:
     """A container job's script: into its working folder, the profile's setup, then its commands (as vLLM orders them)."""
     working_dir = job.step.working_dir or profile.working_dir
@@ -262,11 +317,32 @@ def _multi_node(job: Job, profile: Profile) -> str:
     return " ".join(words + [shlex.quote(node) for node in nodes])
 
 
-def _wrapped(job: Job, commands: list[str], default_dir: str) -> str:
+def _wrapped(job: Job, commands: list[str], default_dir: str, env: dict[str, Any], gpus: int) -> str:
+    """A family test job's shell: its wrapper, the commands handed over (in the family's variable, or as its
+    argument); `env` gains the family's variables, docker-in-docker's or the native job's."""
+    recipe = job.recipe
+    assert recipe is not None and recipe.wrapper is not None
     working_dir = job.step.working_dir or default_dir
-    script = " && ".join([f"cd {working_dir}", *commands])
-    wrapper = job.recipe.wrapper if job.recipe else None
-    return f"{wrapper} {shlex.quote(script)}"
+    script = " && ".join([f"cd {working_dir}", *recipe.setup, *commands])
+    if recipe.commands_variable is None:
+        return f"{recipe.wrapper} {shlex.quote(script)}"
+    env.update(recipe.env)
+    if recipe.gpu_count_variable:
+        env[recipe.gpu_count_variable] = str(gpus)
+    native = recipe.native if job.runs_in == NATIVE else None
+    if native is None:
+        env.update(recipe.dind_env)
+    else:
+        for name in native.env_dropped:
+            env.pop(name, None)
+        for name, value in native.env_defaults.items():
+            env.setdefault(name, value)
+        env.update(native.env)
+    if job.role == TEST and recipe.group_name_variable:
+        # A step on the family's own device names its test group by its key (keys are plain words: keys.py).
+        script = f"export {recipe.group_name_variable}={job.key} && {script}"
+    env[recipe.commands_variable] = script
+    return recipe.wrapper
 
 
 def _not_refused(rule: dict[str, Any]) -> dict[str, Any]:
@@ -278,12 +354,15 @@ def _not_refused(rule: dict[str, Any]) -> dict[str, Any]:
     return rule
 
 
-def _retry(given: Optional[dict[str, Any]]) -> dict[str, Any]:
+def _retry(given: Optional[dict[str, Any]], family: tuple[Mapping[str, Any], ...] = ()) -> dict[str, Any]:
     retry = dict(given or {})
     automatic = retry.get("automatic")
     if automatic is True:
         return retry  # Buildkite's default conditions cover lost agents
-    rules = [_not_refused(dict(r)) for r in automatic] if isinstance(automatic, list) else []
+    own = [dict(r) for r in automatic] if isinstance(automatic, list) else []
+    # A family's rules first (vLLM's AMD jobs), then the step's own that say something new.
+    rules = [_not_refused(dict(r)) for r in family]
+    rules += [_not_refused(r) for r in own if _not_refused(dict(r)) not in rules]
     for rule in LOST_AGENT_RETRIES:
         field = "exit_status" if "exit_status" in rule else "signal_reason"
         if not any(r.get(field) == rule[field] for r in rules):

@@ -16,6 +16,7 @@ import re
 import shlex
 from typing import Any, Optional
 
+from constructs_lib.bootstrap.profile import NativeRecipe
 from constructs_lib.queues.hostings import kind_of
 from constructs_lib.queues.model import HF_TOKEN, Queue, QueuesFile, Runner
 
@@ -86,7 +87,7 @@ def runner_of(model: QueuesFile, queue_name: str) -> Runner:
 
 
 def gpu_exposure(runner: Runner, queue: Queue) -> str:
-    """all, count, partition or none: how the queue's GPUs reach a container."""
+    """all, count, partition, runtime or none: how the queue's GPUs reach a container."""
     if runner.gpus is not None:
         return runner.gpus
     if queue.accelerator is None:
@@ -292,3 +293,40 @@ def _gke_selector(queue_name: str, model: QueuesFile) -> Optional[dict[str, Any]
         if pool.queue == queue_name and pool.accelerator_type:
             return {"cloud.google.com/gke-accelerator": pool.accelerator_type}
     return None
+
+
+def native_plugin(native: NativeRecipe, gpus: int) -> dict[str, Any]:
+    """The kubernetes plugin of a mirror family's native job: a patch of the pod the queue's agents start.
+
+    The job's container runs the family's image with the GPUs requested from
+    the cluster's device plugin (an explicit 0 overrides the agents' default),
+    a memory-backed /dev/shm and an empty workspace; it gets no service
+    account token, no privilege escalation, and the pod's own name, namespace
+    and node as variables.
+    """
+    count = str(gpus)
+    container: dict[str, Any] = {
+        "name": "container-0",
+        "image": native.image,
+        "imagePullPolicy": "Always",
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"add": ["IPC_LOCK"]}},
+        "resources": {"limits": {native.gpu_resource: count}, "requests": {native.gpu_resource: count}},
+        "volumeMounts": [
+            {"name": "devshm", "mountPath": SHM},
+            {"name": "workspace", "mountPath": native.workspace},
+        ],
+        "env": [{"name": k, "value": v} for k, v in native.container_env.items()]
+        + [{"name": k, "valueFrom": {"fieldRef": {"fieldPath": path}}} for k, path in native.field_env.items()],
+    }
+    patch: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [container],
+        "volumes": [
+            {"name": "devshm", "emptyDir": {"medium": "Memory", "sizeLimit": native.shm_size}},
+            {"name": "workspace", "emptyDir": {}},
+        ],
+    }
+    if native.image_pull_secret:
+        patch["imagePullSecrets"] = [{"name": native.image_pull_secret}]
+    return {KUBERNETES_PLUGIN: {"podSpecPatch": patch}}

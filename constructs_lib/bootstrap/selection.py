@@ -113,13 +113,18 @@ def decide(jobs: Sequence[Job], change: Changes, request: Request) -> dict[str, 
     matched = _matches(jobs, change.paths)
     decisions: dict[str, Decision] = {}
     for job in jobs:
-        decisions[job.key] = _decide(job, matched.get(job.key), run_all_reason, docs_only, request)
+        decisions[job.key] = _decide(job, matched.get(job.key), run_all_reason, docs_only, request, change.paths)
     _pull_dependencies(jobs, decisions)
     return decisions
 
 
 def _decide(
-    job: Job, match: Optional[tuple[str, str]], run_all: Optional[str], docs_only: bool, request: Request
+    job: Job,
+    match: Optional[tuple[str, str]],
+    run_all: Optional[str],
+    docs_only: bool,
+    request: Request,
+    paths: SortedPaths,
 ) -> Decision:
     step = job.step
     if job.role == UNROUTABLE:
@@ -130,6 +135,11 @@ def _decide(
         if job.key in request.only_keys:
             return Decision(True, "named in VLLM_CI_ONLY_STEP_KEYS")
         return Decision(False, "not named in VLLM_CI_ONLY_STEP_KEYS")
+    if job.always_runs and not docs_only:
+        return Decision(True, "runs in every build (the profile's always_run_keys)")
+    forced = next((p for p in job.runs_when_changed if paths.first(p) is not None), None)
+    if forced is not None:
+        return Decision(True, f"{code_span(paths.first(forced) or '')} changes what its family runs on")
     if request.nightly:
         return Decision(True, "nightly build")
     if job.role == BUILD:

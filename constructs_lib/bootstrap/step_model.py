@@ -85,6 +85,10 @@ class MirrorFields(_Fields):
     env: Env = None
     num_devices: Accelerators = None
     num_gpus: Accelerators = None
+    dind: Flag = None
+    agent_tags: AgentTags = None
+    label: Text = None
+    no_plugin: Flag = None
 
 
 class TestStep(BaseModel):
@@ -142,6 +146,9 @@ class TestStep(BaseModel):
     no_plugin: Flag = False
     agents: AgentTags = None
     agent_tags: AgentTags = None  # the current layout's name (vLLM's XPU steps): tags beside the queue
+    # A step of a mirror family's device (vLLM: an AMD GPU): false runs it natively (MirrorRecipe.native),
+    # not through the family's docker-in-docker wrapper.
+    dind: Flag = None
     # Buildkite fields written to the command step as given (AS_GIVEN).
     concurrency: Concurrency = Field(None, json_schema_extra=AS_GIVEN)
     concurrency_group: Text = Field(None, json_schema_extra=AS_GIVEN)

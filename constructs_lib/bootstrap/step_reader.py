@@ -227,4 +227,8 @@ class StepReader:
             dependencies=values.get("source_file_dependencies"),
             optional=values.get("optional"),
             env=values.get("env"),
+            dind=values.get("dind"),
+            tags={k: v for k, v in (values.get("agent_tags") or {}).items() if k != "queue"} or None,
+            label=values.get("label"),
+            no_plugin=values.get("no_plugin"),
         )

@@ -60,6 +60,10 @@ class Mirror:
     dependencies: Optional[tuple[str, ...]] = None  # added to the step's own
     optional: Optional[bool] = None
     env: Optional[dict[str, Any]] = None
+    dind: Optional[bool] = None  # False: a native job of its family (MirrorRecipe.native); None: the step's own
+    tags: Optional[dict[str, Any]] = None  # agent_tags beside its queue (native jobs)
+    label: Optional[str] = None  # its label instead of the family's form
+    no_plugin: Optional[bool] = None  # its commands as they are on the agent, not through the family's wrapper
 
 
 # -- readers of single values -----------------------------------------------------

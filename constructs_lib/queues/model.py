@@ -104,10 +104,11 @@ class Runner(Strict):
     plugin: Literal["docker", "kubernetes"] = Field(
         description="docker#v5 on the agent's host, or agent-stack-k8s pods."
     )
-    gpus: Optional[Literal["all", "count", "partition", "none"]] = Field(
+    gpus: Optional[Literal["all", "count", "partition", "runtime", "none"]] = Field(
         None,
         description="How GPUs reach the container: all (docker --gpus all), count (kubernetes nvidia.com/gpu: the job's count), "
-        "partition (the MIG slice the agent was given: CUDA_VISIBLE_DEVICES, NVIDIA_VISIBLE_DEVICES and /dev/nvidiactl), none. "
+        "partition (the MIG slice the agent was given: CUDA_VISIBLE_DEVICES, NVIDIA_VISIBLE_DEVICES and /dev/nvidiactl), "
+        "runtime (the host's default docker runtime is NVIDIA's, which gives every GPU: no flag), none. "
         "Absent: partition or all (docker) and count (kubernetes) on queues with accelerators, else none.",
     )
     pull_through_cache: Optional[Registry] = Field(

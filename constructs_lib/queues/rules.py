@@ -320,7 +320,7 @@ def _offers(model: QueuesFile) -> Iterator[Finding]:
 
 
 # GPU exposure each plugin can give a container.
-_GPU_EXPOSURE = {"docker": ("all", "partition", "none"), "kubernetes": ("count", "none")}
+_GPU_EXPOSURE = {"docker": ("all", "partition", "runtime", "none"), "kubernetes": ("count", "none")}
 
 
 def _runners(model: QueuesFile) -> Iterator[Finding]:

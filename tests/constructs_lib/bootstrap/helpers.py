@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import pathlib
+import re
 import textwrap
 
 from constructs_lib.bootstrap import formats, lenient_yaml
@@ -87,3 +88,19 @@ CI_CONFIG = """\
       main: ci-main
       premerge: ci-premerge
 """
+
+
+# The log section the vLLM profile opens before each command (Profile.command_section).
+_SECTION = re.compile(r"echo '\+\+\+ :test_tube: Command \(\d+/\d+\): [^']*'")
+_SECTION_OUTPUT = re.compile(r"\+\+\+ :test_tube: Command \(\d+/\d+\): [^\n]*\n")
+
+
+def unsectioned(commands: list[str]) -> list[str]:
+    """A step's commands without the log sections before each."""
+    return [c for c in commands if not _SECTION.fullmatch(c)]
+
+
+def unsectioned_text(text: str) -> str:
+    """A script or command line (lines, or `&&`-joined) without its log sections, or their output without theirs."""
+    text = re.sub(_SECTION.pattern + r"(\n| && )", "", text)
+    return _SECTION_OUTPUT.sub("", text)

@@ -74,6 +74,8 @@ def test_a_mirror_is_routed_by_its_own_hardware_without_the_parents_tags():
         device="mi300",
         num_devices=4,
         env={"A": "1"},
+        dind=False,
+        no_plugin=False,
     )
     mirror = derive(STEP, "mirror", **given)
     assert (mirror.gpu, mirror.no_gpu, mirror.tags, mirror.key, mirror.mirrors, mirror.torch_nightly) == (
@@ -85,6 +87,8 @@ def test_a_mirror_is_routed_by_its_own_hardware_without_the_parents_tags():
         False,
     )
     assert mirror.device == "mi300" and mirror.count == 4 and mirror.parallelism == STEP.parallelism
+    # Its own dind and no_plugin, never the parent's (vLLM: a no_plugin step's mirror runs through the wrapper).
+    assert mirror.dind is False and mirror.no_plugin is False
 
 
 def test_a_derivation_is_given_exactly_its_fields():

@@ -8,7 +8,7 @@ from constructs_lib.bootstrap.jobs import FAILURE_REASON
 from constructs_lib.queues.problems import LoadError
 from tests.job_shell import run_step
 
-from .helpers import fleet_2024, run, step, steps_of
+from .helpers import fleet_2024, run, step, steps_of, unsectioned
 
 STEPS = """\
 steps:
@@ -85,7 +85,8 @@ def test_a_multi_node_step_with_one_command_list_runs_it_on_one_host_of_its_gpus
     assert not result.errors
     built = step(result.pipeline, "2-node-test-4-gpus")
     assert built["agents"] == {"queue": "gpu_4_queue"}  # 2 nodes x 2 GPUs on one host
-    assert "plugins" not in built and built["commands"][0].startswith("./.buildkite/scripts/run-multi-node-test.sh")
+    commands = unsectioned(built["commands"])
+    assert "plugins" not in built and commands[0].startswith("./.buildkite/scripts/run-multi-node-test.sh")
 
 
 def test_a_fork_prs_one_command_multi_node_step_runs_only_as_the_merge_base_defines_it():
