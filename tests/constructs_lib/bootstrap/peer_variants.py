@@ -131,6 +131,14 @@ VARIANTS: dict[str, tuple[Edit, ...]] = {
         Edit("hardware_tests/intel.yaml", '  - label: "Intel HPU Test"\n', XPU),
         Edit("test_areas/attention.yaml", "- label: V1 attention (B200)\n", B200),
     ),
+    # One step the bootstrap cannot read (vLLM's generator stops on it: no oracle); the rest must not notice.
+    "bad-step": (
+        Edit(
+            "test_areas/engine.yaml",
+            "- label: Engine\n  key: engine\n  timeout_in_minutes: 15\n",
+            "- label: Engine\n  key: engine\n  timeout_in_minutes: fifteen\n",
+        ),
+    ),
 }
 
 

@@ -98,3 +98,16 @@ def test_each_variant_holds_the_class_it_was_made_for():
     tags = theirs("tags-and-devices", "main_runall")
     assert tags["intel-gpu-test"]["agents"] == {"label": "production", "gpu": "2+", "mem": "24+"}
     assert tags["v1-attention-b200-plain"]["queue"] == "B200"
+
+
+@pytest.mark.parametrize("name", test_peer.SCENARIOS)
+def test_a_bad_step_fails_alone_and_every_other_step_is_as_on_the_shared_tree(trees, name):
+    _, changed = peer.scenario(name)
+    result = generate(
+        read_source(str(trees["bad-step"])), default_queues(), Options(changed_files=changed, **test_peer.SCENARIOS[name])
+    )
+    (problem,) = result.errors
+    assert problem.file.endswith("test_areas/engine.yaml") and "timeout_in_minutes" in str(problem)
+    mine, before = peer.fields(result.pipeline), peer.fields(test_peer.ours(name))
+    assert mine["engine"]["queue"] == "bootstrap" and before["engine"]["queue"] != "bootstrap"
+    assert {k: f for k, f in mine.items() if k != "engine"} == {k: f for k, f in before.items() if k != "engine"}
