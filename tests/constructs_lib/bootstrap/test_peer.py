@@ -59,18 +59,22 @@ def ours(name: str) -> dict:
     ).pipeline
 
 
-def differences(name: str) -> list[Difference]:
-    pipeline, _ = peer.scenario(name)
-    theirs, mine = fields(pipeline), fields(ours(name))
+def compare(scenario: str, theirs: dict[str, dict[str, Any]], mine: dict[str, dict[str, Any]]) -> list[Difference]:
+    """Every difference of two pipelines' compared fields (peer.fields), step by step."""
     out = []
     for key in sorted(set(theirs) | set(mine)):
         if key not in theirs or key not in mine:
-            out.append(Difference(name, key, "present", key in theirs, key in mine))
+            out.append(Difference(scenario, key, "present", key in theirs, key in mine))
             continue
         out.extend(
-            Difference(name, key, f, theirs[key][f], mine[key][f]) for f in FIELDS if theirs[key][f] != mine[key][f]
+            Difference(scenario, key, f, theirs[key][f], mine[key][f]) for f in FIELDS if theirs[key][f] != mine[key][f]
         )
     return out
+
+
+def differences(name: str) -> list[Difference]:
+    pipeline, _ = peer.scenario(name)
+    return compare(name, fields(pipeline), fields(ours(name)))
 
 
 @functools.lru_cache(maxsize=None)

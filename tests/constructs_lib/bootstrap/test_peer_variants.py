@@ -53,18 +53,7 @@ def theirs(variant: str, scenario: str) -> dict:
 
 
 def differences(trees, variant: str, scenario: str) -> list[Difference]:
-    mine, other = peer.fields(ours(trees, variant, scenario)), theirs(variant, scenario)
-    out = []
-    for key in sorted(set(mine) | set(other)):
-        if key not in mine or key not in other:
-            out.append(Difference(scenario, key, "present", key in other, key in mine))
-            continue
-        out.extend(
-            Difference(scenario, key, f, other[key][f], mine[key][f])
-            for f in peer.FIELDS
-            if other[key][f] != mine[key][f]
-        )
-    return out
+    return test_peer.compare(scenario, theirs(variant, scenario), peer.fields(ours(trees, variant, scenario)))
 
 
 @pytest.mark.parametrize("variant, scenario", CASES)
@@ -104,7 +93,9 @@ def test_each_variant_holds_the_class_it_was_made_for():
 def test_a_bad_step_fails_alone_and_every_other_step_is_as_on_the_shared_tree(trees, name):
     _, changed = peer.scenario(name)
     result = generate(
-        read_source(str(trees["bad-step"])), default_queues(), Options(changed_files=changed, **test_peer.SCENARIOS[name])
+        read_source(str(trees["bad-step"])),
+        default_queues(),
+        Options(changed_files=changed, **test_peer.SCENARIOS[name]),
     )
     (problem,) = result.errors
     assert problem.file.endswith("test_areas/engine.yaml") and "timeout_in_minutes" in str(problem)
