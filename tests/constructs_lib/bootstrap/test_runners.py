@@ -115,12 +115,15 @@ def test_a_trusted_build_passes_the_runner_secrets_and_hf_token_where_the_queue_
     env = {e["name"]: e for e in pods["podSpec"]["containers"][0]["env"]}
     assert env["HF_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "hf-token-secret", "key": "token"}
     assert env["BUILDKITE_ANALYTICS_TOKEN"]["valueFrom"]["secretKeyRef"]["optional"] is True
-    # A CPU-only step on the default branch runs on the postmerge CPU queue, which does not read the HF token.
+    # A CPU-only step on the default branch runs on the postmerge CPU queue, which reads the HF token and keeps
+    # the HF cache where vLLM's CPU steps have it; the release queue's builder does not read the token.
     cpu = run(
         "steps:\n- label: CPU\n  no_gpu: true\n  commands: [x]\n", default_queues(), branch="main", run_all=True
     ).pipeline
     assert step(cpu, "cpu")["agents"]["queue"] == "cpu_queue_postmerge_us_east_1"
-    assert "HF_TOKEN" not in plugin_of(cpu, "cpu")[1]["environment"]
+    environment = plugin_of(cpu, "cpu")[1]["environment"]
+    assert "HF_TOKEN" in environment and "HF_HOME=/fsx/hf_cache" in environment
+    assert not default_queues().queues["cpu_queue_release"].aws.needs_hf_token
 
 
 @pytest.mark.parametrize(

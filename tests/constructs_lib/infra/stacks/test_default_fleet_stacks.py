@@ -137,14 +137,21 @@ def test_gpu_queues_boot_the_toolkits_gpu_image_and_hf_readers_are_tagged(stacks
         if queue in ("gpu_1_queue", "gpu_4_queue"):
             assert parameters["ImageIdParameter"] == "/buildkite-ci/ami/gpu-x86_64"
             assert parameters["ScaleInIdlePeriod"] == "1200"
-        elif queue in ("small_cpu_queue_premerge", "medium_cpu_queue_premerge"):
+        elif queue in HF_CPU_QUEUES:
             assert parameters["ImageIdParameter"] == "/buildkite-ci/ami/cpu-x86_64"  # the HF-token hook
         else:
             assert "ImageIdParameter" not in parameters, queue
         tagged = "hf-token-secret=ci/hf-token" in parameters.get("BuildkiteAgentTags", "")
-        assert tagged == (
-            queue in ("gpu_1_queue", "gpu_4_queue", "small_cpu_queue_premerge", "medium_cpu_queue_premerge")
-        ), queue
+        assert tagged == (queue in ("gpu_1_queue", "gpu_4_queue", *HF_CPU_QUEUES)), queue
+
+
+# The CPU queues whose (trusted) steps read the HF token, as vLLM's CPU steps do: their hosts boot the CPU AMI.
+HF_CPU_QUEUES = (
+    "small_cpu_queue_premerge",
+    "medium_cpu_queue_premerge",
+    "cpu_queue_premerge_us_east_1",
+    "cpu_queue_postmerge_us_east_1",
+)
 
 
 def test_the_pull_through_cache_is_kept_in_the_main_region_only(stacks):
@@ -210,9 +217,13 @@ def test_hosts_of_queues_on_the_aws_runner_boot_a_script_that_mounts_the_regions
             f"MODEL_CACHE_FS='${{aws_efs_file_system.{fs_id}.id}}'" in script
             and "MODEL_CACHE_PATH='/fsx/hf_cache'" in script
         )
-    for queue in ("cpu_queue_premerge_us_east_1", "arm64_cpu_queue_premerge", "bootstrap"):
+    for queue in ("cpu_queue_untrusted_us_east_1", "arm64_cpu_queue_premerge", "bootstrap"):
         assert found[queue][1]["BootstrapScriptUrl"].endswith("/boot/block-container-metadata.sh"), queue
-    assert not resources(stacks["aws-us-east-1"], "aws_efs_file_system")  # no queue there mounts it
+    # us-east-1's CPU queues of trusted builds keep the HF cache on the region's own file system.
+    (east,) = resources(stacks["aws-us-east-1"], "aws_efs_file_system")
+    east_scripts = {o["key"]: o["content"] for o in resources(stacks["aws-us-east-1"], "aws_s3_object").values()}
+    key = found["cpu_queue_premerge_us_east_1"][1]["BootstrapScriptUrl"].split("/", 3)[3]
+    assert f"MODEL_CACHE_FS='${{aws_efs_file_system.{east}.id}}'" in east_scripts[key]
 
 
 # ci-infra's token paths: /bk_agent_token_cluster_ci, and the same cluster's token kept in us-east-1 under its own name.
