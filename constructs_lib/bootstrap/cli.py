@@ -324,6 +324,7 @@ def _run(args: argparse.Namespace) -> int:
             base_source=base_source,
             # The build's own variables, resolved here: the pipeline is uploaded without interpolation.
             build_variables={k: os.environ[k] for k in interpolation.BUILD_VARIABLES if k in os.environ},
+            profile_values={k: os.environ[k] for k in source.profile.bootstrap_variables if k in os.environ},
         )
         result = generate(source, model, options)
     except LoadError as err:

@@ -68,6 +68,8 @@ class Options:
     base_source: Optional[Source] = None
     # Values of interpolation.BUILD_VARIABLES (the bootstrap's environment).
     build_variables: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Values of the profile's own variables of the bootstrap's environment (Profile.bootstrap_variables).
+    profile_values: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def is_pull_request(self) -> bool:
@@ -172,7 +174,14 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         decisions = host_trust.hold(jobs, decisions, base, options.changed_files)
     plan = Plan(jobs, routes, decisions)
     pipeline = render.render(
-        plan, image, model, options.priority, build, trusted=not options.untrusted, profile=source.profile
+        plan,
+        image,
+        model,
+        options.priority,
+        build,
+        trusted=not options.untrusted,
+        profile=source.profile,
+        profile_values=options.profile_values,
     )
     rejected = pipeline_schema.problems(pipeline)
     if rejected:

@@ -139,7 +139,7 @@ class Job:
     image: Optional[str] = None  # the image its container runs, when not the build's CI image
     inherited_timeout: Optional[int] = None  # a mirror's: its parent's, when neither it nor its queue sets one
     multi_node_script: Optional[str] = None  # of a multi-node job: None when the checkout has none
-    always_runs: bool = False  # the profile runs it in every build (Profile.always_run_keys)
+    always_runs: bool = False  # the profile runs it in every build (Profile.keyed_steps)
     host_family: Optional[MirrorRecipe] = None  # of a job on a family's build device (its host_retry, timeout_cap)
     runs_when_changed: tuple[str, ...] = ()  # a change to one of these runs it, optional or not (a mirror's family's)
 
@@ -206,7 +206,8 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
             job = _as_family_test(job, family, spec_of(family, step.origin))
         elif host is not None:
             job = dataclasses.replace(job, host_family=host)
-        if job.key in profile.always_run_keys:
+        keyed = profile.keyed_steps.get(job.key)
+        if keyed is not None and keyed.always_runs:
             job = dataclasses.replace(job, always_runs=True)
         tests.append(job)
         if torch_nightly and step.also_torch_nightly:

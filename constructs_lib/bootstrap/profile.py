@@ -35,6 +35,43 @@ class HardwareTest:
 
 
 @dataclasses.dataclass(frozen=True)
+class Switched:
+    """Lines chosen by a variable of the bootstrap's environment when it generates the pipeline: "1" is on.
+
+    The variable is read once, where the pipeline is made (as vLLM's generator
+    reads it), so that a job's commands never depend on what reaches them.
+    """
+
+    variable: str
+    on: tuple[str, ...]
+    off: tuple[str, ...]
+
+    def lines(self, values: Mapping[str, str]) -> tuple[str, ...]:
+        return self.on if values.get(self.variable, "0") == "1" else self.off
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyedStep:
+    """What a profile decides for the step of one key, whatever its file says (vLLM: its ROCm base images)."""
+
+    always_runs: bool = False  # in every build but NOAUTO, named-key and docs-only ones
+    timeout: Optional[int] = None  # minutes
+    # (variable, minutes): the timeout when that variable of the bootstrap's environment is "1".
+    timeout_when: Optional[tuple[str, int]] = None
+    # Variables of the bootstrap's environment given to the step (name: default), as data: its script then
+    # sees what decided its timeout.
+    env_from_bootstrap: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def timeout_for(self, values: Mapping[str, str]) -> Optional[int]:
+        if self.timeout_when is not None and values.get(self.timeout_when[0], "0") == "1":
+            return self.timeout_when[1]
+        return self.timeout
+
+    def env(self, values: Mapping[str, str]) -> dict[str, str]:
+        return {name: values.get(name, default) for name, default in self.env_from_bootstrap.items()}
+
+
+@dataclasses.dataclass(frozen=True)
 class NativeRecipe:
     """How a family's native jobs run (`dind: false`): in a pod of the family's own image, not docker-in-docker.
 
@@ -76,6 +113,7 @@ class MirrorRecipe:
     commands_variable: Optional[str] = None  # the wrapper reads the commands from it; None: as its argument
     group_name_variable: Optional[str] = None  # the commands of a step on the family's device export its key in it
     setup: tuple[str, ...] = ()  # lines before a wrapped job's commands (diagnostics)
+    setup_switched: Optional[Switched] = None  # and these, as a variable of the bootstrap's environment says
     env: Mapping[str, str] = dataclasses.field(default_factory=dict)  # every wrapped job's variables
     dind_env: Mapping[str, str] = dataclasses.field(default_factory=dict)  # a docker-in-docker job's, besides
     gpu_count_variable: Optional[str] = None  # the GPUs its queue's agents hold, for the wrapper to check
@@ -113,9 +151,8 @@ class Profile:
     single_file_run_all: tuple[str, ...]  # changed-file prefixes that run every step of the single-file layout
     run_all_label: str  # the PR label that runs every step
     container_setup: ContainerSetup = ContainerSetup()  # before a container job's commands
-    # Step keys with a timeout of their own (minutes), whatever the step says (vLLM: the ROCm base refresh).
-    key_timeouts: Mapping[str, int] = dataclasses.field(default_factory=dict)
-    always_run_keys: frozenset[str] = frozenset()  # steps that run in every build (but NOAUTO and named-key builds)
+    # What the profile decides for the steps of some keys (vLLM: the ROCm base refresh's timeout).
+    keyed_steps: Mapping[str, KeyedStep] = dataclasses.field(default_factory=dict)
     # The mirror recipes of the single-file layout (`mirror_hardwares`), when its era ran them otherwise.
     single_file_mirror_recipes: Optional[Mapping[str, MirrorRecipe]] = None
 
@@ -127,6 +164,18 @@ class Profile:
 
     # A log section before each command ({n}, {total}, {preview}: the command's first characters); None: none.
     command_section: Optional[str] = None
+
+    @property
+    def bootstrap_variables(self) -> tuple[str, ...]:
+        """The variables of the bootstrap's environment the profile reads when it generates a pipeline."""
+        names: list[str] = []
+        for recipe in (*self.mirror_recipes.values(), *(self.single_file_mirror_recipes or {}).values()):
+            if recipe.setup_switched is not None:
+                names.append(recipe.setup_switched.variable)
+        for keyed in self.keyed_steps.values():
+            names += [keyed.timeout_when[0]] if keyed.timeout_when else []
+            names += list(keyed.env_from_bootstrap)
+        return tuple(dict.fromkeys(names))
 
     @property
     def all_checkout_paths(self) -> tuple[str, ...]:

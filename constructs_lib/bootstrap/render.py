@@ -51,6 +51,7 @@ def render(
     trusted: bool = True,
     *,
     profile: Profile,
+    profile_values: Optional[Mapping[str, str]] = None,
 ) -> dict[str, Any]:
     """The pipeline as a JSON-ready dict, fields in the order a person reads them.
 
@@ -58,13 +59,24 @@ def render(
     the pipeline is uploaded without interpolation, so they are resolved here.
     `trusted` is False for an untrusted build (constructs_lib.queues.trust):
     its containers get no agent, no secret and no writable shared mount.
+    `profile_values` holds the profile's variables of the bootstrap's
+    environment (Profile.bootstrap_variables).
     """
     variables = {**(build or {}), **image_variables(image)}
     top: list[Any] = []
     groups: dict[str, list[Any]] = {}
     for job in plan.jobs:
         steps = _steps(
-            job, plan.decisions[job.key], plan.routes[job.key], image, model, variables, priority, trusted, profile
+            job,
+            plan.decisions[job.key],
+            plan.routes[job.key],
+            image,
+            model,
+            variables,
+            priority,
+            trusted,
+            profile,
+            profile_values or {},
         )
         if job.group:
             if job.group not in groups:
@@ -130,6 +142,7 @@ def _steps(
     priority: Optional[int],
     trusted: bool,
     profile: Profile,
+    profile_values: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     step = job.step
     label = interpolation.resolve(step.label, variables)
@@ -158,11 +171,14 @@ def _steps(
     elif job.runs_in == MULTI_NODE:
         shell = [_multi_node(job, profile)]
     elif job.wrapped and job.recipe is not None:
-        shell = [_wrapped(job, commands, profile.working_dir, env, gpus)]
+        shell = [_wrapped(job, commands, profile.working_dir, env, gpus, profile_values)]
     else:
         shell = _host_commands(job, commands, image)
     own = _own_variables(image, shell)
     env.update(own)
+    keyed = profile.keyed_steps.get(job.key)
+    if keyed is not None:
+        env.update(keyed.env(profile_values))  # data: what decided its timeout, for its script to see
     if job.needs.builder and job.role != UNROUTABLE:
         # Every image build, a tree's own script included, learns its kind of build's caches (image_build.BuildCaches).
         env.update({k: v for k, v in image.caches.env().items() if k not in env})
@@ -199,7 +215,8 @@ def _steps(
         cap = job.host_family.timeout_cap
     if cap is not None:
         timeout = min(timeout or cap, cap)
-    timeout = profile.key_timeouts.get(job.key, timeout)
+    if keyed is not None:
+        timeout = keyed.timeout_for(profile_values) or timeout
     if timeout:
         command["timeout_in_minutes"] = timeout
     if step.parallelism:
@@ -317,13 +334,16 @@ def _multi_node(job: Job, profile: Profile) -> str:
     return " ".join(words + [shlex.quote(node) for node in nodes])
 
 
-def _wrapped(job: Job, commands: list[str], default_dir: str, env: dict[str, Any], gpus: int) -> str:
+def _wrapped(
+    job: Job, commands: list[str], default_dir: str, env: dict[str, Any], gpus: int, values: Mapping[str, str]
+) -> str:
     """A family test job's shell: its wrapper, the commands handed over (in the family's variable, or as its
     argument); `env` gains the family's variables, docker-in-docker's or the native job's."""
     recipe = job.recipe
     assert recipe is not None and recipe.wrapper is not None
     working_dir = job.step.working_dir or default_dir
-    script = " && ".join([f"cd {working_dir}", *recipe.setup, *commands])
+    switched = recipe.setup_switched.lines(values) if recipe.setup_switched else ()
+    script = " && ".join([f"cd {working_dir}", *recipe.setup, *switched, *commands])
     if recipe.commands_variable is None:
         return f"{recipe.wrapper} {shlex.quote(script)}"
     env.update(recipe.env)

@@ -136,7 +136,7 @@ def _decide(
             return Decision(True, "named in VLLM_CI_ONLY_STEP_KEYS")
         return Decision(False, "not named in VLLM_CI_ONLY_STEP_KEYS")
     if job.always_runs and not docs_only:
-        return Decision(True, "runs in every build (the profile's always_run_keys)")
+        return Decision(True, "runs in every build (the profile's keyed_steps)")
     forced = next((p for p in job.runs_when_changed if paths.first(p) is not None), None)
     if forced is not None:
         return Decision(True, f"{code_span(paths.first(forced) or '')} changes what its family runs on")

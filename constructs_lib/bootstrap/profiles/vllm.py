@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from constructs_lib.bootstrap.profile import ContainerSetup, HardwareTest, Images, MirrorRecipe, NativeRecipe, Profile
+from constructs_lib.bootstrap.profile import (
+    ContainerSetup,
+    HardwareTest,
+    Images,
+    KeyedStep,
+    MirrorRecipe,
+    NativeRecipe,
+    Profile,
+    Switched,
+)
 
 # The image of the AMD mirrors, as vLLM's template names it (its tag is resolved by the generator).
 AMD_IMAGE = "rocm/vllm-ci:$BUILDKITE_COMMIT"
@@ -20,6 +29,7 @@ AMD_ARTIFACT_GLOB = "artifacts/vllm-rocm-install/vllm-rocm-install.tar.gz"
 AMD_RESULTS_ROOT = "/home/buildkite-agent/huggingface/amd-ci-results"
 AMD_DIAGNOSTICS_DIR = "artifacts/amd-gpu-diagnostics"
 AMD_STABLE_BASE = "rocm/vllm-dev:ci_base"
+ROCM_DEBUG_AGENT = "/opt/rocm/lib/librocm-debug-agent.so.2"
 AMD_NATIVE_BASE = "rocm/vllm-dev:ci_base-build-$BUILDKITE_BUILD_ID"
 AMD_NATIVE_RUNTIME = {
     "AMD_CI_RUNTIME": "native",
@@ -61,10 +71,19 @@ AMD = dataclasses.replace(
         'echo "--- :amd: GPU Info"',
         "(command amd-smi || true)",
         'echo "--- :gear: ROCm Debug Agent Setup"',
-        # vLLM decides this when it generates the pipeline; here the job's VLLM_CI_ENABLE_ROCM_DEBUG_AGENT=1 does.
-        'if [ "${VLLM_CI_ENABLE_ROCM_DEBUG_AGENT:-0}" = 1 ] && test -f /opt/rocm/lib/librocm-debug-agent.so.2; then '
-        "export HSA_TOOLS_LIB=/opt/rocm/lib/librocm-debug-agent.so.2 && export HSA_ENABLE_DEBUG=1 && "
-        "echo ROCm debug agent enabled; else echo 'ROCm debug agent off (VLLM_CI_ENABLE_ROCM_DEBUG_AGENT=1 enables it)'; fi",
+    ),
+    # VLLM_CI_ENABLE_ROCM_DEBUG_AGENT=1 where the pipeline is generated: the ROCm debug agent writes coredumps.
+    setup_switched=Switched(
+        variable="VLLM_CI_ENABLE_ROCM_DEBUG_AGENT",
+        on=(
+            f"if test -f {ROCM_DEBUG_AGENT}; then export HSA_TOOLS_LIB={ROCM_DEBUG_AGENT} && export HSA_ENABLE_DEBUG=1 "
+            f"&& echo ROCm debug agent enabled: {ROCM_DEBUG_AGENT}; else echo 'WARNING: ROCm debug agent not found "
+            f"at {ROCM_DEBUG_AGENT}; skipping coredump setup'; fi",
+        ),
+        off=(
+            "echo 'ROCm debug agent disabled; set VLLM_CI_ENABLE_ROCM_DEBUG_AGENT=1 at pipeline generation time "
+            "to enable coredump setup'",
+        ),
     ),
     env={
         "BUILDKITE_ARTIFACT_UPLOAD_SKIP_SYMLINKS": "true",
@@ -173,10 +192,17 @@ VLLM = Profile(
     # As vLLM's generator sets up its NVIDIA jobs (ci-infra buildkite_step.py, 2026): the GPU listing; on jobs of
     # several GPUs or nodes the NVLink topology, which tells a host with a degraded fabric from a regression;
     # and CUDA coredumps on exceptions, without the memory images.
-    # The ROCm base image's refresh builds from scratch when its inputs change; the AMD base images always
-    # run (they are cheap when nothing changed).
-    key_timeouts={"refresh-rocm-base-amd": 540},
-    always_run_keys=frozenset({"ensure-ci-base-amd", "refresh-rocm-base-amd"}),
+    # The AMD base images always run (they are cheap when nothing changed); the ROCm base refresh builds from
+    # scratch when its inputs change (9 hours), unless ROCM_BASE_REFRESH_SKIP=1 makes it a check (15 minutes).
+    keyed_steps={
+        "ensure-ci-base-amd": KeyedStep(always_runs=True),
+        "refresh-rocm-base-amd": KeyedStep(
+            always_runs=True,
+            timeout=540,
+            timeout_when=("ROCM_BASE_REFRESH_SKIP", 15),
+            env_from_bootstrap={"ROCM_BASE_REFRESH_SKIP": "0", "ROCM_BASE_REFRESH_FORCE": "0"},
+        ),
+    },
     # As vLLM's generator: each command opens a log section named by its first 80 characters.
     command_section="+++ :test_tube: Command ({n}/{total}): {preview}",
     container_setup=ContainerSetup(

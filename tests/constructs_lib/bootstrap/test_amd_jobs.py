@@ -213,8 +213,30 @@ def test_a_change_to_the_rocm_base_runs_every_mirror_optional_or_not(tree):
 def test_the_rocm_base_refresh_always_runs_with_its_long_timeout(tree):
     refresh = step(pipeline(tree, "README.rst"), "refresh-rocm-base-amd")
     assert refresh["timeout_in_minutes"] == 540 and _runs(pipeline(tree, "README.rst"), "refresh-rocm-base-amd")
+    assert refresh["env"] == {"ROCM_BASE_REFRESH_SKIP": "0", "ROCM_BASE_REFRESH_FORCE": "0"}
     # A docs-only change runs nothing but the docs.
     assert not _runs(pipeline(tree, "docs/a.md"), "refresh-rocm-base-amd")
+
+
+def test_a_skipped_refresh_gets_the_short_timeout_and_its_script_sees_why(tree):
+    values = {"ROCM_BASE_REFRESH_SKIP": "1", "ROCM_BASE_REFRESH_FORCE": "x'$(id)"}
+    refresh = step(pipeline(tree, "README.rst", profile_values=values), "refresh-rocm-base-amd")
+    assert refresh["timeout_in_minutes"] == 15
+    assert refresh["env"] == values  # data in the step's env, never in its commands
+    assert not any("id)" in c for c in refresh["commands"])
+
+
+def test_the_rocm_debug_agent_is_set_up_when_the_bootstrap_is_told_to(tree):
+    off = step(pipeline(tree), "amd-engine")["env"]["VLLM_TEST_COMMANDS"]
+    assert "ROCm debug agent disabled" in off and "HSA_TOOLS_LIB" not in off
+    on = step(pipeline(tree, profile_values={"VLLM_CI_ENABLE_ROCM_DEBUG_AGENT": "1"}), "amd-engine")
+    script = on["env"]["VLLM_TEST_COMMANDS"]
+    assert "export HSA_TOOLS_LIB=/opt/rocm/lib/librocm-debug-agent.so.2 && export HSA_ENABLE_DEBUG=1" in script
+    assert VLLM.bootstrap_variables == (
+        "VLLM_CI_ENABLE_ROCM_DEBUG_AGENT",
+        "ROCM_BASE_REFRESH_SKIP",
+        "ROCM_BASE_REFRESH_FORCE",
+    )
 
 
 def test_the_amd_build_hosts_retry_stack_errors_and_cap_their_timeout(tree):

@@ -432,3 +432,26 @@ def test_an_output_that_names_an_input_or_the_other_output_is_refused(tmp_path, 
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].startswith("--output: ") and "is also --pipeline" in lines[0]
     assert lines[1].startswith("--explain: ") and "is also --output" in lines[1]
+
+
+def test_the_profiles_variables_are_read_from_the_bootstraps_environment(tmp_path, monkeypatch):
+    """vLLM's ROCm base refresh: ROCM_BASE_REFRESH_SKIP=1 where the bootstrap runs gives it 15 minutes."""
+    config = layout(
+        tmp_path,
+        {
+            ".buildkite/ci_config.yaml": "job_dirs: ['.buildkite/jobs']\n",
+            ".buildkite/jobs/amd.yaml": "group: AMD\nsteps:\n- label: refresh\n  key: refresh-rocm-base-amd\n"
+            "  device: amd_cpu\n  no_plugin: true\n  commands: [bash refresh.sh]\n",
+        },
+    )
+    out = tmp_path / "pipeline.yaml"
+
+    def refresh() -> dict:
+        assert main(["--pipeline", str(config), "--queues", str(REPO / "queues.yaml"), "--output", str(out)]) == 0
+        steps = yaml.safe_load(out.read_text())["steps"]
+        return next(s for g in steps for s in g.get("steps", [g]) if s.get("key") == "refresh-rocm-base-amd")
+
+    monkeypatch.delenv("ROCM_BASE_REFRESH_SKIP", raising=False)
+    assert refresh()["timeout_in_minutes"] == 540
+    monkeypatch.setenv("ROCM_BASE_REFRESH_SKIP", "1")
+    assert refresh()["timeout_in_minutes"] == 15
