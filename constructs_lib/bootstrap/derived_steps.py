@@ -40,7 +40,7 @@ RULES: dict[str, tuple[Rule, Rule, Rule]] = {
     "parallelism": ("keep", "reset", "keep"),
     "num_nodes": ("reset", "reset", "keep"),
     "gpu": ("reset", "keep", "keep"),  # a mirror is routed by its device or hardware line
-    "no_gpu": ("reset", "keep", "keep"),
+    "no_gpu": ("given", "keep", "keep"),  # a mirror's own, else its parent's
     "mirror_hardwares": ("reset", "reset", "reset"),
     "mirror": ("reset", "reset", "reset"),
     "fast_check": ("keep", "keep", "keep"),
@@ -54,9 +54,10 @@ RULES: dict[str, tuple[Rule, Rule, Rule]] = {
     "agents": ("reset", "reset", "keep"),  # the parent's tags are for its own hardware
     "agent_tags": ("reset", "reset", "keep"),
     "dind": ("given", "keep", "keep"),  # a mirror's own (`mirror.amd.dind`), never its parent's
+    "mount_buildkite_agent": ("reset", "keep", "keep"),  # a mirror runs its family's wrapper, not the plugin
     # Buildkite's fields written as given: a failing step keeps none of them.
-    "concurrency": ("keep", "reset", "keep"),
-    "concurrency_group": ("keep", "reset", "keep"),
+    "concurrency": ("given", "reset", "keep"),  # a mirror's own, else its parent's
+    "concurrency_group": ("given", "reset", "keep"),
     "artifact_paths": ("keep", "reset", "keep"),
     "notify": ("keep", "reset", "keep"),
     "cancel_on_build_failing": ("keep", "reset", "keep"),

@@ -414,6 +414,9 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         env=env or None,
         dind=mirror.dind,
         no_plugin=bool(mirror.no_plugin),  # a mirror's own: its parent's is for the parent's hardware
+        no_gpu=step.no_gpu if mirror.no_gpu is None else mirror.no_gpu,
+        concurrency=step.concurrency if mirror.concurrency is None else mirror.concurrency,
+        concurrency_group=step.concurrency_group if mirror.concurrency_group is None else mirror.concurrency_group,
     )
     if mirror.tags:
         own = own.model_copy(update={"agent_tags": mirror.tags})
@@ -426,7 +429,9 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         role=MIRROR,
         step=own,
         key=f"{mirror.family}-{parent.key}",
-        needs=Needs(own.label, None, own.count or 0, device=mirror.device, hardware=mirror.hardware),
+        needs=Needs(
+            own.label, None, 0 if own.no_gpu else own.count or 0, device=mirror.device, hardware=mirror.hardware
+        ),
         runs_in=runs_in,
         depends_on=depends,
         group=f"{spec.title if spec else mirror.family} Tests",

@@ -192,6 +192,7 @@ def _steps(
             trusted=trusted,
             hf_token=hf_token_allowed(queue, model, trusted),
             defaults=tuple(profile.container_env.items()),
+            mount_agent=bool(step.mount_buildkite_agent),
         )
         command["plugins"] = [runners.plugin(model, route.queue, container)]
         if not trusted:

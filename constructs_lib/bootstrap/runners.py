@@ -77,6 +77,7 @@ class Container:
     values: tuple[tuple[str, str], ...] = ()
     # The variables every container of the repository gets (its profile's), before the runner's.
     defaults: tuple[tuple[str, str], ...] = ()
+    mount_agent: bool = False  # the step asks for the agent in its container (trusted builds only)
 
 
 def runner_of(model: QueuesFile, queue_name: str) -> Runner:
@@ -148,7 +149,7 @@ def _docker(runner: Runner, exposure: str, container: Container) -> dict[str, An
     if exposure == "all":
         options["gpus"] = "all"
     if container.trusted:
-        if runner.mount_buildkite_agent:
+        if runner.mount_buildkite_agent or container.mount_agent:
             options["mount-buildkite-agent"] = True
     else:
         # Neither the agent (its token uploads steps to any queue) nor the

@@ -89,6 +89,9 @@ class MirrorFields(_Fields):
     agent_tags: AgentTags = None
     label: Text = None
     no_plugin: Flag = None
+    no_gpu: Flag = None
+    concurrency: Concurrency = None
+    concurrency_group: Text = None
 
 
 class TestStep(BaseModel):
@@ -149,6 +152,8 @@ class TestStep(BaseModel):
     # A step of a mirror family's device (vLLM: an AMD GPU): false runs it natively (MirrorRecipe.native),
     # not through the family's docker-in-docker wrapper.
     dind: Flag = None
+    # The agent in the step's container (the docker plugin's mount-buildkite-agent; trusted builds only).
+    mount_buildkite_agent: Flag = False
     # Buildkite fields written to the command step as given (AS_GIVEN).
     concurrency: Concurrency = Field(None, json_schema_extra=AS_GIVEN)
     concurrency_group: Text = Field(None, json_schema_extra=AS_GIVEN)

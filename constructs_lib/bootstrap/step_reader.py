@@ -231,4 +231,7 @@ class StepReader:
             tags={k: v for k, v in (values.get("agent_tags") or {}).items() if k != "queue"} or None,
             label=values.get("label"),
             no_plugin=values.get("no_plugin"),
+            no_gpu=values.get("no_gpu"),
+            concurrency=values.get("concurrency"),
+            concurrency_group=values.get("concurrency_group"),
         )

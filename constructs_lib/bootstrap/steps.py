@@ -64,6 +64,9 @@ class Mirror:
     tags: Optional[dict[str, Any]] = None  # agent_tags beside its queue (native jobs)
     label: Optional[str] = None  # its label instead of the family's form
     no_plugin: Optional[bool] = None  # its commands as they are on the agent, not through the family's wrapper
+    no_gpu: Optional[bool] = None  # it needs no GPU (None: as its parent)
+    concurrency: Optional[int] = None  # its own, with concurrency_group (None: its parent's)
+    concurrency_group: Optional[str] = None
 
 
 # -- readers of single values -----------------------------------------------------

@@ -275,3 +275,35 @@ def test_an_untrusted_builds_native_jobs_are_host_jobs_that_wait_unless_the_defa
         ),
     ).pipeline
     assert _runs(same, "amd-engine-native")  # defined so at the merge base, its wrapper unchanged
+
+
+MIRROR_OWN = """\
+    group: Own
+    steps:
+    - label: Own
+      key: own
+      concurrency: 2
+      concurrency_group: gpu-own
+      source_file_dependencies: [vllm/]
+      commands: [pytest own.py]
+      mirror:
+        amd:
+          device: mi325_1
+          no_gpu: true
+          dind: false
+          concurrency: 1
+          concurrency_group: amd-own
+"""
+
+
+def test_a_mirror_has_its_own_gpu_need_and_concurrency(tmp_path):
+    files = {".buildkite/ci_config.yaml": CONFIG, ".buildkite/test_areas/own.yaml": MIRROR_OWN}
+    config = layout(tmp_path, {**files, ".buildkite/hardware_tests/builds.yaml": BUILDS})
+    built = pipeline(read_source(str(config)))
+    mirror, parent = step(built, "amd-own"), step(built, "own")
+    assert (mirror["concurrency"], mirror["concurrency_group"]) == (1, "amd-own")
+    assert (parent["concurrency"], parent["concurrency_group"]) == (2, "gpu-own")
+    # No GPU: the wrapper expects none, and the pod requests none (an explicit 0 overrides the agents' default).
+    assert mirror["env"]["VLLM_CI_EXPECTED_GPU_COUNT"] == "0"
+    limits = mirror["plugins"][0]["kubernetes"]["podSpecPatch"]["containers"][0]["resources"]["limits"]
+    assert limits == {"amd.com/gpu": "0"}

@@ -76,6 +76,9 @@ def test_a_mirror_is_routed_by_its_own_hardware_without_the_parents_tags():
         env={"A": "1"},
         dind=False,
         no_plugin=False,
+        no_gpu=False,
+        concurrency=None,
+        concurrency_group=None,
     )
     mirror = derive(STEP, "mirror", **given)
     assert (mirror.gpu, mirror.no_gpu, mirror.tags, mirror.key, mirror.mirrors, mirror.torch_nightly) == (

@@ -249,3 +249,20 @@ def test_the_built_in_defaults_are_valid_models():
     for default in (DEFAULT_DOCKER, DEFAULT_KUBERNETES):
         assert Runner.model_validate(default.model_dump()) == default
     assert AwsQueueOptions.model_validate(BUILTIN_OPTIONS.model_dump()) == BUILTIN_OPTIONS
+
+
+def test_a_step_may_ask_for_the_agent_in_its_container_in_trusted_builds_only():
+    """vLLM's `mount_buildkite_agent`, on a queue whose runner does not mount the agent."""
+    fleet = queues("""\
+        queues:
+          gpus:
+            accelerator: {type: l4, count: 1}
+            external: {operator: a partner}
+        """)
+    text = "steps:\n- label: Bench\n  mount_buildkite_agent: true\n  commands: [pytest bench]\n"
+    plain = text.replace("  mount_buildkite_agent: true\n", "")
+    trusted = plugin_of(run(text, fleet, branch="main", run_all=True).pipeline, "bench")[1]
+    assert trusted["mount-buildkite-agent"] is True
+    assert "mount-buildkite-agent" not in plugin_of(run(plain, fleet, branch="main", run_all=True).pipeline, "bench")[1]
+    fork = run(text, fleet, branch="f", pull_request="1", untrusted=True, run_all=True).pipeline
+    assert plugin_of(fork, "bench")[1]["mount-buildkite-agent"] is False
