@@ -10,7 +10,8 @@
 #   QUEUES_FILE     queues.yaml (default: the one beside this toolkit)
 #   RUN_ALL=1, NIGHTLY=1, TORCH_NIGHTLY=1, DOCS_ONLY_DISABLE=1, NOAUTO=1,
 #   PRIORITY=HIGH, VLLM_CI_ONLY_STEP_KEYS='["key"]', PULL_REQUEST_LABELS=a,b,
-#   VLLM_CI_ENABLE_ROCM_DEBUG_AGENT=1, ROCM_BASE_REFRESH_SKIP=1
+#   CONTINUE_ON_FAILURE=1, SKIP_TIMEOUT=1, VLLM_CI_ENABLE_ROCM_DEBUG_AGENT=1,
+#   ROCM_BASE_REFRESH_SKIP=1
 #                   the controls of vLLM's generator (the README lists them)
 #   CI_REGISTRY, CI_REPOSITORY  where the CI image goes (default: the step files')
 #   CI_BOOTSTRAP    the generator command (default: ci-bootstrap, from
@@ -102,7 +103,8 @@ args=(--pipeline "$pipeline" --queues "$queues" --changed-files "$work/changed-f
   --branch "$branch" --default-branch "$default_branch" --pull-request "$pull_request"
   --output "$work/pipeline.json" --explain "$work/explain.md")
 # RUN_ALL, NIGHTLY, TORCH_NIGHTLY, DOCS_ONLY_DISABLE, NOAUTO, PRIORITY,
-# VLLM_CI_ONLY_STEP_KEYS, PULL_REQUEST_LABELS and the profile's own controls
+# CONTINUE_ON_FAILURE, SKIP_TIMEOUT, VLLM_CI_ONLY_STEP_KEYS,
+# PULL_REQUEST_LABELS and the profile's own controls
 # reach the generator through the environment, as vLLM's generator reads them.
 [[ "$run_all" == 1 ]] && args+=(--run-all)
 [[ -n "${PRIORITY:-}" ]] && args+=(--priority "$PRIORITY")

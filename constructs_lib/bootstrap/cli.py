@@ -243,6 +243,18 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         help="every step waits behind a block step (NOAUTO=1)",
     )
     parser.add_argument(
+        "--continue-on-failure",
+        action="store_true",
+        default=env.get("CONTINUE_ON_FAILURE") == "1",
+        help="every command of a job runs even when one fails; the job fails at the end (CONTINUE_ON_FAILURE=1)",
+    )
+    parser.add_argument(
+        "--skip-timeouts",
+        action="store_true",
+        default=env.get("SKIP_TIMEOUT") == "1",
+        help="no job gets a timeout (SKIP_TIMEOUT=1)",
+    )
+    parser.add_argument(
         "--only-step-keys",
         default=env.get(ONLY_KEYS_ENV),
         help=f"a JSON array of step keys: only these run, with what they need ({ONLY_KEYS_ENV})",
@@ -316,6 +328,8 @@ def _run(args: argparse.Namespace) -> int:
             priority=controls.priority(args.priority),
             torch_nightly=args.torch_nightly,
             noauto=args.noauto,
+            continue_on_failure=args.continue_on_failure,
+            skip_timeouts=args.skip_timeouts,
             only_keys=controls.only_keys(args.only_step_keys),
             pr_labels=tuple(label.strip() for label in args.pr_labels.split(",") if label.strip()),
             strict=args.strict,

@@ -56,6 +56,8 @@ class Options:
     torch_nightly: bool = False  # TORCH_NIGHTLY=1: run everything, and the torch_nightly steps on torch nightly too
     noauto: bool = False  # NOAUTO=1: every job waits behind a block step
     only_keys: Optional[frozenset[str]] = None  # VLLM_CI_ONLY_STEP_KEYS
+    continue_on_failure: bool = False  # CONTINUE_ON_FAILURE=1: every command runs, the job fails if one did
+    skip_timeouts: bool = False  # SKIP_TIMEOUT=1: no job gets a timeout
     pr_labels: tuple[str, ...] = ()  # the PR's labels: the profile's run-all label runs everything, nightly steps too
     strict: bool = False  # a step no queue can run stops the bootstrap instead of failing on its own
     # Not trusted (constructs_lib.queues.trust: a PR from a fork or an unknown repository):
@@ -177,7 +179,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
         plan,
         image,
         model,
-        options.priority,
+        render.JobControls(options.priority, options.continue_on_failure, options.skip_timeouts),
         build,
         trusted=not options.untrusted,
         profile=source.profile,

@@ -9,6 +9,7 @@ agent itself.
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from typing import Any, Mapping, Optional
 
@@ -42,11 +43,24 @@ LOST_AGENT_RETRIES = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class JobControls:
+    """What the build's controls change in every job (vLLM's PRIORITY, CONTINUE_ON_FAILURE and SKIP_TIMEOUT)."""
+
+    priority: Optional[int] = None
+    continue_on_failure: bool = False  # every command runs; the job fails at the end if one failed
+    skip_timeouts: bool = False  # no job gets a timeout
+
+
+# The variable a job keeps the outcome of its commands in, under CONTINUE_ON_FAILURE (vLLM's name).
+OVERALL_STATUS = "CI_OVERALL_STATUS"
+
+
 def render(
     plan: Plan,
     image: Image,
     model: QueuesFile,
-    priority: Optional[int] = None,
+    controls: JobControls = JobControls(),
     build: Optional[Mapping[str, str]] = None,
     trusted: bool = True,
     *,
@@ -73,7 +87,7 @@ def render(
             image,
             model,
             variables,
-            priority,
+            controls,
             trusted,
             profile,
             profile_values or {},
@@ -139,7 +153,7 @@ def _steps(
     image: Image,
     model: QueuesFile,
     variables: dict[str, Any],
-    priority: Optional[int],
+    controls: JobControls,
     trusted: bool,
     profile: Profile,
     profile_values: Mapping[str, str],
@@ -161,6 +175,8 @@ def _steps(
     commands = [interpolation.shell_text(c) for c in step.flat_commands]
     if job.role != UNROUTABLE:
         commands = _sectioned(commands, profile)
+        if controls.continue_on_failure and job.runs_in != MULTI_NODE:
+            commands = _continuing(commands)
     queue = model.queues[route.queue]
     family = job.recipe if job.family_test else None
     gpus = 0 if step.no_gpu else (queue.accelerator.count if queue.accelerator else job.needs.count)
@@ -218,14 +234,14 @@ def _steps(
         timeout = min(timeout or cap, cap)
     if keyed is not None:
         timeout = keyed.timeout_for(profile_values) or timeout
-    if timeout:
+    if timeout and not controls.skip_timeouts:
         command["timeout_in_minutes"] = timeout
     if step.parallelism:
         command["parallelism"] = step.parallelism
     if family is not None and family.priority is not None:
         command["priority"] = family.priority
-    elif priority:
-        command["priority"] = priority
+    elif controls.priority:
+        command["priority"] = controls.priority
     if job.wrapped and family is not None and family.artifact_paths:
         command["artifact_paths"] = list(family.artifact_paths)
     for field, value in (step.passthrough or {}).items():
@@ -311,6 +327,12 @@ def _sectioned(commands: list[str], profile: Profile) -> list[str]:
         preview = command[:80].replace("'", "").replace('"', "").replace("$", "").replace("\n", " ")
         out += [f"echo {shlex.quote(form.format(n=n, total=len(commands), preview=preview))}", command]
     return out
+
+
+def _continuing(commands: list[str]) -> list[str]:
+    """Every command runs whatever the one before did; the job then exits as the worst of them (vLLM's form)."""
+    kept = [f"{{ {command}\n}} || {OVERALL_STATUS}=1" for command in commands]
+    return [f"{OVERALL_STATUS}=0", *kept, f'exit "${OVERALL_STATUS}"']
 
 
 def _script(job: Job, commands: list[str], profile: Profile) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 import shlex
+import subprocess
 import tempfile
 
 import pytest
@@ -13,7 +14,7 @@ from constructs_lib.bootstrap.render import LOST_AGENT_RETRIES
 from constructs_lib.bootstrap.runners import DOCKER_PLUGIN, KUBERNETES_PLUGIN
 from constructs_lib.queues.loader import parse_queues
 from constructs_lib.queues.problems import LoadError
-from tests.job_shell import run_step
+from tests.job_shell import run_step, step_script
 
 from .helpers import REPO, fleet_2024, queues, run, step, steps_of, unsectioned_text
 
@@ -315,3 +316,39 @@ def test_the_setup_lines_are_the_ones_vllms_generator_writes():
     commands = steps[0]["commands"]
     start = commands.index(setup[0])
     assert commands[start : start + len(setup)] == setup
+
+
+CONTINUING = """\
+steps:
+- label: Host
+  key: host
+  no_plugin: true
+  commands: [test 1 = 2, echo second]
+- label: Container
+  key: container
+  working_dir: /tmp
+  commands: [test 1 = 2, echo second]
+"""
+
+
+@pytest.mark.parametrize("key", ["host", "container"])
+def test_continue_on_failure_runs_every_command_and_fails_the_job_at_the_end(tmp_path, key):
+    """CONTINUE_ON_FAILURE=1 as vLLM's generator reads it; without it the first failure stops the job (bash -e)."""
+
+    def outcome(**options) -> subprocess.CompletedProcess:
+        built = step(run(CONTINUING, run_all=True, **options).pipeline, key)
+        script, env = step_script(built)
+        return subprocess.run(
+            ["bash", "-ec", script], cwd=tmp_path, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True
+        )
+
+    kept = outcome(continue_on_failure=True)
+    assert kept.returncode == 1 and "second" in kept.stdout
+    stopped = outcome()
+    assert stopped.returncode != 0 and "second" not in stopped.stdout
+
+
+def test_skip_timeout_leaves_every_job_without_a_timeout():
+    text = "steps:\n- label: T\n  timeout_in_minutes: 30\n  commands: [x]\n"
+    assert step(run(text, run_all=True).pipeline, "t")["timeout_in_minutes"] == 30
+    assert not any("timeout_in_minutes" in s for s in steps_of(run(text, run_all=True, skip_timeouts=True).pipeline))
