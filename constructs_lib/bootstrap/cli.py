@@ -192,6 +192,22 @@ def _clean(names: list[str], separator: bytes) -> tuple[str, ...]:
     return tuple(n.rstrip("\r") for n in names if n.strip())
 
 
+# The on/off controls of vLLM's generator: each a flag, on by default when its variable is "1".
+SWITCHES = (
+    ("--run-all", "RUN_ALL", "run every step that is not optional, as if a run-all file changed"),
+    ("--nightly", "NIGHTLY", "nightly build: run every step, optional ones too"),
+    ("--torch-nightly", "TORCH_NIGHTLY", "run everything, and the torch_nightly steps on a torch-nightly image too"),
+    ("--no-docs-skip", "DOCS_ONLY_DISABLE", "run the tests even when only docs changed"),
+    ("--noauto", "NOAUTO", "every step waits behind a block step"),
+    (
+        "--continue-on-failure",
+        "CONTINUE_ON_FAILURE",
+        "every command of a job runs even when one fails; the job fails at the end",
+    ),
+    ("--skip-timeouts", "SKIP_TIMEOUT", "no job gets a timeout"),
+)
+
+
 def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m constructs_lib.bootstrap", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -212,48 +228,10 @@ def _arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         default=env.get("BUILDKITE_PULL_REQUEST"),
         help="the PR number, or false (default: $BUILDKITE_PULL_REQUEST); a PR is never a default-branch build",
     )
-    parser.add_argument(
-        "--run-all",
-        action="store_true",
-        default=env.get("RUN_ALL") == "1",
-        help="run every step that is not optional, as if a run-all file changed (RUN_ALL=1)",
-    )
-    parser.add_argument(
-        "--nightly",
-        action="store_true",
-        default=env.get("NIGHTLY") == "1",
-        help="nightly build: run every step, optional ones too (NIGHTLY=1)",
-    )
-    parser.add_argument(
-        "--torch-nightly",
-        action="store_true",
-        default=env.get("TORCH_NIGHTLY") == "1",
-        help="run everything, and the torch_nightly steps on a torch-nightly image too (TORCH_NIGHTLY=1)",
-    )
-    parser.add_argument(
-        "--no-docs-skip",
-        action="store_true",
-        default=env.get("DOCS_ONLY_DISABLE") == "1",
-        help="run the tests even when only docs changed (DOCS_ONLY_DISABLE=1)",
-    )
-    parser.add_argument(
-        "--noauto",
-        action="store_true",
-        default=env.get("NOAUTO") == "1",
-        help="every step waits behind a block step (NOAUTO=1)",
-    )
-    parser.add_argument(
-        "--continue-on-failure",
-        action="store_true",
-        default=env.get("CONTINUE_ON_FAILURE") == "1",
-        help="every command of a job runs even when one fails; the job fails at the end (CONTINUE_ON_FAILURE=1)",
-    )
-    parser.add_argument(
-        "--skip-timeouts",
-        action="store_true",
-        default=env.get("SKIP_TIMEOUT") == "1",
-        help="no job gets a timeout (SKIP_TIMEOUT=1)",
-    )
+    for flag, variable, meaning in SWITCHES:
+        parser.add_argument(
+            flag, action="store_true", default=env.get(variable) == "1", help=f"{meaning} ({variable}=1)"
+        )
     parser.add_argument(
         "--only-step-keys",
         default=env.get(ONLY_KEYS_ENV),

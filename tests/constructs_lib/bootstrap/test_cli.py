@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from constructs_lib.bootstrap.cli import main, read_changed_files
+from constructs_lib.bootstrap.cli import SWITCHES, _arguments, main, read_changed_files
 from constructs_lib.queues.problems import LoadError
 
 from .helpers import QUEUES_2024, REPO, layout
@@ -455,3 +455,15 @@ def test_the_profiles_variables_are_read_from_the_bootstraps_environment(tmp_pat
     assert refresh()["timeout_in_minutes"] == 540
     monkeypatch.setenv("ROCM_BASE_REFRESH_SKIP", "1")
     assert refresh()["timeout_in_minutes"] == 15
+
+
+@pytest.mark.parametrize("flag, variable", [(flag, variable) for flag, variable, _ in SWITCHES])
+def test_each_switch_is_on_when_its_variable_is_1(monkeypatch, flag, variable):
+    for _, other, _ in SWITCHES:
+        monkeypatch.delenv(other, raising=False)
+    attribute = flag[2:].replace("-", "_")
+    assert getattr(_arguments(["--pipeline", "p", "--queues", "q"]), attribute) is False
+    monkeypatch.setenv(variable, "1")
+    assert getattr(_arguments(["--pipeline", "p", "--queues", "q"]), attribute) is True
+    monkeypatch.setenv(variable, "true")  # as vLLM's generator reads it: "1" only
+    assert getattr(_arguments(["--pipeline", "p", "--queues", "q"]), attribute) is False
