@@ -118,6 +118,8 @@ def fields(pipeline: dict) -> dict[str, dict[str, Any]]:
         if "block" in step or "wait" in step:
             continue
         kind, image, gpus = _plugin(step)
+        if gpus is None:  # an AMD job's wrapper is told how many GPUs its agent holds
+            gpus = (step.get("env") or {}).get("VLLM_CI_EXPECTED_GPU_COUNT")
         tags = {k: v for k, v in (step.get("agents") or {}).items() if k != "queue"}
         out[key] = {
             "present": True,
