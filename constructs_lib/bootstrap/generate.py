@@ -32,10 +32,11 @@ from constructs_lib.bootstrap import (
 )
 from constructs_lib.bootstrap.controls import ONLY_KEYS_ENV
 from constructs_lib.bootstrap.formats import Source
-from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, Image, Job, expand, failing_job, unroutable_job
+from constructs_lib.bootstrap.jobs import COMMIT_VARIABLE, NATIVE, Image, Job, expand, failing_job, unroutable_job
 from constructs_lib.bootstrap.plan import Plan
 from constructs_lib.bootstrap.routing import Route, Unroutable, route
 from constructs_lib.queues import trust
+from constructs_lib.queues.hostings import kind_of
 from constructs_lib.queues.model import UNTRUSTED, BuildKind, CiRegistry, QueuesFile
 from constructs_lib.queues.problems import LoadError, Problem
 
@@ -139,6 +140,7 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     errors: list[Problem] = []
     routed: list[Job] = []
     for job in expansion.jobs:
+        job = _native_where_pods_run(job, model, build_kind)
         if job.step.broken:
             # A problem of this step alone: it fails on its own, with its reasons; the rest of the build runs.
             (problems if options.strict else errors).extend(job.step.broken)
@@ -275,6 +277,24 @@ def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem
         for field in sorted(render.UNTRUSTED_DROPPED & set(job.step.passthrough or {}))
     )
     return outside + notifications
+
+
+def _native_where_pods_run(job: Job, model: QueuesFile, build_kind: BuildKind) -> Job:
+    """A native job (dind: false) routed to a queue whose agents run no pods is a problem of its step alone."""
+    if job.runs_in != NATIVE or job.step.broken:
+        return job
+    found = route(job.needs, model, build_kind)
+    if isinstance(found, Unroutable):
+        return job
+    queue = model.queues[found.queue]
+    if kind_of(queue).runs_pods(queue):
+        return job
+    problem = job.step.origin.problem(
+        f"native jobs (dind: false) run as pods: the agents of {found.queue} run none "
+        "(declare external.pods: true if they are agent-stack-k8s)",
+        "dind",
+    )
+    return dataclasses.replace(job, step=job.step.model_copy(update={"broken": job.step.broken + (problem,)}))
 
 
 def bootstrap_queue(model: QueuesFile) -> str:

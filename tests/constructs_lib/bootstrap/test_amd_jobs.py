@@ -15,8 +15,9 @@ import pytest
 from constructs_lib.bootstrap.cli import read_source
 from constructs_lib.bootstrap.generate import Options, generate
 from constructs_lib.bootstrap.profiles.vllm import AMD, VLLM
+from constructs_lib.queues.loader import parse_queues
 
-from .helpers import default_queues, layout, step, unsectioned_text
+from .helpers import REPO, default_queues, layout, step, unsectioned_text
 
 CONFIG = """\
     job_dirs:
@@ -307,3 +308,18 @@ def test_a_mirror_has_its_own_gpu_need_and_concurrency(tmp_path):
     assert mirror["env"]["VLLM_CI_EXPECTED_GPU_COUNT"] == "0"
     limits = mirror["plugins"][0]["kubernetes"]["podSpecPatch"]["containers"][0]["resources"]["limits"]
     assert limits == {"amd.com/gpu": "0"}
+
+
+def test_a_native_job_fails_alone_on_a_queue_whose_agents_run_no_pods(tree):
+    """A kubernetes podSpecPatch means nothing to an agent that starts no pods: the step says why, the rest runs."""
+    text = (REPO / "queues.yaml").read_text(encoding="utf-8")
+    line = "amd_mi300_2: {accelerator: {type: mi300, count: 2}, routing: {general: false}, timeout_in_minutes: 180, external: {operator: AMD, pods: true}}"
+    assert line in text
+    fleet = parse_queues(text.replace(line, line.replace(", pods: true", "")).encode(), "queues.yaml")
+    result = generate(tree, fleet, Options(changed_files=("vllm/engine/x.py",), branch="feature"))
+    (problem,) = [p for p in result.errors if "amd_mi300_2" in str(p)]
+    assert "the agents of amd_mi300_2 run none" in str(problem) and "dind" in str(problem)
+    failing = step(result.pipeline, "amd-engine-native")
+    assert failing["agents"]["queue"] == "bootstrap" and "plugins" not in failing
+    assert "plugins" in step(pipeline(tree), "amd-engine-native")  # on the default fleet it runs as a pod
+    assert step(result.pipeline, "amd-engine")["agents"] == {"queue": "amd_mi325_1"}

@@ -23,5 +23,10 @@ def summary_row(model: QueuesFile, name: str, queue: Queue) -> tuple[str, ...]:
 
 # Trusted builds' pods read the HF token from the hf-token-secret the helm script creates.
 KIND = HostingKind(
-    key="kubernetes", default_plugin="kubernetes", rules=RULES, summary_row=summary_row, hf_token=lambda queue: True
+    key="kubernetes",
+    default_plugin="kubernetes",
+    rules=RULES,
+    summary_row=summary_row,
+    hf_token=lambda queue: True,
+    runs_pods=lambda queue: True,  # agent-stack-k8s
 )

@@ -67,3 +67,17 @@ def test_only_a_kind_that_builds_images_takes_image_builds():
         assert kind_of(model.queues["extra"]).builds_images(model.queues["extra"]) is False
     needs = routing.Needs(label="build", builder=True, architecture="x86_64")
     assert routing.route(needs, builder, "premerge").queue == "extra"
+
+
+@pytest.mark.parametrize(
+    "section, pods",
+    [
+        ({"kubernetes": {}}, True),  # agent-stack-k8s
+        ({"external": {"pods": True}}, True),  # a partner's agent-stack-k8s (vLLM's AMD queues)
+        ({"external": {}}, False),
+        ({"aws": {"instance_types": ["r6in.large"], "max_size": 1}}, False),
+    ],
+)
+def test_the_kind_says_whether_its_agents_run_jobs_as_pods(section, pods):
+    model = with_queue(section)
+    assert kind_of(model.queues["extra"]).runs_pods(model.queues["extra"]) is pods
