@@ -12,7 +12,10 @@ commands do not name (a `pip install .` reading setup.py) is not seen: such
 a step's definition should name what it runs.
 Otherwise it waits behind a block step whose label says why: a maintainer
 who has read the change unblocks it. Without the merge base's step files,
-every host job waits. Pure.
+every host job waits. A step that writes what every build reads (the
+profile's `KeyedStep.writes_shared`: vLLM's shared ROCm base image, pushed
+from hosts the toolkit does not split by build kind) always waits: the
+files it builds from are not all named in its commands. Pure.
 """
 
 from __future__ import annotations
@@ -76,16 +79,22 @@ def why_held(job: Job, base: Optional[Mapping[str, Job]], changed: Sequence[str]
 def hold(
     jobs: Sequence[Job], decisions: Mapping[str, Decision], base: Optional[Mapping[str, Job]], changed: Sequence[str]
 ) -> dict[str, Decision]:
-    """The decisions of an untrusted build: host jobs it may not run wait behind a block saying why."""
+    """The decisions of an untrusted build: host jobs it may not run, and jobs that write what every build
+    reads, wait behind a block saying why."""
     out = dict(decisions)
+    why: Optional[str]
     for job in jobs:
-        if not runs_on_host(job):
+        if job.writes_shared and job.role != UNROUTABLE:
+            where, why = "writes shared images", SHARED_WRITE
+        elif runs_on_host(job):
+            where, why = "runs on the host", why_held(job, base, changed)
+        else:
             continue
-        why = why_held(job, base, changed)
         if why is not None:
             out[job.key] = Decision(
-                False,
-                f"untrusted build, runs on the host: {code_span(why)}",
-                block=f"Run {job.label}? Untrusted build: {why}",
+                False, f"untrusted build, {where}: {code_span(why)}", block=f"Run {job.label}? Untrusted build: {why}"
             )
     return out
+
+
+SHARED_WRITE = "it writes what trusted builds read"

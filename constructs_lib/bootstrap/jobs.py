@@ -140,6 +140,7 @@ class Job:
     inherited_timeout: Optional[int] = None  # a mirror's: its parent's, when neither it nor its queue sets one
     multi_node_script: Optional[str] = None  # of a multi-node job: None when the checkout has none
     always_runs: bool = False  # the profile runs it in every build (Profile.keyed_steps)
+    writes_shared: bool = False  # it writes what every build reads: never without a maintainer in an untrusted build
     host_family: Optional[MirrorRecipe] = None  # of a job on a family's build device (its host_retry, timeout_cap)
     runs_when_changed: tuple[str, ...] = ()  # a change to one of these runs it, optional or not (a mirror's family's)
 
@@ -207,8 +208,8 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
         elif host is not None:
             job = dataclasses.replace(job, host_family=host)
         keyed = profile.keyed_steps.get(job.key)
-        if keyed is not None and keyed.always_runs:
-            job = dataclasses.replace(job, always_runs=True)
+        if keyed is not None:
+            job = dataclasses.replace(job, always_runs=keyed.always_runs, writes_shared=keyed.writes_shared)
         tests.append(job)
         if torch_nightly and step.also_torch_nightly:
             nightly_torch.append(_torch_nightly_job(job, image))

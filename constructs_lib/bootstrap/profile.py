@@ -55,6 +55,9 @@ class KeyedStep:
     """What a profile decides for the step of one key, whatever its file says (vLLM: its ROCm base images)."""
 
     always_runs: bool = False  # in every build but NOAUTO, named-key and docs-only ones
+    # It writes what every build reads (vLLM: the shared ROCm base image, `rocm/vllm-dev:ci_base`), on hosts
+    # whose credentials the toolkit does not split by build kind: an untrusted build's waits for a maintainer.
+    writes_shared: bool = False
     timeout: Optional[int] = None  # minutes
     # (variable, minutes): the timeout when that variable of the bootstrap's environment is "1".
     timeout_when: Optional[tuple[str, int]] = None

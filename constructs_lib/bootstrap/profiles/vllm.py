@@ -194,10 +194,12 @@ VLLM = Profile(
     # and CUDA coredumps on exceptions, without the memory images.
     # The AMD base images always run (they are cheap when nothing changed); the ROCm base refresh builds from
     # scratch when its inputs change (9 hours), unless ROCM_BASE_REFRESH_SKIP=1 makes it a check (15 minutes).
+    # Both push the ROCm base image every AMD job of every build starts from, on AMD's build hosts.
     keyed_steps={
-        "ensure-ci-base-amd": KeyedStep(always_runs=True),
+        "ensure-ci-base-amd": KeyedStep(always_runs=True, writes_shared=True),
         "refresh-rocm-base-amd": KeyedStep(
             always_runs=True,
+            writes_shared=True,
             timeout=540,
             timeout_when=("ROCM_BASE_REFRESH_SKIP", 15),
             env_from_bootstrap={"ROCM_BASE_REFRESH_SKIP": "0", "ROCM_BASE_REFRESH_FORCE": "0"},

@@ -323,3 +323,30 @@ def test_a_native_job_fails_alone_on_a_queue_whose_agents_run_no_pods(tree):
     assert failing["agents"]["queue"] == "bootstrap" and "plugins" not in failing
     assert "plugins" in step(pipeline(tree), "amd-engine-native")  # on the default fleet it runs as a pod
     assert step(result.pipeline, "amd-engine")["agents"] == {"queue": "amd_mi325_1"}
+
+
+def test_an_untrusted_build_never_runs_a_step_that_writes_the_shared_rocm_base_without_a_maintainer(tree):
+    """ensure-ci-base-amd and the refresh push the ROCm base every AMD job starts from, built from files their
+    commands do not name (docker/Dockerfile.rocm_base): defined so at the merge base or not, a fork's build waits."""
+    for changed in (("docker/Dockerfile.rocm_base",), ("vllm/engine/x.py",)):
+        fork = generate(
+            tree,
+            default_queues(),
+            Options(changed_files=changed, branch="fork:f", pull_request="7", untrusted=True, base_source=tree),
+        ).pipeline
+        block = step(fork, "block-refresh-rocm-base-amd")
+        assert block["block"].endswith("Untrusted build: it writes what trusted builds read")
+        assert not _runs(fork, "refresh-rocm-base-amd")
+    assert _runs(pipeline(tree, "vllm/engine/x.py"), "refresh-rocm-base-amd")  # a trusted build's runs
+
+
+def test_an_untrusted_builds_host_job_waits_when_the_pr_changes_the_wrapper_it_runs(tree):
+    """Defined so at the merge base, a native job still waits when the PR changes the wrapper (VLLM_TEST_COMMANDS
+    hands the commands to it; its path is what the job runs)."""
+    fork = generate(
+        tree,
+        default_queues(),
+        Options(changed_files=(WRAPPER,), branch="fork:f", pull_request="7", untrusted=True, base_source=tree),
+    ).pipeline
+    assert step(fork, "block-amd-engine-native")["block"].endswith(f"the PR changes {WRAPPER}, which it runs")
+    assert step(fork, "block-amd-engine")["block"].endswith(f"the PR changes {WRAPPER}, which it runs")
