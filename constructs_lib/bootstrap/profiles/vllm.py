@@ -63,7 +63,7 @@ AMD_2024 = MirrorRecipe(
 # The current layout's AMD jobs, as vLLM's generator of August 2026 writes them.
 AMD = dataclasses.replace(
     AMD_2024,
-    devices=r"mi(250|300|325|355)_[1248]",
+    devices=r"mi\d+[a-z]*_\d+",  # any Instinct GPU and count (vLLM's list of 2026: mi250, mi300, mi325, mi355 x 1-8)
     label="{title}: {label} ({device})",
     commands_variable="VLLM_TEST_COMMANDS",
     group_name_variable="VLLM_TEST_GROUP_NAME",

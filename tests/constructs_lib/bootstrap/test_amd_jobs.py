@@ -350,3 +350,37 @@ def test_an_untrusted_builds_host_job_waits_when_the_pr_changes_the_wrapper_it_r
     ).pipeline
     assert step(fork, "block-amd-engine-native")["block"].endswith(f"the PR changes {WRAPPER}, which it runs")
     assert step(fork, "block-amd-engine")["block"].endswith(f"the PR changes {WRAPPER}, which it runs")
+
+
+UNSEEN = """\
+    group: Next
+    steps:
+    - label: Next GPU
+      key: next-gpu
+      device: mi400x_4
+      dind: false
+      source_file_dependencies: [vllm/]
+      commands: [pytest next.py]
+    - label: Big count
+      key: big-count
+      device: mi325_16
+      source_file_dependencies: [vllm/]
+      commands: [pytest big.py]
+"""
+
+
+def test_an_amd_device_vllm_has_not_listed_yet_is_an_amd_job(tmp_path):
+    """A new Instinct model and a new count: AMD jobs where a queue offers them, a failing step where none does."""
+    files = {".buildkite/ci_config.yaml": CONFIG, ".buildkite/test_areas/next.yaml": UNSEEN}
+    source = read_source(str(layout(tmp_path, {**files, ".buildkite/hardware_tests/builds.yaml": BUILDS})))
+    text = (REPO / "queues.yaml").read_text(encoding="utf-8")
+    anchor = "  amd_mi250_1: "
+    extra = "  amd_mi400x_4: {accelerator: {type: mi400x, count: 4}, routing: {general: false}, external: {operator: AMD, pods: true}}\n"
+    fleet = parse_queues(text.replace(anchor, extra + anchor, 1).encode(), "queues.yaml")
+    result = generate(source, fleet, Options(changed_files=("vllm/x.py",), branch="feature"))
+    nxt = step(result.pipeline, "next-gpu")
+    assert nxt["label"] == "AMD: Next GPU (mi400x_4)" and nxt["agents"] == {"queue": "amd_mi400x_4"}
+    limits = nxt["plugins"][0]["kubernetes"]["podSpecPatch"]["containers"][0]["resources"]["limits"]
+    assert limits == {"amd.com/gpu": "4"} and nxt["priority"] == 200
+    big = step(result.pipeline, "big-count")  # no queue has 16 MI325s: it fails alone, never a CUDA container
+    assert big["agents"]["queue"] == "bootstrap" and "plugins" not in big
