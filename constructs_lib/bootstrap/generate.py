@@ -140,8 +140,10 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
     errors: list[Problem] = []
     routed: list[Job] = []
     for job in expansion.jobs:
-        job = _native_where_pods_run(job, model, build_kind)
-        if job.step.broken:
+        found = None if job.step.broken else route(job.needs, model, build_kind)
+        if job.runs_in == NATIVE and found is not None:
+            job = _native_problems(job, found, model)
+        if job.step.broken or found is None:
             # A problem of this step alone: it fails on its own, with its reasons; the rest of the build runs.
             (problems if options.strict else errors).extend(job.step.broken)
             job = failing_job(job, "; ".join(str(p) for p in job.step.broken))
@@ -150,7 +152,6 @@ def generate(source: Source, model: QueuesFile, options: Options = Options()) ->
             )
             routed.append(job)
             continue
-        found = route(job.needs, model, build_kind)
         if isinstance(found, Unroutable):
             problem = job.step.origin.problem(f"no declared queue can run {job.label!r}: {found.reason}")
             (problems if options.strict else errors).append(problem)
@@ -279,22 +280,25 @@ def _dropped_artifacts(jobs: tuple[Job, ...], options: Options) -> tuple[Problem
     return outside + notifications
 
 
-def _native_where_pods_run(job: Job, model: QueuesFile, build_kind: BuildKind) -> Job:
-    """A native job (dind: false) routed to a queue whose agents run no pods is a problem of its step alone."""
-    if job.runs_in != NATIVE or job.step.broken:
-        return job
-    found = route(job.needs, model, build_kind)
-    if isinstance(found, Unroutable):
-        return job
-    queue = model.queues[found.queue]
-    if kind_of(queue).runs_pods(queue):
-        return job
-    problem = job.step.origin.problem(
-        f"native jobs (dind: false) run as pods: the agents of {found.queue} run none "
-        "(declare external.pods: true if they are agent-stack-k8s)",
-        "dind",
-    )
-    return dataclasses.replace(job, step=job.step.model_copy(update={"broken": job.step.broken + (problem,)}))
+def _native_problems(job: Job, found: Route | Unroutable, model: QueuesFile) -> Job:
+    """What keeps a native job (dind: false) from running as a pod: problems of its step alone, which then fails alone.
+
+    It runs on one node, and on a queue whose agents run pods (HostingKind.runs_pods).
+    """
+    problems = []
+    if job.step.num_nodes >= 2:
+        problems.append(
+            job.step.origin.problem("native jobs (dind: false) run on one node: set num_nodes to 1", "num_nodes")
+        )
+    elif isinstance(found, Route) and not kind_of(model.queues[found.queue]).runs_pods(model.queues[found.queue]):
+        problems.append(
+            job.step.origin.problem(
+                f"native jobs (dind: false) run as pods: the agents of {found.queue} run none "
+                "(declare external.pods: true if they are agent-stack-k8s)",
+                "dind",
+            )
+        )
+    return dataclasses.replace(job, step=job.step.model_copy(update={"broken": tuple(problems)})) if problems else job
 
 
 def bootstrap_queue(model: QueuesFile) -> str:

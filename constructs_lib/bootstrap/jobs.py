@@ -239,7 +239,6 @@ def expand(source: Source, model: QueuesFile, image: Image, torch_nightly: bool 
         nightly_torch.insert(0, _torch_nightly_build(source, image, lookups))
     warnings.extend(lookups.missing())
     jobs = tuple(builds + tests + family_builds + mirrors + hardware + nightly_torch)
-    jobs = tuple(_unsupported_native(job) for job in jobs)
     given_keys = [(job.key, job.label, job.step.origin) for job in jobs]
     # Block keys too: a step may wait behind one. Not for keys that collide already.
     counts = collections.Counter(job.key for job in jobs)
@@ -357,13 +356,18 @@ def _capped(timeout: Optional[int], spec: Optional[MirrorRecipe]) -> Optional[in
     return timeout if cap is None else min(timeout or cap, cap)
 
 
-def _native_dependencies(
+def _with_runtime(
     dependencies: Optional[tuple[str, ...]], spec: Optional[MirrorRecipe], runs_in: str
 ) -> Optional[tuple[str, ...]]:
-    """A native job also runs when the files of its runtime change (vLLM: the AMD wrapper)."""
+    """A native job also runs when the files of its runtime change (vLLM: the AMD wrapper); None stays None."""
     if dependencies is None or runs_in != NATIVE or spec is None or spec.native is None:
         return dependencies
     return tuple(dict.fromkeys(dependencies + spec.native.runs_when_changed))
+
+
+def _after_family_build(build: str, depends: Sequence[str]) -> tuple[str, ...]:
+    """As vLLM's generator: a family's job waits for the family's image build, first, never for the CUDA one."""
+    return tuple(dict.fromkeys((build,) + tuple(build if d == IMAGE_BUILD_KEY else d for d in depends)))
 
 
 def _as_family_test(job: Job, family: str, spec: Optional[MirrorRecipe]) -> Job:
@@ -371,8 +375,8 @@ def _as_family_test(job: Job, family: str, spec: Optional[MirrorRecipe]) -> Job:
     step = job.step
     runs_in = HOST if job.runs_in == HOST and step.no_plugin else _runs_in(spec, step.dind)
     build = f"{IMAGE_BUILD_KEY}-{family}"
-    dependencies = _native_dependencies(step.dependencies, spec, runs_in)
-    added = tuple(d for d in dependencies or () if d not in (step.dependencies or ()))
+    given = step.dependencies
+    added = tuple(d for d in _with_runtime(given, spec, runs_in) or () if d not in (given or ()))
     own = step.model_copy(
         update={
             "label": _family_label(spec, family, step.label, step.device),
@@ -380,13 +384,12 @@ def _as_family_test(job: Job, family: str, spec: Optional[MirrorRecipe]) -> Job:
             "extra_dependencies": step.extra_dependencies + added,
         }
     )
-    depends = (build,) + tuple(build if d == IMAGE_BUILD_KEY else d for d in job.depends_on)
     return dataclasses.replace(
         job,
         step=own,
         needs=dataclasses.replace(job.needs, label=own.label),
         runs_in=runs_in,
-        depends_on=tuple(dict.fromkeys(d for d in depends if d != job.key)),
+        depends_on=tuple(d for d in _after_family_build(build, job.depends_on) if d != job.key),
         recipe=spec,
     )
 
@@ -405,7 +408,7 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         label=mirror.label or _family_label(spec, mirror.family, step.label, mirror.device),
         commands=mirror.commands if mirror.commands is not None else step.flat_commands,
         working_dir=mirror.working_dir or step.working_dir,
-        source_file_dependencies=_native_dependencies(dependencies, spec, runs_in),
+        source_file_dependencies=_with_runtime(dependencies, spec, runs_in),
         optional=step.optional if mirror.optional is None else mirror.optional,
         soft_fail=step.soft_fail if mirror.soft_fail is None else mirror.soft_fail,
         # Its own, else the family's cap, else its queue's timeout_in_minutes, else its parent's (inherited_timeout).
@@ -424,8 +427,7 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
     build = f"{IMAGE_BUILD_KEY}-{mirror.family}"
     depends = mirror.depends_on if mirror.depends_on is not None else ((build,) if spec else ())
     if spec is not None:
-        # As vLLM's generator: a family job waits for the family's image build, never the CUDA one.
-        depends = tuple(dict.fromkeys((build,) + tuple(build if d == IMAGE_BUILD_KEY else d for d in depends)))
+        depends = _after_family_build(build, depends)
     return Job(
         role=MIRROR,
         step=own,
@@ -442,14 +444,6 @@ def _mirror_job(parent: Job, mirror: Mirror, spec: Optional[MirrorRecipe]) -> Jo
         inherited_timeout=step.timeout_in_minutes,
         runs_when_changed=spec.runs_when_changed if spec else (),
     )
-
-
-def _unsupported_native(job: Job) -> Job:
-    """A native job of several nodes is a problem of its step alone: it fails alone, saying why (--strict stops)."""
-    if job.runs_in == NATIVE and job.step.num_nodes >= 2:
-        problem = job.step.origin.problem("native jobs (dind: false) run on one node: set num_nodes to 1", "num_nodes")
-        return dataclasses.replace(job, step=job.step.model_copy(update={"broken": job.step.broken + (problem,)}))
-    return job
 
 
 def _image_build(source: Source, image: Image) -> Job:

@@ -402,10 +402,10 @@ def _retry(given: Optional[dict[str, Any]], family: tuple[Mapping[str, Any], ...
     automatic = retry.get("automatic")
     if automatic is True:
         return retry  # Buildkite's default conditions cover lost agents
-    own = [dict(r) for r in automatic] if isinstance(automatic, list) else []
     # A family's rules first (vLLM's AMD jobs), then the step's own that say something new.
-    rules = [_not_refused(dict(r)) for r in family]
-    rules += [_not_refused(r) for r in own if _not_refused(dict(r)) not in rules]
+    first = [_not_refused(dict(r)) for r in family]
+    own = [_not_refused(dict(r)) for r in automatic] if isinstance(automatic, list) else []
+    rules = first + [r for r in own if r not in first]
     for rule in LOST_AGENT_RETRIES:
         field = "exit_status" if "exit_status" in rule else "signal_reason"
         if not any(r.get(field) == rule[field] for r in rules):

@@ -137,9 +137,9 @@ def _decide(
         return Decision(False, "not named in VLLM_CI_ONLY_STEP_KEYS")
     if job.always_runs and not docs_only:
         return Decision(True, "runs in every build (the profile's keyed_steps)")
-    forced = next((p for p in job.runs_when_changed if paths.first(p) is not None), None)
+    forced = next((found for p in job.runs_when_changed if (found := paths.first(p)) is not None), None)
     if forced is not None:
-        return Decision(True, f"{code_span(paths.first(forced) or '')} changes what its family runs on")
+        return Decision(True, f"{code_span(forced)} changes what its family runs on")
     if request.nightly:
         return Decision(True, "nightly build")
     if job.role == BUILD:

@@ -153,6 +153,26 @@ LabelValue = Annotated[str, named(r"^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9
 Capability = Annotated[str, named(r"^[A-Z][A-Z_]{1,31}$", "Linux capability like IPC_LOCK")]
 ParameterValue = Union[str, int, bool]
 
+# Buildkite's own names: the organization, its clusters and pipelines, the repositories they build, signing keys.
+# A Buildkite cluster's name: the provider's schema allows letters and digits only.
+ClusterName = Annotated[str, named(r"^[A-Za-z0-9]{1,64}$", "Buildkite cluster name (letters and digits only)")]
+OrgSlug = Annotated[str, named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite organization slug")]
+PipelineSlug = Annotated[
+    str, named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite pipeline slug (lower-case letters, digits, '-')")
+]
+# A repository a pipeline builds or the toolkit is cloned from: https or git@ URLs; a shell word, never code.
+RepositoryUrl = Annotated[
+    str,
+    named(
+        r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)$",
+        "repository URL like https://github.com/vllm-project/vllm.git",
+    ),
+]
+GitRef = Annotated[str, named(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$", "git branch or tag")]
+HexColor = Annotated[str, named(r"^#[0-9A-Fa-f]{6}$", "colour like #BADA55")]
+KeyId = Annotated[str, named(r"^[A-Za-z0-9._-]{1,128}$", "JWKS key id (letters, digits, '.', '_', '-')")]
+BranchFilter = Annotated[str, named(r"^[A-Za-z0-9 *!._/-]{1,500}$", "branch filter like 'main release/*'")]
+
 # Upper bounds of what the clouds allow (or what a fleet of this toolkit could
 # ever mean): checked before anything is built from the value.
 MAX_AGENT_INSTANCES = 1000  # per Elastic CI Stack (its auto scaling group)

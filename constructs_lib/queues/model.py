@@ -16,8 +16,10 @@ from constructs_lib.queues.fields import (
     MAX_POOL_NODES,
     PATTERN_NAMES,
     AwsRegion,
+    BranchFilter,
     Capability,
     Cidr,
+    ClusterName,
     ContainerPath,
     DeviceName,
     DynamoTable,
@@ -31,14 +33,20 @@ from constructs_lib.queues.fields import (
     GcpZone,
     GcsBucket,
     GcsLocation,
+    GitRef,
     GkeSecurityGroup,
+    HexColor,
+    KeyId,
     KubeName,
     LabelKey,
     LabelValue,
     Name,
+    OrgSlug,
     Partition,
+    PipelineSlug,
     QueueName,
     Registry,
+    RepositoryUrl,
     S3Bucket,
     SecretName,
     SsmPath,
@@ -149,8 +157,6 @@ class QueueRouting(Strict):
 
 
 VerificationFailure = Literal["warn", "block"]
-# A Buildkite cluster's name: the provider's schema allows letters and digits only.
-ClusterName = Annotated[str, named(r"^[A-Za-z0-9]{1,64}$", "Buildkite cluster name (letters and digits only)")]
 
 
 class QueueInBuildkite(Strict):
@@ -487,23 +493,6 @@ class Routing(Strict):
 
 
 # -- Buildkite itself: the organization's clusters, pipelines and signing keys -------------
-
-OrgSlug = Annotated[str, named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite organization slug")]
-PipelineSlug = Annotated[
-    str, named(r"^[a-z0-9][a-z0-9-]{0,99}$", "Buildkite pipeline slug (lower-case letters, digits, '-')")
-]
-# A repository a pipeline builds or the toolkit is cloned from: https or git@ URLs; a shell word, never code.
-RepositoryUrl = Annotated[
-    str,
-    named(
-        r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)$",
-        "repository URL like https://github.com/vllm-project/vllm.git",
-    ),
-]
-GitRef = Annotated[str, named(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$", "git branch or tag")]
-HexColor = Annotated[str, named(r"^#[0-9A-Fa-f]{6}$", "colour like #BADA55")]
-KeyId = Annotated[str, named(r"^[A-Za-z0-9._-]{1,128}$", "JWKS key id (letters, digits, '.', '_', '-')")]
-BranchFilter = Annotated[str, named(r"^[A-Za-z0-9 *!._/-]{1,500}$", "branch filter like 'main release/*'")]
 
 
 class Cluster(Strict):

@@ -35,6 +35,15 @@ queues:
       max_size: 8
 """
 
+# A gcp section the rule tests add to MINIMAL (the loader's own tests write theirs in YAML).
+GCP = {
+    "project": "acme-ci-1234",
+    "region": "us-central1",
+    "state": {"bucket": "acme-state-gcp"},
+    "secrets": {"agent_token": "agent-token", "hf_token": "hf-token"},
+    "network": {"subnets": {"us-central1": "10.40.0.0/20"}},
+}
+
 
 def problems(text: str | bytes, file: str = "queues.yaml") -> list[str]:
     """The problem lines of loading `text`, which must fail."""

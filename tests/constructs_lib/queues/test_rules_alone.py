@@ -9,16 +9,9 @@ import yaml
 
 from constructs_lib.queues import rules
 from constructs_lib.queues.model import QueuesFile
-from tests.constructs_lib.queues.minimal_queues import MINIMAL
+from tests.constructs_lib.queues.minimal_queues import GCP, MINIMAL
 
 BASE = yaml.safe_load(MINIMAL)
-GCP = {
-    "project": "acme-ci-1234",
-    "region": "us-central1",
-    "state": {"bucket": "acme-state-gcp"},
-    "secrets": {"agent_token": "tok", "hf_token": "hf"},
-    "network": {"subnets": {"us-central1": "10.40.0.0/20"}},
-}
 POOL = {"queue": "k8s", "machine_type": "g2-standard-8", "max_nodes": 1, "zones": ["us-central1-a"]}
 
 

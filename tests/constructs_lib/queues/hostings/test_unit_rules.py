@@ -11,15 +11,7 @@ from constructs_lib.queues.hostings.aws import rules as aws_rules
 from constructs_lib.queues.hostings.kubernetes import rules as kubernetes_rules
 from constructs_lib.queues.hostings.tpu import rules as tpu_rules
 from constructs_lib.queues.model import QueuesFile
-from tests.constructs_lib.queues.minimal_queues import MINIMAL
-
-GCP = {
-    "project": "acme-ci-1234",
-    "region": "us-central1",
-    "state": {"bucket": "acme-state-gcp"},
-    "secrets": {"agent_token": "agent-token", "hf_token": "hf-token"},
-    "network": {"subnets": {"us-central1": "10.40.0.0/20"}},
-}
+from tests.constructs_lib.queues.minimal_queues import GCP, MINIMAL
 
 
 def model(**queues: dict[str, Any]) -> QueuesFile:
